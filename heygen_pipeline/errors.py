@@ -1,0 +1,256 @@
+"""The error tree: everything the library raises on purpose derives from :class:`HeyGenError`.
+
+API errors keep what HeyGen said (status, code, message, request id, param, doc url); transport
+errors say whether the request may have reached the server (``sent``), which decides whether a
+retry is safe. Every rendered message is scrubbed of registered secrets.
+"""
+
+from __future__ import annotations
+
+import builtins
+from typing import TYPE_CHECKING, Any
+
+from heygen_pipeline._redact import scrub
+
+if TYPE_CHECKING:
+    from heygen_pipeline._models import Request, Response
+
+__all__ = [
+    "APIError",
+    "AuthenticationError",
+    "BadRequestError",
+    "CircuitOpenError",
+    "ConflictError",
+    "ConnectError",
+    "ConnectTimeoutError",
+    "DuplicateNameError",
+    "HeyGenError",
+    "InsufficientCreditError",
+    "MalformedResponseError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "ProtocolError",
+    "RateLimitError",
+    "ReadTimeoutError",
+    "ServerError",
+    "StackError",
+    "TLSError",
+    "TimeoutError",
+    "TooManyRedirectsError",
+    "TransportError",
+    "UnknownNameError",
+    "error_class_for_status",
+]
+
+
+class HeyGenError(Exception):
+    """Root of every error the library raises on purpose."""
+
+    def __init__(self, message: str, *, request: Request | None = None) -> None:
+        """Keep a scrubbed message and the request that failed, if any."""
+        self.message = scrub(str(message))
+        self.request = request
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        """The message, with any registered secret removed."""
+        return scrub(self.message)
+
+    def __repr__(self) -> str:
+        """Class and message, never a secret."""
+        return f"{type(self).__name__}({str(self)!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle as the message alone so errors cross process boundaries."""
+        return (_rebuild, (type(self), self.__dict__))
+
+
+def _rebuild(cls: type[HeyGenError], state: dict[str, Any]) -> HeyGenError:
+    err = cls.__new__(cls)
+    Exception.__init__(err, state.get("message", ""))
+    err.__dict__.update(state)
+    return err
+
+
+class StackError(HeyGenError, ValueError):
+    """A Stack edit named something wrong."""
+
+    def __init__(self, message: str, *, names: tuple[str, ...] = ()) -> None:
+        """Keep the names the stack does have, for the message and for callers."""
+        self.names = names
+        super().__init__(f"{message}; the stack has: {', '.join(names) or '(nothing)'}")
+
+
+class UnknownNameError(StackError, KeyError):
+    """A Stack edit named a middleware (or anchor) that is not in the stack."""
+
+    def __str__(self) -> str:
+        """Plain message (KeyError would otherwise quote it)."""
+        return self.message
+
+
+class DuplicateNameError(StackError):
+    """A Stack edit would give two middlewares the same name."""
+
+
+class APIError(HeyGenError):
+    """HeyGen answered with an error: status, code and message are what it said."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | int | None = None,
+        request_id: str | None = None,
+        param: str | None = None,
+        doc_url: str | None = None,
+        body_excerpt: str | None = None,
+        request: Request | None = None,
+        response: Response | None = None,
+    ) -> None:
+        """Keep every field HeyGen gave; ``body_excerpt`` is a short, scrubbed piece of the body."""
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.param = param
+        self.doc_url = doc_url
+        self.body_excerpt = scrub(body_excerpt) if body_excerpt is not None else None
+        self.response = response
+        super().__init__(message, request=request)
+
+    def __str__(self) -> str:
+        """One line: status, code, message and request id."""
+        parts = []
+        if self.status is not None:
+            parts.append(f"HTTP {self.status}")
+        if self.code is not None:
+            parts.append(f"[{self.code}]")
+        parts.append(self.message)
+        if self.param:
+            parts.append(f"(param: {self.param})")
+        if self.request_id:
+            parts.append(f"(request id: {self.request_id})")
+        return scrub(" ".join(parts))
+
+
+class BadRequestError(APIError):
+    """400, 422 or 424: the request was invalid."""
+
+
+class AuthenticationError(APIError):
+    """401: the key or token was missing, wrong or expired."""
+
+
+class InsufficientCreditError(APIError):
+    """402: the account has not enough credit for this call."""
+
+
+class PermissionDeniedError(APIError):
+    """403: the key may not do this."""
+
+
+class NotFoundError(APIError):
+    """404: no such resource."""
+
+
+class ConflictError(APIError):
+    """409: a conflict, such as ``request_in_progress`` for a repeated Idempotency-Key."""
+
+
+class PayloadTooLargeError(APIError):
+    """413: the body was too large."""
+
+
+class RateLimitError(APIError):
+    """429: too many requests; ``retry_after`` is the wait the server asked for, in seconds."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kwargs: Any) -> None:
+        """Keep the server's requested wait alongside the API error fields."""
+        self.retry_after = retry_after
+        super().__init__(message, **kwargs)
+
+
+class ServerError(APIError):
+    """5xx: HeyGen (or a gateway before it) failed."""
+
+
+class MalformedResponseError(APIError):
+    """The body was not the envelope it claims to be (HTML, empty, truncated, not JSON)."""
+
+
+class TransportError(HeyGenError):
+    """The request did not get a complete HTTP answer.
+
+    ``sent`` is False only when the request certainly never reached the server, which makes a
+    retry safe for any method.
+    """
+
+    sent: bool = True
+
+
+class ConnectError(TransportError):
+    """No connection could be made (refused, DNS, unreachable): nothing was sent."""
+
+    sent = False
+
+
+class TLSError(ConnectError):
+    """The TLS handshake failed (for example, the certificate was not trusted)."""
+
+
+class ProtocolError(TransportError):
+    """The connection broke or the server spoke broken HTTP after the request went out."""
+
+
+class TimeoutError(TransportError, builtins.TimeoutError):  # noqa: A001 - the name DESIGN.md fixes
+    """A timeout expired."""
+
+
+class ConnectTimeoutError(TimeoutError, ConnectError):
+    """Connecting took longer than the connect timeout: nothing was sent."""
+
+    sent = False
+
+
+class ReadTimeoutError(TimeoutError):
+    """The server did not answer within the read timeout; it may have acted on the request."""
+
+
+class CircuitOpenError(HeyGenError):
+    """The circuit breaker is open: the call failed fast without reaching the server."""
+
+    def __init__(
+        self, message: str, *, retry_after: float | None = None, request: Request | None = None
+    ) -> None:
+        """``retry_after`` is how many seconds until the breaker lets a trial call through."""
+        self.retry_after = retry_after
+        super().__init__(message, request=request)
+
+
+class TooManyRedirectsError(HeyGenError):
+    """A redirect chain was longer than the limit (or looped)."""
+
+
+_BY_STATUS: dict[int, type[APIError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    402: InsufficientCreditError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    413: PayloadTooLargeError,
+    422: BadRequestError,
+    424: BadRequestError,
+    429: RateLimitError,
+}
+_SERVER_ERROR_MIN = 500
+_SERVER_ERROR_MAX = 599
+
+
+def error_class_for_status(status: int) -> type[APIError]:
+    """The most specific API error class for an HTTP status."""
+    if _SERVER_ERROR_MIN <= status <= _SERVER_ERROR_MAX:
+        return ServerError
+    return _BY_STATUS.get(status, APIError)
