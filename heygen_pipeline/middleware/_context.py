@@ -1,0 +1,65 @@
+"""What the retrying middleware tells the middlewares inside it about the current attempt.
+
+The backoff middleware attaches an :class:`Attempt` to each attempt's request (under the
+:data:`ATTEMPT` extension key). Inner middlewares, logging above all, read the attempt number
+and can ask what the backoff will decide about an outcome: the answer is computed once, by the
+same pure function the backoff uses, and cached, so both see the same decision.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import attrs
+
+from heygen_pipeline._models import ExtensionKey, Response
+
+
+@attrs.frozen
+class RetryDecision:
+    """Whether to try again, after how many seconds, and why (for logs and errors)."""
+
+    retry: bool
+    delay: float = 0.0
+    reason: str = ""
+
+
+#: One attempt's result: a response, or the exception the inner stack raised.
+Outcome = Response | BaseException
+
+
+class Attempt:
+    """The attempt in progress: its 1-based number and a cached view of the retry decision."""
+
+    __slots__ = ("_decide", "_decision", "_lock", "_outcome", "max_attempts", "number")
+
+    def __init__(
+        self,
+        number: int,
+        max_attempts: int,
+        decide: Callable[[Outcome], RetryDecision],
+    ) -> None:
+        """``decide`` is the backoff's pure decision for this attempt's outcome."""
+        self.number = number
+        self.max_attempts = max_attempts
+        self._decide = decide
+        self._lock = threading.Lock()
+        self._outcome: Outcome | None = None
+        self._decision: RetryDecision | None = None
+
+    def decision(self, outcome: Outcome) -> RetryDecision:
+        """The decision for ``outcome``, computed once per outcome object and then cached."""
+        with self._lock:
+            if self._decision is None or self._outcome is not outcome:
+                self._decision = self._decide(outcome)
+                self._outcome = outcome
+            return self._decision
+
+    def __repr__(self) -> str:
+        """Attempt number out of the maximum."""
+        return f"Attempt({self.number}/{self.max_attempts})"
+
+
+#: The extension key under which the current :class:`Attempt` travels on a request.
+ATTEMPT: ExtensionKey[Attempt] = ExtensionKey("heygen_pipeline.attempt")
