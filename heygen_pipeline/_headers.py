@@ -16,7 +16,7 @@ def _check(name: object, value: object) -> tuple[str, str]:
     if not isinstance(name, str):
         msg = f"header names must be str, not {type(name).__name__} ({name!r})"
         raise TypeError(msg)
-    if not _TOKEN.match(name):
+    if not _TOKEN.fullmatch(name):
         msg = f"invalid header name {name!r}: use letters, digits and !#$%&'*+-.^_`|~"
         raise ValueError(msg)
     if not isinstance(value, str):

@@ -24,12 +24,14 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-#: What a request body may be: bytes, an iterable of byte chunks (sent chunked), or a binary file.
 RequestBody = bytes | Iterable[bytes] | IO[bytes] | None
+"""What a request body may be: bytes, an iterable of byte chunks (sent chunked), or a binary file."""
 
 _METHOD: Final = re.compile(r"^[A-Z]+$")
 _IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 _EXCERPT: Final = 200
+_URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f]")
+"""Space, ASCII control characters and DEL: never valid in a URL we send."""
 
 
 @attrs.frozen
@@ -57,6 +59,9 @@ def _to_timeout(
     if value is None or isinstance(value, Timeout):
         return value
     if isinstance(value, tuple):
+        if len(value) != 2:  # noqa: PLR2004 - a (connect, read) pair
+            msg = f"a timeout tuple must be (connect, read), not {len(value)} values"
+            raise TypeError(msg)
         return Timeout(connect=value[0], read=value[1])
     _nonneg(value)
     return Timeout(connect=value, read=value)
@@ -64,7 +69,7 @@ def _to_timeout(
 
 @attrs.frozen(eq=False)
 class ExtensionKey(Generic[T]):
-    """A typed key for :attr:`RequestOptions.extensions`.
+    """A typed key for `RequestOptions.extensions`.
 
     Custom middleware defines a module-level key and reads its value with full typing::
 
@@ -91,7 +96,7 @@ _EMPTY: Final[Mapping[Any, object]] = MappingProxyType({})
 def _check_key(_inst: object, _attr: object, value: str | None) -> None:
     if value is None:
         return
-    if not isinstance(value, str) or not _IDEMPOTENCY_KEY.match(value):
+    if not isinstance(value, str) or not _IDEMPOTENCY_KEY.fullmatch(value):
         msg = "an Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 _ - : ."
         raise ValueError(msg)
 
@@ -111,23 +116,22 @@ class RequestOptions:
     ``None`` means "use the default of whichever middleware or transport decides".
     """
 
-    #: Per-attempt connect/read timeouts (a float sets both).
     timeout: Timeout | None = attrs.field(default=None, converter=_to_timeout)
-    #: Absolute instant, on the clock the backoff middleware uses (``time.monotonic`` by
-    #: default), after which no new attempt starts and attempt timeouts are shrunk to fit.
+    """Per-attempt connect/read timeouts (a float sets both)."""
     deadline: float | None = None
-    #: Upper bound on attempts for this request (1 disables retries).
+    """Absolute instant, on the clock the backoff middleware uses (``time.monotonic`` by default), after which no new attempt starts and attempt timeouts are shrunk to fit."""
     max_attempts: int | None = attrs.field(default=None, validator=_check_attempts)
-    #: Override whether this request is safe to repeat (default: judged from the method).
+    """Upper bound on attempts for this request (1 disables retries)."""
     idempotent: bool | None = None
-    #: Sent as the ``Idempotency-Key`` header; the same on every attempt.
+    """Override whether this request is safe to repeat (default: judged from the method)."""
     idempotency_key: str | None = attrs.field(default=None, validator=_check_key)
-    #: Return the body as a stream instead of reading it into memory.
+    """Sent as the ``Idempotency-Key`` header; the same on every attempt."""
     stream: bool = False
-    #: Values for custom middleware, keyed by :class:`ExtensionKey`.
+    """Return the body as a stream instead of reading it into memory."""
     extensions: Mapping[Any, object] = attrs.field(
         default=_EMPTY, converter=_to_extensions, repr=lambda v: repr(dict(v))
     )
+    """Values for custom middleware, keyed by `ExtensionKey`."""
 
     def extension(self, key: ExtensionKey[T], default: T | None = None) -> T | None:
         """The value stored under ``key``, or ``default``."""
@@ -146,7 +150,7 @@ def _to_method(value: str) -> str:
         msg = f"the method must be a str such as 'GET', not {type(value).__name__}"
         raise TypeError(msg)
     method = value.upper()
-    if not _METHOD.match(method):
+    if not _METHOD.fullmatch(method):
         msg = f"invalid HTTP method {value!r}"
         raise ValueError(msg)
     return method
@@ -168,7 +172,7 @@ def _split_url(url: object) -> SplitResult:
             "host (relative paths are resolved by the client against its base_url)"
         )
         raise ValueError(msg)
-    if any(c in url for c in "\r\n\x00 "):
+    if _URL_FORBIDDEN.search(url):
         msg = f"the URL {redact_url(url)!r} contains whitespace or control characters"
         raise ValueError(msg)
     return parts
@@ -373,14 +377,15 @@ class Response:
 
     def json(self) -> Any:
         """The body parsed as JSON; a body that is not JSON raises ``MalformedResponseError``."""
+        body = self.read()
         try:
-            return _json.loads(self.read())
+            return _json.loads(body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise MalformedResponseError(
                 f"the response body is not valid JSON ({exc.__class__.__name__})",
                 status=self.status,
                 request_id=self.request_id,
-                body_excerpt=excerpt(self.content),
+                body_excerpt=excerpt(body),
                 request=self.request,
             ) from exc
 

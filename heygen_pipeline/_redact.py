@@ -2,7 +2,7 @@
 
 Redaction is a property of the library, not of one middleware's position in the stack: every
 secret that enters through a public constructor is registered here, and every text the library
-renders for humans (exception messages, reprs, log events) passes through :func:`scrub`.
+renders for humans (exception messages, reprs, log events) passes through `scrub`.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 REDACTED: Final = "REDACTED"
 
-#: Header names whose values are secrets wherever they appear.
 SENSITIVE_HEADERS: Final = frozenset(
     {
         "x-api-key",
@@ -26,11 +25,12 @@ SENSITIVE_HEADERS: Final = frozenset(
         "signature",
     }
 )
+"""Header names whose values are secrets wherever they appear."""
 
-#: Query parameter names whose values are redacted when a URL is rendered.
 SENSITIVE_QUERY: Final = frozenset(
     {"api_key", "apikey", "key", "token", "access_token", "signature", "sig", "x-api-key"}
 )
+"""Query parameter names whose values are redacted when a URL is rendered."""
 
 _MIN_SECRET_LEN: Final = 4
 _lock = threading.Lock()
@@ -39,7 +39,7 @@ _pattern: re.Pattern[str] | None = None
 
 
 def register_secret(value: str) -> None:
-    """Remember ``value`` so that :func:`scrub` removes it from any text, process-wide."""
+    """Remember ``value`` so that `scrub` removes it from any text, process-wide."""
     global _pattern  # noqa: PLW0603 - one registry for the process is the point
     if len(value) < _MIN_SECRET_LEN:
         return
@@ -82,7 +82,7 @@ def redact_url(url: str) -> str:
 class Secret:
     """A string that never shows itself: ``repr``, ``str`` and pickling all refuse.
 
-    Use :meth:`reveal` at the one place the value is needed (building a header).
+    Use `reveal` at the one place the value is needed (building a header).
     """
 
     __slots__ = ("_value",)

@@ -57,7 +57,7 @@ class Stack:
     """An immutable, ordered list of ``(name, middleware)`` pairs, outermost first.
 
     Every edit returns a new Stack. Names are unique; an unknown anchor or a duplicate name
-    fails at once with an error listing the names that exist. :meth:`build` folds the stack
+    fails at once with an error listing the names that exist. `build` folds the stack
     around a transport into one handler, once, so calls pay no assembly cost.
     """
 

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 DEFAULT_TIMEOUT: Final = Timeout(connect=10.0, read=30.0)
 _CHUNK: Final = 65536
+_MIN_TIMEOUT: Final = 1e-6
 
 
 def _translate(exc: BaseException, request: Request) -> HeyGenError:
@@ -55,6 +56,15 @@ def _translate(exc: BaseException, request: Request) -> HeyGenError:
         reason = _reason(exc)
         return ProtocolError(f"the connection broke during {where}: {reason}", request=request)
     return TransportError(f"{type(exc).__name__} during {where}: {exc}", request=request)
+
+
+def _u3_timeout(timeout: Timeout) -> urllib3.Timeout:
+    """urllib3's Timeout; a zero (which urllib3 rejects) becomes the shortest wait there is."""
+
+    def positive(seconds: float | None) -> float | None:
+        return None if seconds is None else max(seconds, _MIN_TIMEOUT)
+
+    return urllib3.Timeout(connect=positive(timeout.connect), read=positive(timeout.read))
 
 
 def _reason(exc: BaseException) -> str:
@@ -113,7 +123,7 @@ class Urllib3Stream:
 
 
 class Urllib3Transport:
-    """The innermost :data:`~heygen_pipeline.typing.Handler`: one urllib3 ``PoolManager``.
+    """The innermost [Handler][heygen_pipeline.typing.Handler]: one urllib3 ``PoolManager``.
 
     TLS certificates are verified (against ``ca_certs`` when given, else the system store);
     urllib3's own retries and redirects are off, because the pipeline owns those decisions.
@@ -177,7 +187,7 @@ class Urllib3Transport:
                 headers=request.headers.raw(),
                 retries=False,
                 redirect=False,
-                timeout=urllib3.Timeout(connect=timeout.connect, read=timeout.read),
+                timeout=_u3_timeout(timeout),
                 preload_content=not stream,
                 decode_content=True,
             )

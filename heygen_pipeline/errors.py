@@ -1,4 +1,4 @@
-"""The error tree: everything the library raises on purpose derives from :class:`HeyGenError`.
+"""The error tree: everything the library raises on purpose derives from `HeyGenError`.
 
 API errors keep what HeyGen said (status, code, message, request id, param, doc url); transport
 errors say whether the request may have reached the server (``sent``), which decides whether a
@@ -62,8 +62,16 @@ class HeyGenError(Exception):
         return f"{type(self).__name__}({str(self)!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:
-        """Pickle as the message alone so errors cross process boundaries."""
-        return (_rebuild, (type(self), self.__dict__))
+        """Pickle the message and fields so errors cross process boundaries.
+
+        The request and response are left out (unpickled as None): they may hold a live
+        stream or connection, and are not picklable.
+        """
+        state = {k: None if k in _UNPICKLED else v for k, v in self.__dict__.items()}
+        return (_rebuild, (type(self), state))
+
+
+_UNPICKLED = frozenset({"request", "response"})
 
 
 def _rebuild(cls: type[HeyGenError], state: dict[str, Any]) -> HeyGenError:

@@ -1,6 +1,6 @@
 """The public contract, as types: what a handler and a middleware are.
 
-A *handler* turns a :class:`~heygen_pipeline.Request` into a :class:`~heygen_pipeline.Response`.
+A *handler* turns a [Request][heygen_pipeline.Request] into a [Response][heygen_pipeline.Response].
 A *middleware* is any callable ``(request, call_next) -> Response``: a plain function or an
 object with ``__call__``. It may change the request, call ``call_next`` zero, one or many
 times, inspect or replace the response, or raise. No base class is needed.
@@ -15,17 +15,17 @@ from heygen_pipeline._models import Request, Response
 
 __all__ = ["Clock", "Handler", "Middleware", "Random", "ResponseStream", "Sleep"]
 
-#: The innermost transport and every built pipeline: ``Request -> Response``.
 Handler = Callable[[Request], Response]
+"""The innermost transport and every built pipeline: ``Request -> Response``."""
 
-#: ``time.sleep``-like: wait this many seconds.
 Sleep = Callable[[float], None]
+"""``time.sleep``-like: wait this many seconds."""
 
-#: ``time.monotonic``-like: seconds on a clock that never goes back.
 Clock = Callable[[], float]
+"""``time.monotonic``-like: seconds on a clock that never goes back."""
 
-#: ``random.random``-like: a float in ``[0, 1)``.
 Random = Callable[[], float]
+"""``random.random``-like: a float in ``[0, 1)``."""
 
 
 class Middleware(Protocol):

@@ -12,7 +12,7 @@ from heygen_pipeline._models import Request, Response
 
 
 class BytesStream:
-    """A :class:`~heygen_pipeline.typing.ResponseStream` over bytes already in memory."""
+    """A [ResponseStream][heygen_pipeline.typing.ResponseStream] over bytes already in memory."""
 
     __slots__ = ("_closed", "_data", "_pos")
 
@@ -66,9 +66,9 @@ def make_response(
 class MockTransport:
     """A transport that answers every request by calling ``handler(request)``.
 
-    The handler returns a :class:`~heygen_pipeline.Response` (see :func:`make_response`) or
-    raises, as a real transport would (raise :class:`~heygen_pipeline.errors.TransportError`
-    subclasses to play network faults). Every request is recorded in :attr:`requests`.
+    The handler returns a [Response][heygen_pipeline.Response] (see `make_response`) or
+    raises, as a real transport would (raise [TransportError][heygen_pipeline.errors.TransportError]
+    subclasses to play network faults). Every request is recorded in `requests`.
     """
 
     def __init__(self, handler: Callable[[Request], Response]) -> None:
