@@ -1,26 +1,30 @@
 """heygen_pipeline: a middleware-pipeline HTTP client for the HeyGen API, on urllib3.
 
-Requests pass through a :class:`Stack` of small middlewares down to a
-:class:`Urllib3Transport`; see the docs for the contract and the default stack.
+Requests pass through a `Stack` of small middlewares down to a
+`Urllib3Transport`; see the docs for the contract and the default stack.
 """
 
 from heygen_pipeline import errors
+from heygen_pipeline._defaults import DEFAULT_NAMES, ClientAuth, default_stack
 from heygen_pipeline._headers import Headers
 from heygen_pipeline._models import ExtensionKey, Request, RequestOptions, Response, Timeout
 from heygen_pipeline._redact import Secret
 from heygen_pipeline._stack import Stack
 from heygen_pipeline._transport import Urllib3Transport
 from heygen_pipeline._version import __version__
+from heygen_pipeline.client import HeyGenClient
 from heygen_pipeline.errors import (
     APIError,
     AuthenticationError,
     BadRequestError,
     CircuitOpenError,
+    ConfigurationError,
     ConflictError,
     ConnectError,
     ConnectTimeoutError,
     DuplicateNameError,
     HeyGenError,
+    InsecureTransportError,
     InsufficientCreditError,
     MalformedResponseError,
     NotFoundError,
@@ -29,6 +33,7 @@ from heygen_pipeline.errors import (
     ProtocolError,
     RateLimitError,
     ReadTimeoutError,
+    RedirectError,
     ServerError,
     StackError,
     TimeoutError,  # noqa: A004 - the name DESIGN.md fixes; also reachable as errors.TimeoutError
@@ -39,17 +44,22 @@ from heygen_pipeline.errors import (
 )
 
 __all__ = [
+    "DEFAULT_NAMES",
     "APIError",
     "AuthenticationError",
     "BadRequestError",
     "CircuitOpenError",
+    "ClientAuth",
+    "ConfigurationError",
     "ConflictError",
     "ConnectError",
     "ConnectTimeoutError",
     "DuplicateNameError",
     "ExtensionKey",
     "Headers",
+    "HeyGenClient",
     "HeyGenError",
+    "InsecureTransportError",
     "InsufficientCreditError",
     "MalformedResponseError",
     "NotFoundError",
@@ -58,6 +68,7 @@ __all__ = [
     "ProtocolError",
     "RateLimitError",
     "ReadTimeoutError",
+    "RedirectError",
     "Request",
     "RequestOptions",
     "Response",
@@ -73,5 +84,6 @@ __all__ = [
     "UnknownNameError",
     "Urllib3Transport",
     "__version__",
+    "default_stack",
     "errors",
 ]

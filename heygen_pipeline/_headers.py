@@ -142,6 +142,10 @@ class Headers(Mapping[str, str]):
 
     def without(self, *names: str) -> Headers:
         """A copy without the named headers (absent names are ignored)."""
+        for name in names:
+            if not isinstance(name, str):
+                msg = f"header names must be str, not {type(name).__name__} ({name!r})"
+                raise TypeError(msg)
         drop = {n.lower() for n in names}
         if not drop & self._data.keys():
             return self

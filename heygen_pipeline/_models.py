@@ -104,9 +104,25 @@ def _check_key(_inst: object, _attr: object, value: str | None) -> None:
 def _check_attempts(_inst: object, _attr: object, value: int | None) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        msg = f"max_attempts must be an int >= 1 or None, not {value!r}"
+    if isinstance(value, bool) or not isinstance(value, int):
+        msg = f"max_attempts must be an int or None, not {type(value).__name__}"
+        raise TypeError(msg)
+    if value < 1:
+        msg = f"max_attempts must be >= 1, not {value!r}"
         raise ValueError(msg)
+
+
+def _check_deadline(_inst: object, _attr: object, value: float | None) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+        msg = (
+            f"deadline must be a number (an instant on the monotonic clock) or None, not {value!r}"
+        )
+        raise TypeError(msg)
+
+
+_optional_bool = attrs.validators.optional(attrs.validators.instance_of(bool))
 
 
 @attrs.frozen
@@ -118,15 +134,15 @@ class RequestOptions:
 
     timeout: Timeout | None = attrs.field(default=None, converter=_to_timeout)
     """Per-attempt connect/read timeouts (a float sets both)."""
-    deadline: float | None = None
+    deadline: float | None = attrs.field(default=None, validator=_check_deadline)
     """Absolute instant, on the clock the backoff middleware uses (``time.monotonic`` by default), after which no new attempt starts and attempt timeouts are shrunk to fit."""
     max_attempts: int | None = attrs.field(default=None, validator=_check_attempts)
     """Upper bound on attempts for this request (1 disables retries)."""
-    idempotent: bool | None = None
+    idempotent: bool | None = attrs.field(default=None, validator=_optional_bool)
     """Override whether this request is safe to repeat (default: judged from the method)."""
     idempotency_key: str | None = attrs.field(default=None, validator=_check_key)
     """Sent as the ``Idempotency-Key`` header; the same on every attempt."""
-    stream: bool = False
+    stream: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
     """Return the body as a stream instead of reading it into memory."""
     extensions: Mapping[Any, object] = attrs.field(
         default=_EMPTY, converter=_to_extensions, repr=lambda v: repr(dict(v))

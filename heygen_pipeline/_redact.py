@@ -32,7 +32,7 @@ SENSITIVE_QUERY: Final = frozenset(
 )
 """Query parameter names whose values are redacted when a URL is rendered."""
 
-_MIN_SECRET_LEN: Final = 4
+MIN_SECRET_LEN: Final = 4
 _lock = threading.Lock()
 _secrets: set[str] = set()
 _pattern: re.Pattern[str] | None = None
@@ -41,7 +41,7 @@ _pattern: re.Pattern[str] | None = None
 def register_secret(value: str) -> None:
     """Remember ``value`` so that `scrub` removes it from any text, process-wide."""
     global _pattern  # noqa: PLW0603 - one registry for the process is the point
-    if len(value) < _MIN_SECRET_LEN:
+    if len(value) < MIN_SECRET_LEN:
         return
     with _lock:
         if value in _secrets:

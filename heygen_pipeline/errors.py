@@ -20,11 +20,13 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "CircuitOpenError",
+    "ConfigurationError",
     "ConflictError",
     "ConnectError",
     "ConnectTimeoutError",
     "DuplicateNameError",
     "HeyGenError",
+    "InsecureTransportError",
     "InsufficientCreditError",
     "MalformedResponseError",
     "NotFoundError",
@@ -33,6 +35,7 @@ __all__ = [
     "ProtocolError",
     "RateLimitError",
     "ReadTimeoutError",
+    "RedirectError",
     "ServerError",
     "StackError",
     "TLSError",
@@ -239,6 +242,22 @@ class CircuitOpenError(HeyGenError):
 
 class TooManyRedirectsError(HeyGenError):
     """A redirect chain was longer than the limit (or looped)."""
+
+
+class RedirectError(HeyGenError):
+    """A redirect that must not or cannot be followed.
+
+    Its ``Location`` is missing, unparsable, not http(s), carries credentials, or downgrades
+    https to http; or the hop would have to resend a body that cannot be replayed.
+    """
+
+
+class ConfigurationError(HeyGenError, ValueError):
+    """The library was set up wrongly (a missing key, an unsafe setting): nothing was sent."""
+
+
+class InsecureTransportError(ConfigurationError):
+    """The key would have gone over plain http to a host that is not loopback."""
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

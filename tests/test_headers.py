@@ -269,3 +269,12 @@ class TestProperties:
                 Headers({name: value})
         else:
             assert Headers({name: value})[name] == value
+
+
+class TestWithoutTypes:
+    """Headers.without checks its arguments like every other edit."""
+
+    def test_non_str_name(self):
+        """A non-str name is a TypeError, not an AttributeError."""
+        with pytest.raises(TypeError, match="header names must be str"):
+            Headers({"A": "1"}).without(1)

@@ -333,11 +333,26 @@ class TestTimeout:
 class TestRequestOptions:
     """Other option fields and extensions."""
 
-    @pytest.mark.parametrize("value", [0, -1, 1.5, True, "3"])
-    def test_max_attempts(self, value):
-        """max_attempts must be an int >= 1."""
+    @pytest.mark.parametrize("value", [0, -1])
+    def test_max_attempts_range(self, value):
+        """max_attempts below 1 is a ValueError."""
         with pytest.raises(ValueError, match="max_attempts"):
             RequestOptions(max_attempts=value)
+
+    @pytest.mark.parametrize("value", [1.5, True, "3"])
+    def test_max_attempts_type(self, value):
+        """max_attempts that is not an int is a TypeError."""
+        with pytest.raises(TypeError, match="max_attempts"):
+            RequestOptions(max_attempts=value)
+
+    @pytest.mark.parametrize(
+        ("field", "value"),
+        [("deadline", "soon"), ("deadline", float("nan")), ("idempotent", "yes"), ("stream", 1)],
+    )
+    def test_option_types(self, field, value):
+        """deadline, idempotent and stream refuse values of the wrong type."""
+        with pytest.raises(TypeError):
+            RequestOptions(**{field: value})
 
     def test_extensions_typed(self):
         """with_extension returns a copy; extension reads by key with a default."""

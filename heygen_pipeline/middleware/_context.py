@@ -1,7 +1,7 @@
 """What the retrying middleware tells the middlewares inside it about the current attempt.
 
-The backoff middleware attaches an :class:`Attempt` to each attempt's request (under the
-:data:`ATTEMPT` extension key). Inner middlewares, logging above all, read the attempt number
+The backoff middleware attaches an `Attempt` to each attempt's request (under the
+`ATTEMPT` extension key). Inner middlewares, logging above all, read the attempt number
 and can ask what the backoff will decide about an outcome: the answer is computed once, by the
 same pure function the backoff uses, and cached, so both see the same decision.
 """
@@ -25,8 +25,8 @@ class RetryDecision:
     reason: str = ""
 
 
-#: One attempt's result: a response, or the exception the inner stack raised.
 Outcome = Response | BaseException
+"""One attempt's result: a response, or the exception the inner stack raised."""
 
 
 class Attempt:
@@ -61,5 +61,5 @@ class Attempt:
         return f"Attempt({self.number}/{self.max_attempts})"
 
 
-#: The extension key under which the current :class:`Attempt` travels on a request.
 ATTEMPT: ExtensionKey[Attempt] = ExtensionKey("heygen_pipeline.attempt")
+"""The extension key under which the current `Attempt` travels on a request."""

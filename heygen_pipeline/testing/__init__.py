@@ -1,10 +1,23 @@
 """Tools for testing code that uses heygen_pipeline (the project's own tests use them too).
 
-- :class:`MockTransport`: answer requests in-process with a function.
-- :class:`FakeHeyGen`: a real HTTP/1.1 server on 127.0.0.1 that speaks HeyGen's envelopes and
-  can be scripted with faults.
+- `MockTransport`: answer requests in-process with a function.
+- `FakeHeyGen`: a real HTTP/1.1 server on 127.0.0.1 that speaks HeyGen's envelopes and can be
+  scripted with faults (`Fault`), recording every request it receives.
+- `heygen_pipeline.testing.strategies`: hypothesis strategies for envelopes, errors, headers,
+  Retry-After values and stacks.
+- A pytest plugin (loaded automatically once the package is installed) with the fixtures
+  `fake_heygen`, `heygen_client` and `captured_logs`.
 """
 
+from heygen_pipeline.testing._fake import FakeHeyGen, Fault, RecordedRequest, UploadedAsset
 from heygen_pipeline.testing._mock import BytesStream, MockTransport, make_response
 
-__all__ = ["BytesStream", "MockTransport", "make_response"]
+__all__ = [
+    "BytesStream",
+    "FakeHeyGen",
+    "Fault",
+    "MockTransport",
+    "RecordedRequest",
+    "UploadedAsset",
+    "make_response",
+]

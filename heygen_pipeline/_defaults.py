@@ -1,0 +1,106 @@
+"""The default stack, in the order DESIGN.md gives, and the auth placeholder a client binds."""
+
+from __future__ import annotations
+
+from typing import Final
+from urllib.parse import urlsplit
+
+import structlog
+
+from heygen_pipeline._models import Request, Response
+from heygen_pipeline._redact import Secret
+from heygen_pipeline._stack import Stack
+from heygen_pipeline.middleware import (
+    ApiKeyAuth,
+    BackoffMiddleware,
+    BackoffPolicy,
+    CircuitBreakerMiddleware,
+    ConfigurationError,
+    EnvelopeMiddleware,
+    LoggingMiddleware,
+    RedirectMiddleware,
+)
+from heygen_pipeline.middleware._auth import DEFAULT_BASE_URL
+from heygen_pipeline.typing import Handler
+
+DEFAULT_UPLOAD_URL: Final = "https://upload.heygen.com"
+
+DEFAULT_NAMES: Final = ("envelope", "backoff", "redirects", "breaker", "logging", "auth")
+"""The names of the default stack, outermost first."""
+
+
+class ClientAuth:
+    """Stands in for ``auth`` in a stack built without a key; `HeyGenClient` binds it.
+
+    A client given a stack replaces this placeholder with its own credentials, so one stack
+    can serve clients with different keys. Called unbound, it fails with a clear error
+    rather than sending a request without a key.
+    """
+
+    __slots__ = ()
+
+    def __call__(self, request: Request, call_next: Handler) -> Response:
+        """Refuse: nothing has bound credentials to this stack."""
+        msg = (
+            "this stack's 'auth' has no key: pass the stack to HeyGenClient(api_key=..., "
+            "stack=...), build it with default_stack(api_key=...), or replace 'auth'"
+        )
+        raise ConfigurationError(msg)
+
+    def __repr__(self) -> str:
+        """The class name."""
+        return "ClientAuth()"
+
+
+def default_stack(
+    api_key: str | Secret | None = None,
+    *,
+    base_url: str = DEFAULT_BASE_URL,
+    upload_url: str = DEFAULT_UPLOAD_URL,
+    logger: structlog.typing.FilteringBoundLogger | None = None,
+    backoff: BackoffPolicy | None = None,
+    fail_max: int = 5,
+    reset_timeout: float = 30.0,
+    max_redirects: int = 5,
+) -> Stack:
+    """The default stack: envelope, backoff, redirects, breaker, logging, auth.
+
+    Without ``api_key`` the ``auth`` entry is a `ClientAuth` placeholder that a
+    [HeyGenClient][heygen_pipeline.HeyGenClient] binds to its own key. Every call builds fresh
+    middleware state (its own breaker), so stacks do not share state by accident.
+    """
+    auth = (
+        ClientAuth()
+        if api_key is None
+        else ApiKeyAuth(api_key, base_url=base_url, hosts=auth_hosts(base_url, upload_url))
+    )
+    return Stack(
+        [
+            ("envelope", EnvelopeMiddleware()),
+            ("backoff", BackoffMiddleware(backoff)),
+            ("redirects", RedirectMiddleware(max_redirects=max_redirects)),
+            (
+                "breaker",
+                CircuitBreakerMiddleware(
+                    fail_max=fail_max, reset_timeout=reset_timeout, logger=logger
+                ),
+            ),
+            ("logging", LoggingMiddleware(logger=logger)),
+            ("auth", auth),
+        ]
+    )
+
+
+def auth_hosts(base_url: str, upload_url: str) -> tuple[str, ...]:
+    """The allowlist for a client: the API host and the upload host (with ports if given)."""
+    return tuple(_host_entry(url) for url in (base_url, upload_url))
+
+
+def _host_entry(url: str) -> str:
+    """``host`` or ``host:port`` (when the URL names a port) of an absolute URL."""
+    Request("GET", url)  # validates: absolute, http or https, with a host
+    parts = urlsplit(url)
+    host = str(parts.hostname)
+    if ":" in host:  # IPv6: brackets keep the port apart from the address
+        host = f"[{host}]"
+    return f"{host}:{parts.port}" if parts.port else host

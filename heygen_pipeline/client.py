@@ -1,0 +1,249 @@
+"""HeyGenClient: the default stack over one connection pool, and convenience calls."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
+
+from heygen_pipeline._defaults import (
+    DEFAULT_BASE_URL,
+    DEFAULT_UPLOAD_URL,
+    ClientAuth,
+    auth_hosts,
+    default_stack,
+)
+from heygen_pipeline._models import (
+    DEFAULT_OPTIONS,
+    Request,
+    RequestBody,
+    RequestOptions,
+    Response,
+    Timeout,
+)
+from heygen_pipeline._redact import Secret, redact_url
+from heygen_pipeline._stack import Stack
+from heygen_pipeline._transport import Urllib3Transport
+from heygen_pipeline._version import __version__
+from heygen_pipeline.middleware import ApiKeyAuth
+from heygen_pipeline.typing import Handler
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+_V3_CREATES: Final = re.compile(
+    r"^/v3/(videos|assets|avatars|video-translations|lipsyncs|webhooks/endpoints)/?$"
+)
+"""POST endpoints that accept an ``Idempotency-Key`` (HEYGEN_API.md): the client adds one."""
+USER_AGENT: Final = f"heygen-pipeline/{__version__}"
+
+
+def is_v3_create(request: Request) -> bool:
+    """Whether ``request`` is a POST to a v3 create endpoint (safe to key for idempotency)."""
+    return request.method == "POST" and _V3_CREATES.match(request.path) is not None
+
+
+class HeyGenClient:
+    """A HeyGen API client: the default stack (or yours) over one urllib3 connection pool.
+
+    The key comes from ``api_key`` or the ``HEYGEN_API_KEY`` environment variable; without
+    one, construction fails. Safe to share between threads. ``with_stack`` and
+    ``with_options`` return clients that share this one's pool (closing those does not close
+    the pool; closing this one does).
+
+    Example::
+
+        with HeyGenClient() as client:
+            avatars = client.get("/v2/avatars")["avatars"]
+    """
+
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        upload_url: str = DEFAULT_UPLOAD_URL,
+        stack: Stack | None = None,
+        transport: Handler | None = None,
+        timeout: Timeout | float | None = None,
+        options: RequestOptions | None = None,
+        auto_idempotency: bool | Callable[[Request], bool] = True,
+        user_agent: str = USER_AGENT,
+    ) -> None:
+        """Configure the client.
+
+        Args:
+            api_key: the HeyGen API key (default: ``$HEYGEN_API_KEY``).
+            base_url: where relative paths go; its host receives the key.
+            upload_url: the legacy upload host, which also receives the key.
+            stack: the middleware stack (default: `default_stack`). A ``ClientAuth``
+                placeholder in it is bound to this client's key.
+            transport: the innermost handler (default: a new `Urllib3Transport`).
+            timeout: default per-attempt timeouts for every request.
+            options: default `RequestOptions` for every request.
+            auto_idempotency: add an ``Idempotency-Key`` to POSTs on v3 create endpoints
+                (or decide with a function of the request).
+            user_agent: the ``User-Agent`` header sent unless a request sets its own.
+        """
+        for url in (base_url, upload_url):
+            Request("GET", url)  # an absolute http(s) URL, or a clear error now
+        if stack is not None and not isinstance(stack, Stack):
+            msg = f"stack must be a Stack, not {type(stack).__name__}"
+            raise TypeError(msg)
+        if not (isinstance(auto_idempotency, bool) or callable(auto_idempotency)):
+            msg = "auto_idempotency must be a bool or a function of the request"
+            raise TypeError(msg)
+        self.base_url = base_url.rstrip("/")
+        self.upload_url = upload_url.rstrip("/")
+        self._auth = ApiKeyAuth(api_key, base_url=base_url, hosts=auth_hosts(base_url, upload_url))
+        self._owns_transport = transport is None
+        self._transport: Handler = transport if transport is not None else Urllib3Transport()
+        opts = options if options is not None else DEFAULT_OPTIONS
+        if timeout is not None:
+            opts = attrs.evolve(opts, timeout=timeout)
+        self._options = opts
+        self._auto_idempotency = auto_idempotency
+        self._user_agent = user_agent
+        self._stack = self._bind(stack if stack is not None else default_stack())
+        self._pipeline = self._stack.build(self._transport)
+
+    def _bind(self, stack: Stack) -> Stack:
+        """Put this client's credentials where the stack holds a ``ClientAuth`` placeholder."""
+        for name, middleware in stack:
+            if isinstance(middleware, ClientAuth):
+                stack = stack.replace(name, self._auth)
+        return stack
+
+    def _derive(self, **changes: Any) -> HeyGenClient:
+        new = object.__new__(HeyGenClient)
+        new.__dict__.update(self.__dict__)
+        new.__dict__.update(changes)
+        new._owns_transport = False
+        new._pipeline = new._stack.build(new._transport)
+        return new
+
+    @property
+    def stack(self) -> Stack:
+        """The stack in use (with credentials bound)."""
+        return self._stack
+
+    @property
+    def options(self) -> RequestOptions:
+        """The default options of every request."""
+        return self._options
+
+    def with_stack(self, stack: Stack) -> HeyGenClient:
+        """A client with ``stack`` (placeholders bound to this key) sharing this pool."""
+        if not isinstance(stack, Stack):
+            msg = f"stack must be a Stack, not {type(stack).__name__}"
+            raise TypeError(msg)
+        return self._derive(_stack=self._bind(stack))
+
+    def with_options(self, **changes: Any) -> HeyGenClient:
+        """A client whose default options have ``changes`` applied, sharing this pool."""
+        return self._derive(_options=attrs.evolve(self._options, **changes))
+
+    def build_request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str | int | float | bool] | None = None,
+        json: Any = None,
+        content: RequestBody = None,
+        headers: Mapping[str, str] | None = None,
+        options: RequestOptions | None = None,
+        total_timeout: float | None = None,
+        **option_changes: Any,
+    ) -> Request:
+        """The request `request` would send: URL resolved, options merged, key added."""
+        if not isinstance(url, str):
+            msg = f"url must be a str path or URL, not {type(url).__name__}"
+            raise TypeError(msg)
+        if url.startswith("/"):
+            url = self.base_url + url
+        opts = options if options is not None else self._options
+        if total_timeout is not None:
+            option_changes["deadline"] = time.monotonic() + total_timeout
+        if option_changes:
+            opts = attrs.evolve(opts, **option_changes)
+        request = Request.build(
+            method, url, params=params, headers=headers, json=json, content=content, options=opts
+        )
+        if "user-agent" not in request.headers:
+            request = request.with_headers({"User-Agent": self._user_agent})
+        if request.idempotency_key is None and self._wants_key(request):
+            request = request.with_headers({"Idempotency-Key": uuid.uuid4().hex})
+        return request
+
+    def _wants_key(self, request: Request) -> bool:
+        rule = self._auto_idempotency
+        if isinstance(rule, bool):
+            return rule and is_v3_create(request)
+        return bool(rule(request))
+
+    def send(self, request: Request) -> Response:
+        """Send a prepared request through the stack."""
+        if not isinstance(request, Request):
+            msg = f"send() takes a Request, not {type(request).__name__}"
+            raise TypeError(msg)
+        return self._pipeline(request)
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Response:
+        """Send a request through the stack and return the response (``data`` unwrapped).
+
+        ``url`` is a path (joined to ``base_url``) or an absolute URL. Keyword arguments are
+        those of `build_request`: ``params``, ``json``, ``content``, ``headers``,
+        ``options``, ``total_timeout`` and any `RequestOptions` field.
+        """
+        return self._pipeline(self.build_request(method, url, **kwargs))
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        """GET and return the unwrapped ``data``."""
+        return self.request("GET", url, **kwargs).data
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        """POST and return the unwrapped ``data``."""
+        return self.request("POST", url, **kwargs).data
+
+    def put(self, url: str, **kwargs: Any) -> Any:
+        """PUT and return the unwrapped ``data``."""
+        return self.request("PUT", url, **kwargs).data
+
+    def patch(self, url: str, **kwargs: Any) -> Any:
+        """PATCH and return the unwrapped ``data``."""
+        return self.request("PATCH", url, **kwargs).data
+
+    def delete(self, url: str, **kwargs: Any) -> Any:
+        """DELETE and return the unwrapped ``data``."""
+        return self.request("DELETE", url, **kwargs).data
+
+    def close(self) -> None:
+        """Close the connection pool (if this client created it)."""
+        if self._owns_transport:
+            close = getattr(self._transport, "close", None)
+            if callable(close):
+                close()
+
+    def __enter__(self) -> HeyGenClient:
+        """Use as a context manager to close the pool at the end."""
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        """Close the pool."""
+        self.close()
+
+    def __repr__(self) -> str:
+        """Base URL and stack names; never the key."""
+        return (
+            f"HeyGenClient(base_url={redact_url(self.base_url)!r}, stack={list(self._stack.names)})"
+        )

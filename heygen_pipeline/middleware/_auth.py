@@ -1,0 +1,321 @@
+"""Credential injection: ``X-Api-Key`` (or ``Authorization: Bearer``) for allowlisted hosts only.
+
+The key goes only to the hosts on the allowlist (by default the base URL's host and the legacy
+upload host), so a redirect to a CDN or any other host never carries it; a request to another
+host that already carries a credential header has it stripped. Plain ``http://`` is refused for
+an allowlisted host unless it is a loopback address. The credential is held in a
+:class:`~heygen_pipeline._redact.Secret`: reprs, pickling errors and tracebacks never show it.
+
+Everything is decided in ``__init__``; a call costs a set lookup and one header change.
+"""
+
+from __future__ import annotations
+
+import functools
+import ipaddress
+import os
+import re
+from collections.abc import Iterable
+from typing import Final, NoReturn
+from urllib.parse import urlsplit
+
+import attrs
+
+from heygen_pipeline._headers import Headers
+from heygen_pipeline._models import Request, Response
+from heygen_pipeline._redact import MIN_SECRET_LEN, Secret, redact_url
+from heygen_pipeline.errors import ConfigurationError, InsecureTransportError
+from heygen_pipeline.typing import Handler
+
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "UPLOAD_HOST",
+    "ApiKeyAuth",
+    "BearerAuth",
+]
+
+DEFAULT_BASE_URL: Final = "https://api.heygen.com"
+#: The legacy asset upload host, allowlisted by default next to the base URL's host.
+UPLOAD_HOST: Final = "upload.heygen.com"
+
+#: Credential headers removed from requests to hosts that are not on the allowlist.
+_CREDENTIAL_HEADERS: Final = ("x-api-key", "authorization")
+#: Shorter credentials could not be scrubbed from text (``register_secret`` ignores them).
+_MIN_CREDENTIAL_LEN: Final = MIN_SECRET_LEN
+_MAX_PORT: Final = 65535
+_BAD_HOST_CHARS: Final = re.compile(r"[\s/@?#\\]")
+_BAD_VALUE_CHARS: Final = re.compile(r"[\x00-\x1f\x7f]")
+
+
+@functools.lru_cache(maxsize=256)
+def _is_loopback(host: str) -> bool:
+    """Whether ``host`` (lower case, no brackets) is ``localhost``, 127.0.0.0/8 or ``::1``."""
+    if host in {"localhost", "localhost."}:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _is_ipv6(host: str) -> bool:
+    try:
+        ipaddress.IPv6Address(host)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_entry(entry: object) -> tuple[str, int | None]:
+    """Split an allowlist entry into a lower-case host and an optional exact port."""
+    if not isinstance(entry, str):
+        msg = f"allowlist entries must be str host names, not {type(entry).__name__}"
+        raise TypeError(msg)
+    text = entry.strip().lower()
+    port: str | None = None
+    if text.startswith("["):  # [v6] or [v6]:port
+        host, closed, rest = text[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            host = ""
+        port = rest[1:] if rest else None
+    elif text.count(":") == 1:  # host:port (more colons: a bare IPv6 address)
+        host, _, port = text.partition(":")
+    else:
+        host = text
+    if not host or _BAD_HOST_CHARS.search(host) or (":" in host and not _is_ipv6(host)):
+        msg = (
+            f"invalid allowlist entry {entry!r}: give a host name such as 'api.heygen.com' "
+            "or 'host:port', without a scheme or a path"
+        )
+        raise ConfigurationError(msg)
+    if port is None:
+        return host, None
+    if not (port.isascii() and port.isdigit() and 0 < int(port) <= _MAX_PORT):
+        msg = f"invalid port in allowlist entry {entry!r}: use 'host:port' with a port 1-65535"
+        raise ConfigurationError(msg)
+    return host, int(port)
+
+
+def _show(host: str, port: int) -> str:
+    """Render a host and port as an allowlist entry (IPv6 in brackets)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def _base_host(base_url: object) -> tuple[str, str, str]:
+    """The scheme, host and allowlist entry (``host`` or ``host:port``) of ``base_url``."""
+    if not isinstance(base_url, str):
+        msg = f"base_url must be a str, not {type(base_url).__name__}"
+        raise TypeError(msg)
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
+        msg = (
+            f"base_url {redact_url(base_url)!r} must be an absolute http(s) URL such as "
+            f"{DEFAULT_BASE_URL!r}"
+        )
+        raise ConfigurationError(msg)
+    host = parts.hostname
+    return parts.scheme, host, host if port is None else _show(host, port)
+
+
+def _credential(value: object, *, env_var: str | None, what: str) -> Secret:
+    """Resolve the credential from ``value`` or the environment, checked and held as a Secret.
+
+    No message ever contains the value: each says what is wrong with it instead.
+    """
+    if isinstance(value, Secret):
+        raw, where = value.reveal(), f"the {what}"
+    elif isinstance(value, str):
+        raw, where = value, f"the {what}"
+    elif value is None and env_var is not None:
+        raw, where = os.environ.get(env_var, ""), f"the {env_var} environment variable"
+        if not raw.strip():
+            state = "is blank" if env_var in os.environ else "is not set"
+            msg = f"no HeyGen {what}: pass one explicitly, or set {env_var} (it {state})"
+            raise ConfigurationError(msg)
+    else:
+        msg = f"the {what} must be a str or a Secret, not {type(value).__name__}"
+        raise TypeError(msg)
+    cleaned = raw.strip()
+    if not cleaned:
+        msg = f"{where} is empty or whitespace; pass a real HeyGen {what}"
+        raise ConfigurationError(msg)
+    if len(cleaned) < _MIN_CREDENTIAL_LEN:
+        msg = (
+            f"{where} is too short to be a HeyGen {what} (fewer than "
+            f"{_MIN_CREDENTIAL_LEN} characters)"
+        )
+        raise ConfigurationError(msg)
+    if _BAD_VALUE_CHARS.search(cleaned) or not cleaned.isascii():
+        msg = (
+            f"{where} contains control or non-ASCII characters that cannot be sent in an "
+            "HTTP header (a stray newline or quote from a copy-paste?)"
+        )
+        raise ConfigurationError(msg)
+    return value if isinstance(value, Secret) and cleaned == raw else Secret(cleaned)
+
+
+class _CredentialAuth:
+    """The shared host policy: send one credential header to allowlisted hosts only."""
+
+    __slots__ = ("_header", "_hosts", "_names", "_pairs", "_ported", "_strip", "_value")
+
+    def __init__(
+        self, header: str, value: Secret, *, base_url: str, hosts: Iterable[str] | None
+    ) -> None:
+        scheme, host, entry = _base_host(base_url)
+        if scheme == "http" and not _is_loopback(host):
+            msg = (
+                f"refusing an http:// base_url ({redact_url(base_url)!r}): the credential "
+                "would travel in clear; use https:// (plain http is allowed for loopback "
+                "addresses only)"
+            )
+            raise InsecureTransportError(msg)
+        if hosts is None:
+            entries: list[str] = [entry, UPLOAD_HOST]
+        elif isinstance(hosts, (str, bytes)):
+            msg = f"hosts must be an iterable of host names, not a single {type(hosts).__name__}"
+            raise TypeError(msg)
+        else:
+            entries = list(hosts)
+            if not entries:
+                msg = "hosts is empty: the credential would never be sent"
+                raise ConfigurationError(msg)
+        parsed = [_parse_entry(e) for e in entries]
+        self._names = frozenset(h for h, p in parsed if p is None)
+        self._pairs = frozenset((h, p) for h, p in parsed if p is not None)
+        self._ported = frozenset(h for h, _ in self._pairs)
+        self._hosts = tuple(dict.fromkeys(h if p is None else _show(h, p) for h, p in parsed))
+        Headers({header: "x"})  # validates the header name once
+        self._header = header
+        self._value = value
+        self._strip = tuple(dict.fromkeys((*_CREDENTIAL_HEADERS, header.lower())))
+
+    @property
+    def hosts(self) -> tuple[str, ...]:
+        """The allowlist, as given (lower case): host names and ``host:port`` entries."""
+        return self._hosts
+
+    @property
+    def header(self) -> str:
+        """The name of the header that carries the credential."""
+        return self._header
+
+    def allows(self, request: Request) -> bool:
+        """Whether ``request`` goes to an allowlisted host (and so would carry the credential)."""
+        host = request.host
+        return host in self._names or (host in self._ported and (host, request.port) in self._pairs)
+
+    def __call__(self, request: Request, call_next: Handler, /) -> Response:
+        """Add the credential for an allowlisted host; strip credentials for any other host."""
+        if self.allows(request):
+            if request.scheme == "http" and not _is_loopback(request.host):
+                self._refuse(request)
+            # No local variable ever holds the revealed value (tracebacks may show locals).
+            return call_next(
+                attrs.evolve(
+                    request,
+                    headers=request.headers.with_header(self._header, self._value.reveal()),
+                )
+            )
+        headers = request.headers
+        for name in self._strip:
+            if name in headers:
+                request = attrs.evolve(request, headers=headers.without(*self._strip))
+                break
+        return call_next(request)
+
+    def _refuse(self, request: Request) -> NoReturn:
+        msg = (
+            f"refusing to send the credential over plain http:// to {request.host} (not a "
+            "loopback address); use https://"
+        )
+        raise InsecureTransportError(msg, request=request)
+
+    def __repr__(self) -> str:
+        """Header name and hosts; never the credential."""
+        return f"{type(self).__name__}(header={self._header!r}, hosts={self._hosts!r})"
+
+    def __reduce__(self) -> NoReturn:
+        """Refuse pickling: a pickle would carry the credential in clear."""
+        msg = (
+            f"{type(self).__name__} holds a credential and cannot be pickled; build a new one "
+            "where it is needed (it can read the key from the environment)"
+        )
+        raise TypeError(msg)
+
+    def __copy__(self) -> _CredentialAuth:
+        """Immutable: a copy is the object itself."""
+        return self
+
+    def __deepcopy__(self, _memo: object) -> _CredentialAuth:
+        """Immutable: a copy is the object itself."""
+        return self
+
+
+class ApiKeyAuth(_CredentialAuth):
+    """Send the HeyGen API key as ``X-Api-Key``, to allowlisted hosts only.
+
+    Example::
+
+        auth = ApiKeyAuth()  # reads HEYGEN_API_KEY
+        auth = ApiKeyAuth("sk-...", hosts=["api.heygen.com", "127.0.0.1:8080"])
+    """
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        hosts: Iterable[str] | None = None,
+        env_var: str = "HEYGEN_API_KEY",
+        header: str = "X-Api-Key",
+    ) -> None:
+        """Resolve and check the key now, so a missing key fails here, not on the first call.
+
+        Args:
+            api_key: the key; ``None`` reads ``env_var``. Surrounding whitespace is dropped.
+            base_url: the API's base URL; its host (with its port, when the URL names one)
+                is allowlisted when ``hosts`` is None. ``http://`` only for loopback.
+            hosts: the allowlist: host names (any port, case-insensitive) or ``host:port``
+                (that port only). ``None``: the base URL's host and ``upload.heygen.com``.
+            env_var: the environment variable read when ``api_key`` is None.
+            header: the header that carries the key.
+
+        Raises:
+            ConfigurationError: the key is missing, empty or unusable, or an option is invalid.
+            InsecureTransportError: ``base_url`` is ``http://`` to a host that is not loopback.
+        """
+        if not isinstance(env_var, str) or not env_var:
+            msg = f"env_var must be a non-empty str, not {env_var!r}"
+            raise TypeError(msg)
+        secret = _credential(api_key, env_var=env_var, what="API key")
+        super().__init__(header, secret, base_url=base_url, hosts=hosts)
+
+
+class BearerAuth(_CredentialAuth):
+    """Send an OAuth token as ``Authorization: Bearer <token>`` (v3), to allowlisted hosts only."""
+
+    __slots__ = ()
+
+    def __init__(
+        self,
+        token: str | Secret,
+        *,
+        base_url: str = DEFAULT_BASE_URL,
+        hosts: Iterable[str] | None = None,
+    ) -> None:
+        """Check the token now; ``base_url`` and ``hosts`` work as for :class:`ApiKeyAuth`.
+
+        Raises:
+            ConfigurationError: the token is empty or unusable, or an option is invalid.
+            InsecureTransportError: ``base_url`` is ``http://`` to a host that is not loopback.
+        """
+        secret = _credential(token, env_var=None, what="token")
+        value = Secret(f"Bearer {secret.reveal()}")
+        super().__init__("Authorization", value, base_url=base_url, hosts=hosts)

@@ -1,0 +1,428 @@
+"""Circuit breaker middleware: fail fast while HeyGen is down, on pybreaker's state machine.
+
+pybreaker keeps the state (closed, open, half-open), the counters and ``opened_at`` in its
+storage (memory today, Redis to share a breaker between processes) and tells its listeners of
+state changes. Its ``call()`` holds the breaker's lock for the whole guarded call, which would
+serialise every request through one breaker; so this middleware drives the same storage and
+state transitions itself and takes the lock only for the bookkeeping before and after a call,
+never across the call.
+
+What counts is decided by pure functions: :func:`breaker_verdict` classifies an outcome (5xx
+and transport errors are failures; any other response, 4xx and 429 included, shows the server
+is answering) and :func:`breaker_admission` decides whether a call may pass.
+
+Time: pybreaker's storage records ``opened_at`` as a UTC wall-clock datetime, which Redis
+storage shares between hosts. The injected ``clock`` therefore gives wall-clock seconds since
+the epoch (``time.time`` by default, never ``time.monotonic``, whose values mean nothing to
+another process); it stamps ``opened_at`` and measures the reset timeout.
+"""
+
+from __future__ import annotations
+
+import enum
+import time
+from datetime import datetime, timezone
+from typing import Any, Final, Protocol
+
+import attrs
+import pybreaker
+import structlog
+
+from heygen_pipeline._models import Request, Response
+from heygen_pipeline.errors import CircuitOpenError, ServerError, TransportError
+from heygen_pipeline.middleware._context import Outcome
+from heygen_pipeline.typing import Clock, Handler
+
+__all__ = [
+    "Admission",
+    "BreakerLogger",
+    "CircuitBreakerMiddleware",
+    "Verdict",
+    "breaker_admission",
+    "breaker_verdict",
+    "is_failure",
+]
+
+CLOSED: Final = pybreaker.STATE_CLOSED
+OPEN: Final = pybreaker.STATE_OPEN
+HALF_OPEN: Final = pybreaker.STATE_HALF_OPEN
+
+_SERVER_ERROR_MIN: Final = 500
+_SERVER_ERROR_MAX: Final = 599
+_DEFAULT_FAIL_MAX: Final = 5
+_DEFAULT_RESET_TIMEOUT: Final = 30.0
+_DEFAULT_NAME: Final = "heygen"
+
+
+class Verdict(enum.Enum):
+    """What one outcome says about the health of the server."""
+
+    #: The server answered (any status below 500): resets the failure count.
+    SUCCESS = "success"
+    #: A 5xx or a transport error: counts towards opening the breaker.
+    FAILURE = "failure"
+    #: Says nothing about the server (a bug or a refusal inside the stack): changes nothing.
+    IGNORED = "ignored"
+
+
+def breaker_verdict(outcome: Outcome) -> Verdict:
+    """Classify an attempt's outcome for the breaker.
+
+    5xx responses and :class:`~heygen_pipeline.errors.TransportError` (connection failures,
+    timeouts, broken connections) are failures. Every other response, 4xx and 429 included, is
+    a success: the server is up and answering, which is all a breaker asks. Any other
+    exception (a bug in a middleware, ``KeyboardInterrupt``, a refused redirect) is ignored.
+    """
+    if isinstance(outcome, Response):
+        if _SERVER_ERROR_MIN <= outcome.status <= _SERVER_ERROR_MAX:
+            return Verdict.FAILURE
+        return Verdict.SUCCESS
+    if isinstance(outcome, TransportError):
+        return Verdict.FAILURE
+    return Verdict.IGNORED
+
+
+def is_failure(outcome: Outcome) -> bool:
+    """Whether ``outcome`` counts towards opening the breaker (see :func:`breaker_verdict`)."""
+    return breaker_verdict(outcome) is Verdict.FAILURE
+
+
+@attrs.frozen
+class Admission:
+    """Whether a call may pass, whether it is a half-open trial, and when to come back if not."""
+
+    allow: bool
+    trial: bool = False
+    #: Seconds until a trial call will be let through; ``None`` when unknown (trial in flight).
+    retry_after: float | None = None
+
+
+def breaker_admission(
+    state: str,
+    *,
+    now: float,
+    opened_at: float | None,
+    reset_timeout: float,
+    trials_in_flight: int,
+    half_open_max_calls: int,
+) -> Admission:
+    """Decide whether a call may pass the breaker (a pure function of the breaker's state).
+
+    Args:
+        state: ``"closed"``, ``"open"`` or ``"half-open"``.
+        now: the current time, on the clock that stamped ``opened_at``.
+        opened_at: when the breaker last opened (``None``: unknown, so the wait is over).
+        reset_timeout: seconds an open breaker waits before letting a trial call through.
+        trials_in_flight: trial calls of the current half-open period still running.
+        half_open_max_calls: how many trial calls may run at once.
+
+    Returns:
+        Closed: allowed. Open: refused with the seconds left, or, once ``reset_timeout`` has
+        passed (or when ``opened_at`` lies more than ``reset_timeout`` in the future, which
+        only a clock set back explains), allowed as a trial: the caller moves the breaker to
+        half-open. Half-open: allowed as a trial while fewer than ``half_open_max_calls``
+        trials run, else refused.
+    """
+    if state == CLOSED:
+        return Admission(allow=True)
+    if state == OPEN:
+        if opened_at is not None:
+            elapsed = now - opened_at
+            remaining = reset_timeout - elapsed
+            # An opened_at further ahead than one reset_timeout means the wall clock went
+            # back (or another host's clock is far off): waiting for it could keep the
+            # breaker open for hours, so let a trial decide instead.
+            if remaining > 0 and elapsed >= -reset_timeout:
+                return Admission(allow=False, retry_after=remaining)
+        return Admission(allow=True, trial=True)
+    if state == HALF_OPEN:
+        if trials_in_flight < half_open_max_calls:
+            return Admission(allow=True, trial=True)
+        return Admission(allow=False)
+    msg = f"unknown breaker state {state!r}"
+    raise ValueError(msg)
+
+
+class BreakerLogger(Protocol):
+    """The part of a structlog logger the breaker uses (any bound logger fits)."""
+
+    def info(self, event: str, *args: Any, **kw: Any) -> Any:
+        """Log ``event`` at info level."""
+        ...
+
+    def warning(self, event: str, *args: Any, **kw: Any) -> Any:
+        """Log ``event`` at warning level."""
+        ...
+
+
+class _StateLogger(pybreaker.CircuitBreakerListener):
+    """A pybreaker listener that logs every state change of the breaker it listens to."""
+
+    def __init__(self, logger: BreakerLogger) -> None:
+        self.logger = logger
+
+    def state_change(
+        self,
+        cb: pybreaker.CircuitBreaker,
+        old_state: pybreaker.CircuitBreakerState | None,
+        new_state: pybreaker.CircuitBreakerState,
+    ) -> None:
+        """Log the change: a warning when the breaker opens, info otherwise."""
+        log = self.logger.warning if new_state.name == OPEN else self.logger.info
+        log(
+            "circuit_breaker_state_change",
+            breaker=cb.name,
+            old_state=old_state.name if old_state is not None else None,
+            new_state=new_state.name,
+            failures=cb.fail_counter,
+            reset_timeout=cb.reset_timeout,
+        )
+
+
+@attrs.frozen(eq=False)
+class _Ticket:
+    """What the breaker admitted a call under: the state object of that moment, and the kind."""
+
+    state: object
+    trial: bool
+
+
+class CircuitBreakerMiddleware:
+    """Fail fast with :class:`~heygen_pipeline.errors.CircuitOpenError` while the server is down.
+
+    Closed: calls pass; ``fail_max`` consecutive failures (5xx, transport errors) open the
+    breaker. Open: calls fail at once, without reaching the transport, until ``reset_timeout``
+    seconds have passed; then up to ``half_open_max_calls`` trial calls go through at once
+    (others keep failing fast). A trial's success closes the breaker (after the breaker's
+    ``success_threshold`` successes), its failure opens it again. The call that trips the
+    breaker returns or raises its own result; only later calls fail fast.
+
+    Concurrent calls run in parallel: the breaker's lock is held only around the bookkeeping.
+    A call admitted in one state whose result arrives after the state changed (for example a
+    slow request that finishes after the breaker opened) does not move the new state.
+
+    Share one instance between the threads of a process; the count of trials in flight is kept
+    per instance, while state and counters live in the breaker's storage.
+    """
+
+    def __init__(
+        self,
+        breaker: pybreaker.CircuitBreaker | None = None,
+        *,
+        fail_max: int | None = None,
+        reset_timeout: float | None = None,
+        half_open_max_calls: int = 1,
+        name: str | None = None,
+        storage: pybreaker.CircuitBreakerStorage | None = None,
+        clock: Clock = time.time,
+        logger: BreakerLogger | None = None,
+    ) -> None:
+        """Configure the breaker.
+
+        Args:
+            breaker: a pybreaker breaker to drive (its storage, thresholds, listeners and
+                ``exclude`` list are used); by default one is made from the options below,
+                which must then not be given.
+            fail_max: consecutive failures that open the breaker (default 5).
+            reset_timeout: seconds the breaker stays open before a trial call (default 30).
+            half_open_max_calls: trial calls allowed at once while half-open.
+            name: the breaker's name in logs (default ``"heygen"``).
+            storage: pybreaker storage for state and counters (default: in memory); pass a
+                ``pybreaker.CircuitRedisStorage`` to share the breaker between processes.
+            clock: wall-clock seconds since the epoch, like ``time.time`` (see the module doc).
+            logger: a structlog logger; default ``structlog.get_logger("heygen_pipeline.breaker")``.
+        """
+        _check_int("half_open_max_calls", half_open_max_calls)
+        if not callable(clock):
+            msg = f"clock must be callable like time.time, not {type(clock).__name__}"
+            raise TypeError(msg)
+        if breaker is None:
+            if storage is not None and not isinstance(storage, pybreaker.CircuitBreakerStorage):
+                msg = (
+                    "storage must be a pybreaker.CircuitBreakerStorage, "
+                    f"not {type(storage).__name__}"
+                )
+                raise TypeError(msg)
+            breaker = pybreaker.CircuitBreaker(
+                fail_max=_check_int(
+                    "fail_max", _DEFAULT_FAIL_MAX if fail_max is None else fail_max
+                ),
+                reset_timeout=_check_seconds(
+                    _DEFAULT_RESET_TIMEOUT if reset_timeout is None else reset_timeout
+                ),
+                name=_DEFAULT_NAME if name is None else name,
+                state_storage=storage,
+            )
+        elif not isinstance(breaker, pybreaker.CircuitBreaker):
+            msg = f"breaker must be a pybreaker.CircuitBreaker, not {type(breaker).__name__}"
+            raise TypeError(msg)
+        else:
+            given = [
+                option
+                for option, value in (
+                    ("fail_max", fail_max),
+                    ("reset_timeout", reset_timeout),
+                    ("name", name),
+                    ("storage", storage),
+                )
+                if value is not None
+            ]
+            if given:
+                msg = (
+                    f"{', '.join(given)} cannot be combined with breaker=: configure the "
+                    "pybreaker.CircuitBreaker you pass instead"
+                )
+                raise TypeError(msg)
+        self._breaker = breaker
+        self._half_open_max_calls = half_open_max_calls
+        self._clock = clock
+        self._logger: BreakerLogger = (
+            logger if logger is not None else structlog.get_logger("heygen_pipeline.breaker")
+        )
+        # Trials in flight, counted for one half-open state object (a new period starts at 0).
+        self._trial_state: object = None
+        self._trials = 0
+        if not any(isinstance(listener, _StateLogger) for listener in breaker.listeners):
+            breaker.add_listener(_StateLogger(self._logger))
+
+    @property
+    def breaker(self) -> pybreaker.CircuitBreaker:
+        """The pybreaker breaker whose state and storage this middleware drives."""
+        return self._breaker
+
+    @property
+    def state(self) -> str:
+        """``"closed"``, ``"open"`` or ``"half-open"``, as the breaker's storage says."""
+        with self._breaker._lock:
+            return self._breaker.state.name
+
+    def __call__(self, request: Request, call_next: Handler, /) -> Response:
+        """Pass ``request`` on if the breaker allows it, and record what came back."""
+        ticket = self._admit(request)
+        try:
+            for listener in self._breaker.listeners:
+                listener.before_call(self._breaker, call_next, request)
+            response = call_next(request)
+        except BaseException as exc:
+            self._record(ticket, exc)
+            raise
+        self._record(ticket, response)
+        return response
+
+    def _admit(self, request: Request) -> _Ticket:
+        """Take a ticket for this call, or raise ``CircuitOpenError`` (lock held briefly)."""
+        breaker = self._breaker
+        with breaker._lock:
+            state = breaker.state
+            opened_at = breaker._state_storage.opened_at if state.name == OPEN else None
+            admission = breaker_admission(
+                state.name,
+                now=self._clock(),
+                opened_at=opened_at.timestamp() if opened_at is not None else None,
+                reset_timeout=breaker.reset_timeout,
+                trials_in_flight=self._trials if self._trial_state is state else 0,
+                half_open_max_calls=self._half_open_max_calls,
+            )
+            if admission.allow:
+                if state.name == OPEN:
+                    breaker.half_open()
+                    state = breaker.state
+                if admission.trial:
+                    if self._trial_state is not state:
+                        self._trial_state, self._trials = state, 0
+                    self._trials += 1
+                return _Ticket(state=state, trial=admission.trial)
+        if admission.retry_after is None:
+            message = f"circuit breaker {breaker.name!r} is half-open and a trial call is running"
+        else:
+            message = (
+                f"circuit breaker {breaker.name!r} is open; "
+                f"next trial in {admission.retry_after:.3g} s"
+            )
+        raise CircuitOpenError(message, retry_after=admission.retry_after, request=request)
+
+    def _record(self, ticket: _Ticket, outcome: Outcome) -> None:
+        """Count the outcome and make the transition it calls for (lock held briefly)."""
+        breaker = self._breaker
+        verdict = breaker_verdict(outcome)
+        if (
+            verdict is Verdict.FAILURE
+            and isinstance(outcome, BaseException)
+            and not breaker.is_system_error(outcome)
+        ):
+            verdict = Verdict.SUCCESS  # pybreaker's ``exclude``: not the system's fault
+        with breaker._lock:
+            if ticket.trial and self._trial_state is ticket.state:
+                self._trials -= 1
+            # A result of a call admitted under an earlier state is old news: it moves nothing.
+            if verdict is not Verdict.IGNORED and breaker.state is ticket.state:
+                self._transition(verdict)
+        if verdict is not Verdict.IGNORED:
+            self._notify(verdict, outcome)
+
+    def _transition(self, verdict: Verdict) -> None:
+        """Count a success or failure in the current state; call with the lock held."""
+        breaker = self._breaker
+        storage = breaker._state_storage
+        half_open = breaker.state.name == HALF_OPEN
+        if verdict is Verdict.FAILURE:
+            storage.increment_counter()
+            if half_open or storage.counter >= breaker.fail_max:
+                self._open()
+            return
+        storage.reset_counter()
+        if half_open:
+            storage.increment_success_counter()
+            if storage.success_counter >= breaker.success_threshold:
+                breaker.close()
+
+    def _open(self) -> None:
+        """Open the breaker as ``pybreaker.CircuitBreaker.open`` does, stamped by our clock."""
+        breaker = self._breaker
+        breaker._state_storage.opened_at = datetime.fromtimestamp(self._clock(), tz=timezone.utc)
+        breaker._state_storage.state = OPEN
+        breaker.state = OPEN
+
+    def _notify(self, verdict: Verdict, outcome: Outcome) -> None:
+        """Tell the breaker's listeners of a success or failure, as ``breaker.call`` would."""
+        listeners: tuple[pybreaker.CircuitBreakerListener, ...] = self._breaker.listeners
+        if verdict is Verdict.SUCCESS:
+            for listener in listeners:
+                listener.success(self._breaker)
+            return
+        exc = outcome if isinstance(outcome, BaseException) else _server_error(outcome)
+        for listener in listeners:
+            listener.failure(self._breaker, exc)
+
+    def __repr__(self) -> str:
+        """Name, state and thresholds."""
+        b = self._breaker
+        return (
+            f"CircuitBreakerMiddleware(name={b.name!r}, state={self.state!r}, "
+            f"fail_max={b.fail_max}, reset_timeout={b.reset_timeout})"
+        )
+
+
+def _server_error(response: Response) -> ServerError:
+    """A ``ServerError`` standing for a 5xx response, for listeners that expect an exception."""
+    return ServerError(
+        "counted as a circuit breaker failure",
+        status=response.status,
+        request_id=response.request_id,
+        request=response.request,
+        response=response,
+    )
+
+
+def _check_int(name: str, value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        msg = f"{name} must be an int >= 1, not {value!r}"
+        raise ValueError(msg)
+    return value
+
+
+def _check_seconds(value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
+        msg = f"reset_timeout must be a number of seconds >= 0, not {value!r}"
+        raise ValueError(msg)
+    return float(value)

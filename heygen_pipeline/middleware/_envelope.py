@@ -1,0 +1,233 @@
+"""Envelope unwrapping: HeyGen's three response shapes into data, or into a typed error.
+
+The shape is detected per response, never per URL prefix (``/v1/asset/list`` answers in the
+v2 shape):
+
+- v1 ``{"code": 100, "data": ..., "message": ...}``: ``code == 100`` is success, even on 200
+  any other code is an error;
+- v2 ``{"error": null, "data": ...}`` / ``{"data": null, "error": {"code", "message"}}``,
+  where ``error`` may also be a bare string;
+- v3 ``{"data": ..., "has_more", "next_token"}`` / ``{"error": {"code", "message", "param",
+  "doc_url"}}``.
+
+A body that is no envelope (HTML, empty, truncated, not JSON) is classified by HTTP status,
+with a short excerpt that is scrubbed of secrets.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping
+from typing import Any, Final
+
+import attrs
+
+from heygen_pipeline._models import Request, Response, excerpt
+from heygen_pipeline.errors import (
+    APIError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    InsufficientCreditError,
+    MalformedResponseError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+    RateLimitError,
+    ServerError,
+    error_class_for_status,
+)
+from heygen_pipeline.middleware._retry_after import parse_retry_after
+from heygen_pipeline.typing import Handler
+
+V1_SUCCESS: Final = 100
+_ERROR_BODY_LIMIT: Final = 65536
+_NO_CONTENT: Final = frozenset({204, 205, 304})
+
+_BY_CODE: Final[Mapping[str | int, type[APIError]]] = {
+    "unauthorized": AuthenticationError,
+    "forbidden": PermissionDeniedError,
+    "resource_access_denied": PermissionDeniedError,
+    "invalid_parameter": BadRequestError,
+    "validation_error": BadRequestError,
+    "download_failed": BadRequestError,
+    "insufficient_credit": InsufficientCreditError,
+    "not_found": NotFoundError,
+    "avatar_not_found": NotFoundError,
+    "video_not_found": NotFoundError,
+    "voice_not_found": NotFoundError,
+    "conflict": ConflictError,
+    "request_in_progress": ConflictError,
+    "payload_too_large": PayloadTooLargeError,
+    "rate_limit_exceeded": RateLimitError,
+    "quota_exceeded": RateLimitError,
+    "internal_error": ServerError,
+    "gateway_timeout": ServerError,
+    # legacy numeric codes
+    40009: AuthenticationError,
+    400112: AuthenticationError,
+    401056: AuthenticationError,
+    401057: AuthenticationError,
+    400562: PermissionDeniedError,
+    400573: PermissionDeniedError,
+    400599: PermissionDeniedError,
+    40001: BadRequestError,
+    400175: BadRequestError,
+    400542: BadRequestError,
+    40104: NotFoundError,
+    400131: NotFoundError,
+}
+"""v3 and v2 error codes, used to pick a class when the HTTP status does not (a 200 with an error body); on a 4xx/5xx the status decides, since HeyGen sends ``internal_error`` on 400s."""
+
+
+def _text(value: object, limit: int = 500) -> str | None:
+    """A field HeyGen meant as text, whatever type it arrived as."""
+    if value is None:
+        return None
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text[:limit]
+
+
+def _code(value: object) -> str | int | None:
+    if value is None or (isinstance(value, (str, int)) and not isinstance(value, bool)):
+        return value  # type: ignore[return-value]
+    return _text(value, 100)
+
+
+def _error(  # noqa: PLR0917 - one private constructor for every error path
+    response: Response,
+    message: str,
+    code: str | int | None = None,
+    param: object = None,
+    doc_url: object = None,
+    cls: type[APIError] | None = None,
+) -> APIError:
+    status = response.status
+    if cls is None:
+        by_code = _BY_CODE.get(code) if code is not None else None
+        cls = error_class_for_status(status) if status >= 400 or by_code is None else by_code  # noqa: PLR2004
+    fields: dict[str, Any] = {
+        "status": status,
+        "code": code,
+        "request_id": response.request_id,
+        "param": _text(param, 200),
+        "doc_url": _text(doc_url, 300),
+        "body_excerpt": excerpt(response.content),
+        "request": response.request,
+        "response": response,
+    }
+    if issubclass(cls, RateLimitError):
+        retry_after = parse_retry_after(response.headers, now_epoch=time.time())
+        return cls(message, retry_after=retry_after, **fields)
+    return cls(message, **fields)
+
+
+def _not_an_envelope(response: Response, what: str) -> APIError:
+    if response.status >= 400:  # noqa: PLR2004 - an HTTP error status decides the class
+        return _error(response, f"HTTP {response.status} with {what}")
+    return _error(
+        response,
+        f"HTTP {response.status} with {what}, not a HeyGen envelope",
+        cls=MalformedResponseError,
+    )
+
+
+def unwrap(response: Response) -> Response:
+    """The response with ``data`` (and paging cursor) set, or raise the typed error.
+
+    Pure: it reads only the response. 3xx responses and streamed 2xx bodies pass through
+    untouched (they are redirects and downloads, not envelopes).
+    """
+    status = response.status
+    if 300 <= status < 400 or (response.stream is not None and status < 400):  # noqa: PLR2004
+        return response
+    if response.stream is not None:  # an error while streaming: read a bounded piece of it
+        body = b"".join(_bounded(response))
+        response = attrs.evolve(response, content=body, stream=None)
+    content = response.content
+    if not content.strip():
+        if status in _NO_CONTENT or (status < 400 and response.request.method == "HEAD"):  # noqa: PLR2004
+            return response
+        raise _not_an_envelope(response, "an empty body")
+    try:
+        body = json.loads(content)
+    except (ValueError, UnicodeDecodeError) as exc:
+        kind = "an HTML page" if content.lstrip()[:1] == b"<" else "a body that is not JSON"
+        raise _not_an_envelope(response, kind) from exc
+    if not isinstance(body, dict):
+        raise _not_an_envelope(response, f"a JSON {type(body).__name__}")
+    return _from_envelope(response, body)
+
+
+def _from_envelope(response: Response, body: dict[str, Any]) -> Response:
+    status = response.status
+    code = body.get("code")
+    if isinstance(code, int) and not isinstance(code, bool):  # v1
+        message = _text(body.get("message")) or _text(body.get("msg"))
+        if code != V1_SUCCESS or status >= 400:  # noqa: PLR2004
+            raise _error(response, message or f"HeyGen error code {code}", code)
+        data = body.get("data")
+        token = data.get("token") if isinstance(data, dict) else None
+        return attrs.evolve(
+            response,
+            data=data,
+            envelope="v1",
+            next_token=token if isinstance(token, str) and token else None,
+            has_more=bool(token) if isinstance(data, dict) and "token" in data else None,
+        )
+    shape = "v2" if "data" in body and "error" in body else "v3"
+    error = body.get("error")
+    if error is not None and error != {}:
+        if isinstance(error, dict):
+            err_code = _code(error.get("code"))
+            message = _text(error.get("message")) or _text(error.get("msg"))
+            raise _error(
+                response,
+                message or f"HeyGen error {err_code or ''}".strip(),
+                err_code,
+                param=error.get("param"),
+                doc_url=error.get("doc_url"),
+            )
+        raise _error(response, _text(error) or "HeyGen error")
+    if "data" not in body:
+        raise _not_an_envelope(response, "JSON without data or error")
+    if status >= 400:  # noqa: PLR2004 - a success envelope on an error status is still an error
+        raise _error(response, f"HTTP {status}")
+    next_token = body.get("next_token")
+    has_more = body.get("has_more")
+    return attrs.evolve(
+        response,
+        data=body["data"],
+        envelope=shape,
+        next_token=next_token if isinstance(next_token, str) and next_token else None,
+        has_more=has_more if isinstance(has_more, bool) else None,
+    )
+
+
+def _bounded(response: Response) -> list[bytes]:
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            size += len(chunk)
+            if size >= _ERROR_BODY_LIMIT:
+                break
+    finally:
+        response.close()
+    return chunks
+
+
+class EnvelopeMiddleware:
+    """Unwrap every response: ``response.data`` holds the payload, errors become exceptions."""
+
+    __slots__ = ()
+
+    def __call__(self, request: Request, call_next: Handler) -> Response:
+        """Call the inner stack once and unwrap what comes back."""
+        return unwrap(call_next(request))
+
+    def __repr__(self) -> str:
+        """The class name."""
+        return "EnvelopeMiddleware()"

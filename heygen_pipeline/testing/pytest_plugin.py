@@ -1,0 +1,48 @@
+"""pytest fixtures for code that uses heygen_pipeline (registered as the ``heygen_pipeline`` plugin).
+
+- ``fake_heygen``: a running [FakeHeyGen][heygen_pipeline.testing.FakeHeyGen], closed afterwards.
+- ``heygen_client``: a [HeyGenClient][heygen_pipeline.HeyGenClient] wired to ``fake_heygen`` with the
+  default stack, whose backoff never sleeps for real.
+- ``captured_logs``: the structlog events the library emitted during the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+import pytest
+import structlog
+
+from heygen_pipeline._defaults import default_stack
+from heygen_pipeline.client import HeyGenClient
+from heygen_pipeline.testing._fake import FakeHeyGen
+
+
+@pytest.fixture
+def fake_heygen() -> Iterator[FakeHeyGen]:
+    """A FakeHeyGen on 127.0.0.1 (OS-assigned ports), closed after the test."""
+    with FakeHeyGen() as fake:
+        yield fake
+
+
+@pytest.fixture
+def heygen_client(fake_heygen: FakeHeyGen) -> Iterator[HeyGenClient]:
+    """A client of ``fake_heygen`` with the default stack; backoff waits are not slept."""
+    from heygen_pipeline.middleware import BackoffMiddleware  # noqa: PLC0415 - keep import light
+
+    stack = default_stack().replace("backoff", BackoffMiddleware(sleep=lambda _seconds: None))
+    with HeyGenClient(
+        fake_heygen.api_key,
+        base_url=fake_heygen.base_url,
+        upload_url=fake_heygen.upload_url,
+        stack=stack,
+    ) as client:
+        yield client
+
+
+@pytest.fixture
+def captured_logs() -> Iterator[list[MutableMapping[str, Any]]]:
+    """Every structlog event emitted during the test, as dicts (structlog's capture_logs)."""
+    with structlog.testing.capture_logs() as logs:
+        yield logs
