@@ -39,7 +39,7 @@ class ClientAuth:
 
     __slots__ = ()
 
-    def __call__(self, request: Request, call_next: Handler) -> Response:
+    def __call__(self, request: Request, call_next: Handler) -> Response:  # noqa: ARG002 - refuses
         """Refuse: nothing has bound credentials to this stack."""
         msg = (
             "this stack's 'auth' has no key: pass the stack to HeyGenClient(api_key=..., "

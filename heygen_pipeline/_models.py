@@ -7,6 +7,7 @@ Everything a caller passes is checked here, once, so middlewares can trust what 
 from __future__ import annotations
 
 import json as _json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 RequestBody = bytes | Iterable[bytes] | IO[bytes] | None
-"""What a request body may be: bytes, an iterable of byte chunks (sent chunked), or a binary file."""
+"""A request body: bytes, an iterable of byte chunks (sent chunked), or a binary file."""
 
 _METHOD: Final = re.compile(r"^[A-Z]+$")
 _IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
@@ -115,7 +116,7 @@ def _check_attempts(_inst: object, _attr: object, value: int | None) -> None:
 def _check_deadline(_inst: object, _attr: object, value: float | None) -> None:
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
         msg = (
             f"deadline must be a number (an instant on the monotonic clock) or None, not {value!r}"
         )
@@ -135,7 +136,10 @@ class RequestOptions:
     timeout: Timeout | None = attrs.field(default=None, converter=_to_timeout)
     """Per-attempt connect/read timeouts (a float sets both)."""
     deadline: float | None = attrs.field(default=None, validator=_check_deadline)
-    """Absolute instant, on the clock the backoff middleware uses (``time.monotonic`` by default), after which no new attempt starts and attempt timeouts are shrunk to fit."""
+    """Absolute instant on the backoff middleware's clock (``time.monotonic`` by default).
+
+    No attempt starts after it, and each attempt's timeouts are shrunk to the time left.
+    """
     max_attempts: int | None = attrs.field(default=None, validator=_check_attempts)
     """Upper bound on attempts for this request (1 disables retries)."""
     idempotent: bool | None = attrs.field(default=None, validator=_optional_bool)
@@ -227,7 +231,8 @@ class Request:
     headers: Headers = attrs.field(factory=Headers, converter=to_headers)
     body: RequestBody = attrs.field(default=None, validator=_check_body)
     options: RequestOptions = attrs.field(default=DEFAULT_OPTIONS)
-    _parts: SplitResult = attrs.field(init=False, eq=False)
+    _target: tuple[str, str, int, str] = attrs.field(init=False, eq=False)
+    """(scheme, host, port, path), parsed once from ``url``."""
 
     @options.validator
     def _check_options(self, _attr: object, value: object) -> None:
@@ -237,7 +242,15 @@ class Request:
 
     def __attrs_post_init__(self) -> None:
         """Parse the URL once and reconcile the idempotency key with the header."""
-        object.__setattr__(self, "_parts", _split_url(self.url))
+        parts = _split_url(self.url)
+        scheme = parts.scheme
+        target = (
+            scheme,
+            cast("str", parts.hostname),
+            parts.port or (443 if scheme == "https" else 80),
+            parts.path or "/",
+        )
+        object.__setattr__(self, "_target", target)
         key = self.options.idempotency_key
         if key is not None:
             current = self.headers.get("Idempotency-Key")
@@ -285,39 +298,60 @@ class Request:
     @property
     def scheme(self) -> str:
         """``http`` or ``https``."""
-        return self._parts.scheme
+        return self._target[0]
 
     @property
     def host(self) -> str:
         """The host name in lower case, without port."""
-        return cast("str", self._parts.hostname)
+        return self._target[1]
 
     @property
     def port(self) -> int:
         """The port, explicit or the scheme's default."""
-        return self._parts.port or (443 if self._parts.scheme == "https" else 80)
+        return self._target[2]
 
     @property
     def path(self) -> str:
         """The path, ``/`` when empty."""
-        return self._parts.path or "/"
+        return self._target[3]
 
     @property
     def idempotency_key(self) -> str | None:
         """The ``Idempotency-Key`` header, if the request carries one."""
         return self.headers.get("Idempotency-Key")
 
+    def _replace(self, headers: Headers, options: RequestOptions) -> Request:
+        """A copy with checked headers and options, keeping the parsed URL (the hot path).
+
+        Falls back to a full ``attrs.evolve`` when an idempotency key must be reconciled.
+        """
+        if options.idempotency_key is not None:
+            return attrs.evolve(self, headers=headers, options=options)
+        new = object.__new__(Request)
+        setattr_ = object.__setattr__
+        setattr_(new, "method", self.method)
+        setattr_(new, "url", self.url)
+        setattr_(new, "headers", headers)
+        setattr_(new, "body", self.body)
+        setattr_(new, "options", options)
+        setattr_(new, "_target", self._target)
+        return new
+
     def with_headers(self, headers: Mapping[str, str]) -> Request:
         """A copy with these headers set (replacing existing values)."""
-        return attrs.evolve(self, headers=self.headers.with_headers(headers))
+        return self._replace(self.headers.with_headers(headers), self.options)
+
+    def with_header(self, name: str, value: str) -> Request:
+        """A copy with one header set (replacing any value in any case)."""
+        return self._replace(self.headers.with_header(name, value), self.options)
 
     def without_headers(self, *names: str) -> Request:
         """A copy without the named headers."""
-        return attrs.evolve(self, headers=self.headers.without(*names))
+        return self._replace(self.headers.without(*names), self.options)
 
     def with_options(self, **changes: Any) -> Request:
         """A copy whose options have ``changes`` applied (``attrs.evolve`` on the options)."""
-        return attrs.evolve(self, options=attrs.evolve(self.options, **changes))
+        return self._replace(self.headers, attrs.evolve(self.options, **changes))
 
     def __repr__(self) -> str:
         """Method, redacted URL and redacted headers; never a secret."""

@@ -19,8 +19,6 @@ from collections.abc import Iterable
 from typing import Final, NoReturn
 from urllib.parse import urlsplit
 
-import attrs
-
 from heygen_pipeline._headers import Headers
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline._redact import MIN_SECRET_LEN, Secret, redact_url
@@ -215,16 +213,11 @@ class _CredentialAuth:
             if request.scheme == "http" and not _is_loopback(request.host):
                 self._refuse(request)
             # No local variable ever holds the revealed value (tracebacks may show locals).
-            return call_next(
-                attrs.evolve(
-                    request,
-                    headers=request.headers.with_header(self._header, self._value.reveal()),
-                )
-            )
+            return call_next(request.with_header(self._header, self._value.reveal()))
         headers = request.headers
         for name in self._strip:
             if name in headers:
-                request = attrs.evolve(request, headers=headers.without(*self._strip))
+                request = request.without_headers(*self._strip)
                 break
         return call_next(request)
 

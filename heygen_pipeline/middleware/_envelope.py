@@ -78,7 +78,10 @@ _BY_CODE: Final[Mapping[str | int, type[APIError]]] = {
     40104: NotFoundError,
     400131: NotFoundError,
 }
-"""v3 and v2 error codes, used to pick a class when the HTTP status does not (a 200 with an error body); on a 4xx/5xx the status decides, since HeyGen sends ``internal_error`` on 400s."""
+"""Error codes to classes, used when the HTTP status does not decide (an error body on a 200).
+
+On a 4xx/5xx the status decides, since HeyGen sends ``internal_error`` even on 400s.
+"""
 
 
 def _text(value: object, limit: int = 500) -> str | None:
