@@ -4,7 +4,7 @@ The key goes only to the hosts on the allowlist (by default the base URL's host 
 upload host), so a redirect to a CDN or any other host never carries it; a request to another
 host that already carries a credential header has it stripped. Plain ``http://`` is refused for
 an allowlisted host unless it is a loopback address. The credential is held in a
-:class:`~heygen_pipeline._redact.Secret`: reprs, pickling errors and tracebacks never show it.
+`Secret`: reprs, pickling errors and tracebacks never show it.
 
 Everything is decided in ``__init__``; a call costs a set lookup and one header change.
 """
@@ -33,13 +33,13 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL: Final = "https://api.heygen.com"
-#: The legacy asset upload host, allowlisted by default next to the base URL's host.
 UPLOAD_HOST: Final = "upload.heygen.com"
+"""The legacy asset upload host, allowlisted by default next to the base URL's host."""
 
-#: Credential headers removed from requests to hosts that are not on the allowlist.
 _CREDENTIAL_HEADERS: Final = ("x-api-key", "authorization")
-#: Shorter credentials could not be scrubbed from text (``register_secret`` ignores them).
+"""Credential headers removed from requests to hosts that are not on the allowlist."""
 _MIN_CREDENTIAL_LEN: Final = MIN_SECRET_LEN
+"""Shorter credentials could not be scrubbed from text (``register_secret`` ignores them)."""
 _MAX_PORT: Final = 65535
 _BAD_HOST_CHARS: Final = re.compile(r"[\s/@?#\\]")
 _BAD_VALUE_CHARS: Final = re.compile(r"[\x00-\x1f\x7f]")
@@ -303,7 +303,7 @@ class BearerAuth(_CredentialAuth):
         base_url: str = DEFAULT_BASE_URL,
         hosts: Iterable[str] | None = None,
     ) -> None:
-        """Check the token now; ``base_url`` and ``hosts`` work as for :class:`ApiKeyAuth`.
+        """Check the token now; ``base_url`` and ``hosts`` work as for `ApiKeyAuth`.
 
         Raises:
             ConfigurationError: the token is empty or unusable, or an option is invalid.

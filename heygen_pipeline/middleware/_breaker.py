@@ -7,9 +7,9 @@ serialise every request through one breaker; so this middleware drives the same 
 state transitions itself and takes the lock only for the bookkeeping before and after a call,
 never across the call.
 
-What counts is decided by pure functions: :func:`breaker_verdict` classifies an outcome (5xx
+What counts is decided by pure functions: `breaker_verdict` classifies an outcome (5xx
 and transport errors are failures; any other response, 4xx and 429 included, shows the server
-is answering) and :func:`breaker_admission` decides whether a call may pass.
+is answering) and `breaker_admission` decides whether a call may pass.
 
 Time: pybreaker's storage records ``opened_at`` as a UTC wall-clock datetime, which Redis
 storage shares between hosts. The injected ``clock`` therefore gives wall-clock seconds since
@@ -57,18 +57,18 @@ _DEFAULT_NAME: Final = "heygen"
 class Verdict(enum.Enum):
     """What one outcome says about the health of the server."""
 
-    #: The server answered (any status below 500): resets the failure count.
     SUCCESS = "success"
-    #: A 5xx or a transport error: counts towards opening the breaker.
+    """The server answered (any status below 500): resets the failure count."""
     FAILURE = "failure"
-    #: Says nothing about the server (a bug or a refusal inside the stack): changes nothing.
+    """A 5xx or a transport error: counts towards opening the breaker."""
     IGNORED = "ignored"
+    """Says nothing about the server (a bug or a refusal inside the stack): changes nothing."""
 
 
 def breaker_verdict(outcome: Outcome) -> Verdict:
     """Classify an attempt's outcome for the breaker.
 
-    5xx responses and :class:`~heygen_pipeline.errors.TransportError` (connection failures,
+    5xx responses and [TransportError][heygen_pipeline.errors.TransportError] (connection failures,
     timeouts, broken connections) are failures. Every other response, 4xx and 429 included, is
     a success: the server is up and answering, which is all a breaker asks. Any other
     exception (a bug in a middleware, ``KeyboardInterrupt``, a refused redirect) is ignored.
@@ -83,7 +83,7 @@ def breaker_verdict(outcome: Outcome) -> Verdict:
 
 
 def is_failure(outcome: Outcome) -> bool:
-    """Whether ``outcome`` counts towards opening the breaker (see :func:`breaker_verdict`)."""
+    """Whether ``outcome`` counts towards opening the breaker (see `breaker_verdict`)."""
     return breaker_verdict(outcome) is Verdict.FAILURE
 
 
@@ -93,8 +93,8 @@ class Admission:
 
     allow: bool
     trial: bool = False
-    #: Seconds until a trial call will be let through; ``None`` when unknown (trial in flight).
     retry_after: float | None = None
+    """Seconds until a trial call will be let through; ``None`` when unknown (trial in flight)."""
 
 
 def breaker_admission(
@@ -188,7 +188,7 @@ class _Ticket:
 
 
 class CircuitBreakerMiddleware:
-    """Fail fast with :class:`~heygen_pipeline.errors.CircuitOpenError` while the server is down.
+    """Fail fast with `CircuitOpenError` while the server is down.
 
     Closed: calls pass; ``fail_max`` consecutive failures (5xx, transport errors) open the
     breaker. Open: calls fail at once, without reaching the transport, until ``reset_timeout``

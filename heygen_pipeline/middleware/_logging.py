@@ -7,7 +7,7 @@ allowlist (the rest shows as ``REDACTED``); bodies are logged only on request, t
 scrubbed, and a streamed body is never read. The library never configures structlog or logging:
 events go to the logger the caller passes, or to ``structlog.get_logger("heygen_pipeline")``.
 
-:class:`RedactSecrets` is a structlog processor for the caller's own chain: it removes given
+`RedactSecrets` is a structlog processor for the caller's own chain: it removes given
 secrets (and every secret the library registered) from anything in an event.
 """
 
@@ -36,7 +36,6 @@ from heygen_pipeline.typing import Clock, Handler
 
 __all__ = ["DEFAULT_LOGGED_HEADERS", "EventLogger", "LoggingMiddleware", "RedactSecrets"]
 
-#: Headers whose values are logged (after scrubbing); every other value shows as ``REDACTED``.
 DEFAULT_LOGGED_HEADERS: Final = frozenset(
     {
         "accept",
@@ -53,13 +52,14 @@ DEFAULT_LOGGED_HEADERS: Final = frozenset(
         "x-request-id",
     }
 )
+"""Headers whose values are logged (after scrubbing); every other value shows as ``REDACTED``."""
 
 _INFO: Final = 20
 _WARNING: Final = 30
 _ERROR: Final = 40
 _FAILED_STATUS: Final = 400
-#: Bytes decoded beyond the limit, so a secret cut by the slice is scrubbed before truncation.
 _SCRUB_MARGIN: Final = 4096
+"""Bytes decoded beyond the limit, so a secret cut by the slice is scrubbed before truncation."""
 _MAX_DEPTH: Final = 32
 _ATOMS: Final = (int, float, bool, type(None))
 

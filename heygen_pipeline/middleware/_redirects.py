@@ -6,8 +6,8 @@ host whether to add the key. On a hop to another origin the credentials a caller
 are dropped too, so a redirect can never carry them to a host nobody vetted.
 
 Which method and body a hop keeps, whether two URLs share an origin and where a ``Location``
-points are pure functions (:func:`redirect_method`, :func:`same_origin`,
-:func:`resolve_location`), property-tested on their own.
+points are pure functions (`redirect_method`, `same_origin`,
+`resolve_location`), property-tested on their own.
 """
 
 from __future__ import annotations
@@ -36,17 +36,17 @@ __all__ = [
     "same_origin",
 ]
 
-#: The statuses followed; any other response (304 and 300 included) is returned as is.
 REDIRECT_STATUSES: Final = frozenset({301, 302, 303, 307, 308})
+"""The statuses followed; any other response (304 and 300 included) is returned as is."""
 DEFAULT_MAX_REDIRECTS: Final = 5
 
-#: Request headers dropped on a hop to another origin: credentials the caller set by hand.
-#: ``Host`` goes too, since it names the old host.
 CROSS_ORIGIN_STRIPPED: Final = SENSITIVE_HEADERS | frozenset(
     {"authorization", "x-api-key", "cookie", "proxy-authorization", "host"}
 )
+"""Request headers dropped on a hop to another origin: credentials the caller set by hand. ``Host``
+goes too, since it names the old host.
+"""
 
-#: Headers that describe a body; dropped with the body when a hop turns into a GET.
 _BODY_HEADERS: Final = (
     "Content-Type",
     "Content-Length",
@@ -55,6 +55,7 @@ _BODY_HEADERS: Final = (
     "Content-Location",
     "Transfer-Encoding",
 )
+"""Headers that describe a body; dropped with the body when a hop turns into a GET."""
 
 # Printable ASCII stays as the server sent it; anything else (spaces, non-ASCII text) is
 # percent-encoded as browsers do. So is the backslash, which browsers read as "/" but Python
@@ -85,7 +86,7 @@ def resolve_location(current_url: str, location: str | None) -> str:
     """The absolute URL a ``Location`` header points to, resolved against ``current_url``.
 
     Spaces and non-ASCII characters are percent-encoded; the fragment is dropped (it is never
-    sent). Raises :class:`RedirectError` for a missing or empty value, a scheme other than
+    sent). Raises `RedirectError` for a missing or empty value, a scheme other than
     http or https (``file:``, ``javascript:``, ``data:``...), credentials in the URL, or
     anything that does not parse as a URL with a host.
     """
@@ -149,11 +150,11 @@ class RedirectMiddleware:
     """Follow redirects up to ``max_redirects`` hops; each hop goes through the inner stack.
 
     303 becomes GET; 301 and 302 turn POST into GET; both drop the body. 307 and 308 keep
-    method and body, and fail with :class:`RedirectError` if the body was a one-shot stream or
+    method and body, and fail with `RedirectError` if the body was a one-shot stream or
     file. A hop to another origin drops ``Authorization``, ``X-Api-Key``, ``Cookie``,
     ``Proxy-Authorization`` (and ``Host``); https to http is refused unless the target is
     loopback. A chain longer than ``max_redirects``, or one that comes back to a URL already
-    requested with the same method, raises :class:`~heygen_pipeline.errors.TooManyRedirectsError`
+    requested with the same method, raises `TooManyRedirectsError`
     listing the (redacted) URLs. Responses of intermediate hops are closed.
     ``max_redirects=0`` returns every 3xx as is.
     """

@@ -1,8 +1,8 @@
 """The routes of the FakeHeyGen test server.
 
 Each route answers in the envelope shape the real HeyGen endpoint uses (v1, v2 or v3; see
-HEYGEN_API.md). Routes are plain functions of one :class:`Call`; all mutable state lives in
-:class:`~heygen_pipeline.testing._fake_state.FakeState`.
+HEYGEN_API.md). Routes are plain functions of one `Call`; all mutable state lives in
+`FakeState`.
 """
 
 from __future__ import annotations

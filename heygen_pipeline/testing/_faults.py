@@ -1,7 +1,7 @@
 """Canned replies and scripted faults for the FakeHeyGen test server.
 
-A :class:`Fault` describes one misbehaviour (a 429, a reset, a truncated body, ...). The
-:class:`FaultBook` queues them per ``(host, method, path)`` so a test can script exactly what the
+A `Fault` describes one misbehaviour (a 429, a reset, a truncated body, ...). The
+`FaultBook` queues them per ``(host, method, path)`` so a test can script exactly what the
 next requests on a route will see. Everything here is pure data and locking; the socket work
 lives in ``_fake``.
 """

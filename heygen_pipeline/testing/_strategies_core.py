@@ -2,7 +2,7 @@
 
 They generate only valid values (what the constructors accept), so properties can state what
 must hold for every input. Stack edits come with a pure reference model
-(:meth:`StackEdit.expected`) that says what names an edit yields or which error it must raise.
+(`StackEdit.expected`) that says what names an edit yields or which error it must raise.
 """
 
 from __future__ import annotations
@@ -39,10 +39,10 @@ __all__ = [
     "urls",
 ]
 
-#: Characters RFC 9110 allows in a header name (a "token").
 TOKEN_CHARS: Final = string.ascii_letters + string.digits + "!#$%&'*+-.^_`|~"
-#: Characters allowed in a header value: latin-1 without CR, LF and NUL.
+"""Characters RFC 9110 allows in a header name (a "token")."""
 _VALUE_CHARS: Final = st.characters(min_codepoint=1, max_codepoint=255, exclude_characters="\r\n")
+"""Characters allowed in a header value: latin-1 without CR, LF and NUL."""
 _KEY_CHARS: Final = string.ascii_letters + string.digits + "-_"
 
 EditKind = Literal["insert_before", "insert_after", "replace", "remove", "prepend", "append"]
@@ -77,7 +77,7 @@ def header_sets(max_size: int = 8) -> st.SearchStrategy[list[tuple[str, str]]]:
 
 
 def headers(max_size: int = 8) -> st.SearchStrategy[Headers]:
-    """``Headers`` built from :func:`header_sets`."""
+    """``Headers`` built from `header_sets`."""
     return header_sets(max_size).map(Headers)
 
 
@@ -193,7 +193,7 @@ def stack_edits(
 def stack_edit_sequences(
     pool: Sequence[str] = ("a", "b", "c", "d", "e", "f"), max_size: int = 12
 ) -> st.SearchStrategy[list[StackEdit]]:
-    """Sequences of :func:`stack_edits` to apply one after another."""
+    """Sequences of `stack_edits` to apply one after another."""
     return st.lists(stack_edits(pool), max_size=max_size)
 
 

@@ -8,8 +8,8 @@ from typing import Any
 import attrs
 from hypothesis import strategies as st
 
-#: JSON scalars (no NaN or infinities: HeyGen sends valid JSON).
 json_scalars = st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=20)
+"""JSON scalars (no NaN or infinities: HeyGen sends valid JSON)."""
 
 
 def json_values(max_leaves: int = 10) -> st.SearchStrategy[Any]:

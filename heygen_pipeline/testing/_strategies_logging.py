@@ -1,6 +1,6 @@
 """Hypothesis strategies for the auth and logging middlewares: keys, allowlists and scenarios.
 
-A :class:`Scenario` is one attempt through ``auth`` and ``logging`` (in either order): the
+A `Scenario` is one attempt through ``auth`` and ``logging`` (in either order): the
 request, what the transport answers (a response or a fault, either possibly echoing the key),
 and the retry decision of an enclosing backoff, if any. Properties state that the key never
 leaks into logs, reprs or tracebacks for every scenario.
@@ -39,7 +39,6 @@ __all__ = [
     "target_urls",
 ]
 
-#: Host names the properties draw from: HeyGen's, a CDN, and loopback names.
 HOST_POOL: Final = (
     "api.heygen.com",
     "upload.heygen.com",
@@ -48,9 +47,9 @@ HOST_POOL: Final = (
     "127.0.0.2",
     "localhost",
 )
-#: Ports the properties draw from (few, so that ``host:port`` entries do match sometimes).
+"""Host names the properties draw from: HeyGen's, a CDN, and loopback names."""
 _PORTS: Final = (80, 443, 8080, 9000)
-#: Exception classes a transport (or an inner middleware) raises.
+"""Ports the properties draw from (few, so that ``host:port`` entries do match sometimes)."""
 FAULT_TYPES: Final[tuple[type[HeyGenError], ...]] = (
     TransportError,
     ConnectError,
@@ -58,6 +57,7 @@ FAULT_TYPES: Final[tuple[type[HeyGenError], ...]] = (
     ReadTimeoutError,
     ServerError,
 )
+"""Exception classes a transport (or an inner middleware) raises."""
 _SUFFIX: Final = string.ascii_lowercase + string.digits
 
 
@@ -71,7 +71,7 @@ def api_keys() -> st.SearchStrategy[str]:
 
 
 def hosts() -> st.SearchStrategy[str]:
-    """A host name from :data:`HOST_POOL`, in any case."""
+    """A host name from `HOST_POOL`, in any case."""
     return st.sampled_from(HOST_POOL).flatmap(
         lambda h: st.sampled_from([h, h.upper(), h.capitalize()])
     )
