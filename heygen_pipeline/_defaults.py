@@ -23,6 +23,15 @@ from heygen_pipeline.middleware import (
 from heygen_pipeline.middleware._auth import DEFAULT_BASE_URL
 from heygen_pipeline.typing import Handler
 
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "DEFAULT_NAMES",
+    "DEFAULT_UPLOAD_URL",
+    "ClientAuth",
+    "auth_hosts",
+    "default_stack",
+]
+
 DEFAULT_UPLOAD_URL: Final = "https://upload.heygen.com"
 
 DEFAULT_NAMES: Final = ("envelope", "backoff", "redirects", "breaker", "logging", "auth")

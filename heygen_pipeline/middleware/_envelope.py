@@ -94,7 +94,7 @@ def _text(value: object, limit: int = 500) -> str | None:
 
 def _code(value: object) -> str | int | None:
     if value is None or (isinstance(value, (str, int)) and not isinstance(value, bool)):
-        return value  # type: ignore[return-value]
+        return value
     return _text(value, 100)
 
 
