@@ -68,7 +68,8 @@ class _Demo:
             self.bad_request(client)
         self.say()
         self.say(
-            f"The fake server never saw the key anywhere but its API host: CDN saw key = {self.fake.cdn_saw_key}"
+            "The fake server never saw the key anywhere but its API host: "
+            f"CDN saw key = {self.fake.cdn_saw_key}"
         )
 
     def catalogue(self, client: HeyGenClient) -> None:
@@ -104,12 +105,7 @@ class _Demo:
         self.say("\n== An outage: 503s open the breaker, which then fails fast")
         self.fake.inject_always("GET", "/v2/user/remaining_quota", Fault.server_error(503))
         for _ in range(3):
-            try:
-                client.get("/v2/user/remaining_quota", max_attempts=1)
-            except CircuitOpenError as exc:
-                self.say(f"   fast failure: {exc}")
-            except HeyGenError as exc:
-                self.say(f"   {type(exc).__name__}: {exc}")
+            self.failing_call(client)
         try:
             started = time.monotonic()
             client.get("/v2/user/remaining_quota", max_attempts=1)
@@ -121,6 +117,15 @@ class _Demo:
         time.sleep(1.05)  # the demo's reset_timeout: real time, so the reader sees recovery
         quota = client.get("/v2/user/remaining_quota")
         self.say(f"   recovered: remaining quota {quota['remaining_quota']} seconds")
+
+    def failing_call(self, client: HeyGenClient) -> None:
+        """One call during the outage, and the error it met."""
+        try:
+            client.get("/v2/user/remaining_quota", max_attempts=1)
+        except CircuitOpenError as exc:
+            self.say(f"   fast failure: {exc}")
+        except HeyGenError as exc:
+            self.say(f"   {type(exc).__name__}: {exc}")
 
     def bad_request(self, client: HeyGenClient) -> None:
         self.say("\n== A bad request becomes a typed error with HeyGen's own words")
@@ -137,9 +142,10 @@ def _cmd_demo(_args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _cmd_stack(_args: argparse.Namespace, out: TextIO) -> int:
-    for index, (name, middleware) in enumerate(default_stack(), start=1):
+    stack = default_stack()
+    for index, (name, middleware) in enumerate(stack, start=1):
         print(f"{index}. {name:<10} {middleware!r}", file=out)
-    print(f"{len(default_stack()) + 1}. transport  Urllib3Transport()", file=out)
+    print(f"{len(stack) + 1}. transport  Urllib3Transport()", file=out)
     return 0
 
 

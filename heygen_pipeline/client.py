@@ -40,6 +40,33 @@ _V3_CREATES: Final = re.compile(
 )
 """POST endpoints that accept an ``Idempotency-Key`` (HEYGEN_API.md): the client adds one."""
 USER_AGENT: Final = f"heygen-pipeline/{__version__}"
+_OPTION_FIELDS: Final = frozenset(attrs.fields_dict(RequestOptions))
+_REQUEST_ARGS: Final = "params, json, content, headers, options, total_timeout"
+
+
+def _evolve_options(
+    options: RequestOptions, changes: Mapping[str, Any], takes: str
+) -> RequestOptions:
+    """``options`` with ``changes``, naming what is accepted when a keyword is misspelt."""
+    unknown = sorted(set(changes) - _OPTION_FIELDS)
+    if unknown:
+        msg = (
+            f"unexpected keyword argument(s) {', '.join(map(repr, unknown))}; {takes} "
+            f"the RequestOptions fields: {', '.join(sorted(_OPTION_FIELDS))}"
+        )
+        raise TypeError(msg)
+    return attrs.evolve(options, **changes)
+
+
+def _deadline_in(total_timeout: object) -> float:
+    """The instant on the monotonic clock ``total_timeout`` seconds from now."""
+    if isinstance(total_timeout, bool) or not isinstance(total_timeout, (int, float)):
+        msg = f"total_timeout must be a number of seconds, not {type(total_timeout).__name__}"
+        raise TypeError(msg)
+    if not total_timeout >= 0:  # also rejects NaN
+        msg = f"total_timeout must be >= 0 seconds, not {total_timeout!r}"
+        raise ValueError(msg)
+    return time.monotonic() + total_timeout
 
 
 def is_v3_create(request: Request) -> bool:
@@ -145,7 +172,9 @@ class HeyGenClient:
 
     def with_options(self, **changes: Any) -> HeyGenClient:
         """A client whose default options have ``changes`` applied, sharing this pool."""
-        return self._derive(_options=attrs.evolve(self._options, **changes))
+        return self._derive(
+            _options=_evolve_options(self._options, changes, "with_options() takes only")
+        )
 
     def build_request(
         self,
@@ -168,9 +197,12 @@ class HeyGenClient:
             url = self.base_url + url
         opts = options if options is not None else self._options
         if total_timeout is not None:
-            option_changes["deadline"] = time.monotonic() + total_timeout
+            if "deadline" in option_changes:
+                msg = "pass either total_timeout= or deadline=, not both"
+                raise TypeError(msg)
+            option_changes["deadline"] = _deadline_in(total_timeout)
         if option_changes:
-            opts = attrs.evolve(opts, **option_changes)
+            opts = _evolve_options(opts, option_changes, f"a request takes {_REQUEST_ARGS} and")
         request = Request.build(
             method, url, params=params, headers=headers, json=json, content=content, options=opts
         )

@@ -2,9 +2,11 @@
 
 from hypothesis import settings
 
-# Loaded here rather than through its entry point (disabled in pyproject's addopts) so that
-# coverage measurement starts before the package is first imported.
-pytest_plugins = ["heygen_pipeline.testing.pytest_plugin"]
+# The plugin's fixtures, imported here rather than through its entry point (blocked in
+# pyproject's addopts) so that coverage measurement starts before the package is imported.
+from heygen_pipeline.testing.pytest_plugin import captured_logs, fake_heygen, heygen_client
+
+__all__ = ["captured_logs", "fake_heygen", "heygen_client"]
 
 settings.register_profile("ci", deadline=None, max_examples=50)
 settings.load_profile("ci")

@@ -1,8 +1,8 @@
-"""pytest fixtures for code that uses heygen_pipeline (registered as the ``heygen_pipeline`` plugin).
+"""pytest fixtures for code that uses heygen_pipeline (the ``heygen_pipeline`` pytest plugin).
 
 - ``fake_heygen``: a running [FakeHeyGen][heygen_pipeline.testing.FakeHeyGen], closed afterwards.
-- ``heygen_client``: a [HeyGenClient][heygen_pipeline.HeyGenClient] wired to ``fake_heygen`` with the
-  default stack, whose backoff never sleeps for real.
+- ``heygen_client``: a [HeyGenClient][heygen_pipeline.HeyGenClient] wired to ``fake_heygen``
+  with the default stack, whose backoff never sleeps for real.
 - ``captured_logs``: the structlog events the library emitted during the test.
 """
 
