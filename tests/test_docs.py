@@ -1,0 +1,193 @@
+import os
+import re
+import sys
+import textwrap
+import threading
+import types
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+import structlog
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = sorted([ROOT / "README.md", *(ROOT / "docs").glob("**/*.md")])
+SKIP = re.compile(r"# not run: (?P<reason>\S.*)")
+_OPEN = re.compile(r"(?P<indent>[ \t]*)```python[ \t]*")
+_FAKE_THREAD = "fake-heygen-"
+
+
+class Block(NamedTuple):
+    """One ```python block: where it starts (1-based line of its first code line) and its code."""
+
+    line: int
+    source: str
+
+    @property
+    def skip_reason(self) -> str | None:
+        """The reason of a first line that reads exactly ``# not run: <reason>``, else None."""
+        first = self.source.split("\n", 1)[0]
+        match = SKIP.fullmatch(first.rstrip())
+        return match["reason"] if match else None
+
+
+def extract_blocks(text: str) -> list[Block]:
+    """Every ```python block of a Markdown text, dedented, in order."""
+    blocks = []
+    lines = text.splitlines()
+    index = 0
+    while index < len(lines):
+        opened = _OPEN.fullmatch(lines[index])
+        index += 1
+        if opened is None:
+            continue
+        start, indent, body = index, opened["indent"], []
+        while index < len(lines) and lines[index].strip() != "```":
+            body.append(lines[index])
+            index += 1
+        if index == len(lines):
+            raise ValueError(f"the ```python block at line {start} is never closed")
+        if indent and not lines[index].startswith(indent):
+            raise ValueError(f"the ```python block at line {start} closes at another indent")
+        index += 1
+        blocks.append(Block(start + 1, textwrap.dedent("\n".join(body)) + "\n"))
+    return blocks
+
+
+def run_blocks(blocks: list[Block], filename: str, module_name: str) -> int:
+    """Run the blocks in order in one module namespace; return how many ran.
+
+    Each block is compiled with its page as the file name and its own line numbers, so a
+    failure's traceback points at the line of the page that failed.
+    """
+    module = types.ModuleType(module_name)
+    module.__file__ = filename
+    sys.modules[module_name] = module  # attrs, dataclasses and pickle look classes up here
+    ran = 0
+    try:
+        for block in blocks:
+            if block.skip_reason is not None:
+                continue
+            padded = "\n" * (block.line - 1) + block.source
+            code = compile(padded, filename, "exec")
+            exec(code, module.__dict__)  # noqa: S102 - running the docs' own examples is the test
+            ran += 1
+    finally:
+        del sys.modules[module_name]
+    return ran
+
+
+def _page_id(path: Path) -> str:
+    return path.relative_to(ROOT).as_posix()
+
+
+PAGES_WITH_CODE = [page for page in PAGES if extract_blocks(page.read_text(encoding="utf-8"))]
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """Run a page in an empty folder, without a real key, restoring env and structlog after."""
+    monkeypatch.chdir(tmp_path)
+    saved_env = dict(os.environ)
+    os.environ.pop("HEYGEN_API_KEY", None)
+    saved_structlog = structlog.get_config()
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved_env)
+        structlog.reset_defaults()
+        structlog.configure(**saved_structlog)
+
+
+class TestExtraction:
+    """The extractor finds exactly the python blocks, with their lines and skip markers."""
+
+    PAGE = textwrap.dedent(
+        """\
+        # Title
+
+        ```python
+        x = 1
+        ```
+
+        ```bash
+        echo not python
+        ```
+
+        - a list item:
+
+            ```python
+            y = x + 1
+            ```
+
+        ```python
+        # not run: needs a real HeyGen API key
+        raise SystemExit
+        ```
+        """
+    )
+
+    def test_finds_python_blocks_only(self):
+        """Bash blocks are ignored; python blocks come in page order with their code."""
+        blocks = extract_blocks(self.PAGE)
+        assert [b.source for b in blocks] == [
+            "x = 1\n",
+            "y = x + 1\n",
+            "# not run: needs a real HeyGen API key\nraise SystemExit\n",
+        ]
+
+    def test_line_numbers_point_at_the_first_code_line(self):
+        """Each block's line is the page line of its first line of code."""
+        blocks = extract_blocks(self.PAGE)
+        lines = self.PAGE.splitlines()
+        for block in blocks:
+            first = block.source.split("\n", 1)[0]
+            assert lines[block.line - 1].strip() == first
+
+    def test_skip_marker_needs_exact_form_and_reason(self):
+        """Only a first line reading exactly '# not run: <reason>' skips a block."""
+        assert Block(1, "# not run: needs a key\nx\n").skip_reason == "needs a key"
+        assert Block(1, "# not run:\nx\n").skip_reason is None
+        assert Block(1, "x = 1  # not run: no\n").skip_reason is None
+        assert Block(1, "x = 1\n# not run: too late\n").skip_reason is None
+
+    def test_unclosed_block_is_an_error(self):
+        """A block that never closes fails loudly instead of swallowing the page."""
+        with pytest.raises(ValueError, match="never closed"):
+            extract_blocks("```python\nx = 1\n")
+
+
+class TestRunner:
+    """Blocks share one namespace per page, skip markers are honoured, failures surface."""
+
+    def test_later_blocks_see_earlier_names(self):
+        """A name defined in one block is usable in the next; the skipped block never runs."""
+        blocks = extract_blocks(TestExtraction.PAGE)
+        assert run_blocks(blocks, "page.md", "docs_runner_test") == 2
+
+    def test_failure_points_at_the_page_line(self):
+        """An exception's traceback names the page and the line of the block that raised."""
+        page = "Intro\n\n```python\nok = True\nassert not ok, 'boom'\n```\n"
+        with pytest.raises(AssertionError, match="boom") as info:
+            run_blocks(extract_blocks(page), "broken.md", "docs_runner_fail")
+        frame = info.traceback[-1]
+        assert (str(frame.path), frame.lineno + 1) == ("broken.md", 5)
+
+    def test_pages_are_found(self):
+        """Discovery sees the README and the docs pages (a wrong path would test nothing)."""
+        found = {_page_id(p) for p in PAGES_WITH_CODE}
+        assert {"README.md", "docs/index.md", "docs/pipeline.md"} <= found
+
+
+class TestPages:
+    """Every python block of README.md and docs/**/*.md runs, in page order, with no key."""
+
+    @pytest.mark.parametrize("page", PAGES_WITH_CODE, ids=_page_id)
+    def test_page_blocks_run(self, page, isolated):
+        """The page's blocks run in one namespace against the fake server, leaving no server up."""
+        blocks = extract_blocks(page.read_text(encoding="utf-8"))
+        name = "docs_" + re.sub(r"\W", "_", _page_id(page))
+        run_blocks(blocks, _page_id(page), name)
+        alive = [t.name for t in threading.enumerate() if t.name.startswith(_FAKE_THREAD)]
+        assert not alive, f"{_page_id(page)} left a FakeHeyGen running: {alive}"
