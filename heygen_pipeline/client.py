@@ -40,6 +40,9 @@ _V3_CREATES: Final = re.compile(
 )
 """POST endpoints that accept an ``Idempotency-Key`` (HEYGEN_API.md): the client adds one."""
 USER_AGENT: Final = f"heygen-pipeline/{__version__}"
+WRITE_TIMEOUT: Final = Timeout(connect=10.0, read=120.0)
+"""Per-attempt timeouts of requests that change state, unless the request sets its own."""
+_WRITES: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _OPTION_FIELDS: Final = frozenset(attrs.fields_dict(RequestOptions))
 _REQUEST_ARGS: Final = "params, json, content, headers, options, total_timeout"
 
@@ -100,6 +103,7 @@ class HeyGenClient:
         options: RequestOptions | None = None,
         auto_idempotency: bool | Callable[[Request], bool] = True,
         user_agent: str = USER_AGENT,
+        write_timeout: Timeout | float | None = WRITE_TIMEOUT,
     ) -> None:
         """Configure the client.
 
@@ -115,6 +119,9 @@ class HeyGenClient:
             auto_idempotency: add an ``Idempotency-Key`` to POSTs on v3 create endpoints
                 (or decide with a function of the request).
             user_agent: the ``User-Agent`` header sent unless a request sets its own.
+            write_timeout: the per-attempt timeouts of POST, PUT, PATCH and DELETE requests
+                that set none (HeyGen's video create has a p99 near 31 s, so the read
+                default for writes is 120 s, as in HeyGen's own CLI); None uses ``timeout``.
         """
         for url in (base_url, upload_url):
             Request("GET", url)  # an absolute http(s) URL, or a clear error now
@@ -126,7 +133,10 @@ class HeyGenClient:
             raise TypeError(msg)
         self.base_url = base_url.rstrip("/")
         self.upload_url = upload_url.rstrip("/")
-        self._auth = ApiKeyAuth(api_key, base_url=base_url, hosts=auth_hosts(base_url, upload_url))
+        # The key is resolved (and checked) only when a stack needs it: a stack that brings its
+        # own auth, such as BearerAuth, works without one.
+        self._api_key = Secret(api_key) if isinstance(api_key, str) else api_key
+        self._auth: ApiKeyAuth | None = None
         self._owns_transport = transport is None
         self._transport: Handler = transport if transport is not None else Urllib3Transport()
         opts = options if options is not None else DEFAULT_OPTIONS
@@ -135,6 +145,7 @@ class HeyGenClient:
         self._options = opts
         self._auto_idempotency = auto_idempotency
         self._user_agent = user_agent
+        self._write_timeout = RequestOptions(timeout=write_timeout).timeout
         self._stack = self._bind(stack if stack is not None else default_stack())
         self._pipeline = self._stack.build(self._transport)
 
@@ -142,6 +153,12 @@ class HeyGenClient:
         """Put this client's credentials where the stack holds a ``ClientAuth`` placeholder."""
         for name, middleware in stack:
             if isinstance(middleware, ClientAuth):
+                if self._auth is None:
+                    self._auth = ApiKeyAuth(
+                        self._api_key,
+                        base_url=self.base_url,
+                        hosts=auth_hosts(self.base_url, self.upload_url),
+                    )
                 stack = stack.replace(name, self._auth)
         return stack
 
@@ -203,6 +220,8 @@ class HeyGenClient:
             option_changes["deadline"] = _deadline_in(total_timeout)
         if option_changes:
             opts = _evolve_options(opts, option_changes, f"a request takes {_REQUEST_ARGS} and")
+        if opts.timeout is None and self._write_timeout is not None and method.upper() in _WRITES:
+            opts = attrs.evolve(opts, timeout=self._write_timeout)
         request = Request.build(
             method, url, params=params, headers=headers, json=json, content=content, options=opts
         )

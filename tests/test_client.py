@@ -29,8 +29,8 @@ from heygen_pipeline import (
     __version__,
     default_stack,
 )
-from heygen_pipeline.client import USER_AGENT, is_v3_create
-from heygen_pipeline.middleware import ApiKeyAuth, BackoffMiddleware
+from heygen_pipeline.client import USER_AGENT, WRITE_TIMEOUT, is_v3_create
+from heygen_pipeline.middleware import ApiKeyAuth, BackoffMiddleware, BearerAuth
 from heygen_pipeline.testing import FakeHeyGen, Fault, MockTransport, make_response
 from heygen_pipeline.typing import Handler
 
@@ -819,3 +819,51 @@ class TestUnboundClientAuth:
         pipeline = default_stack(KEY, base_url=MOCK_BASE).build(transport)
         assert pipeline(Request("GET", f"{MOCK_BASE}/v3/x")).data["method"] == "GET"
         assert transport.requests[-1].headers["X-Api-Key"] == KEY
+
+
+class TestKeyResolution:
+    """The key is needed only by a stack that holds the ClientAuth placeholder."""
+
+    def test_bearer_stack_needs_no_api_key(self, fake_heygen, monkeypatch):
+        """A stack with its own BearerAuth works with no API key anywhere."""
+        monkeypatch.delenv("HEYGEN_API_KEY", raising=False)
+        token = "oauth-token-0123456789"
+        with FakeHeyGen(oauth_token=token) as fake:
+            auth = BearerAuth(token, base_url=fake.base_url)
+            stack = default_stack().replace("auth", auth)
+            with HeyGenClient(base_url=fake.base_url, stack=stack) as client:
+                assert client.get("/v3/users/me")
+            assert fake.requests[-1].headers["authorization"] == f"Bearer {token}"
+
+    def test_default_stack_still_needs_a_key(self, monkeypatch):
+        """With the default stack a missing key fails at construction, as before."""
+        monkeypatch.delenv("HEYGEN_API_KEY", raising=False)
+        with pytest.raises(ConfigurationError):
+            HeyGenClient()
+
+
+class TestWriteTimeouts:
+    """Requests that change state get the longer write timeouts unless they set their own."""
+
+    @staticmethod
+    def _seen(method, **kwargs):
+        transport = MockTransport(lambda r: make_response(r, json={"data": {}}))
+        with HeyGenClient("sk-write-timeout-1", transport=transport, **kwargs) as client:
+            client.request(method, "/v3/videos", json={} if method != "GET" else None)
+        return transport.requests[0].options.timeout
+
+    def test_post_gets_write_timeout(self):
+        """A POST without a timeout is sent with the 120 s write read timeout."""
+        assert self._seen("post") == WRITE_TIMEOUT
+
+    def test_get_keeps_transport_default(self):
+        """A GET without a timeout leaves the choice to the transport."""
+        assert self._seen("GET") is None
+
+    def test_explicit_timeout_wins(self):
+        """A client-wide timeout beats the write default."""
+        assert self._seen("POST", timeout=5.0) == Timeout(5.0, 5.0)
+
+    def test_write_timeout_can_be_turned_off(self):
+        """write_timeout=None leaves writes to the transport default."""
+        assert self._seen("DELETE", write_timeout=None) is None

@@ -128,10 +128,10 @@ def _error(  # noqa: PLR0917 - one private constructor for every error path
 
 def _not_an_envelope(response: Response, what: str) -> APIError:
     if response.status >= 400:  # noqa: PLR2004 - an HTTP error status decides the class
-        return _error(response, f"HTTP {response.status} with {what}")
+        return _error(response, f"the server answered with {what}")
     return _error(
         response,
-        f"HTTP {response.status} with {what}, not a HeyGen envelope",
+        f"the server answered with {what}, not a HeyGen envelope",
         cls=MalformedResponseError,
     )
 
@@ -227,7 +227,7 @@ class EnvelopeMiddleware:
 
     __slots__ = ()
 
-    def __call__(self, request: Request, call_next: Handler) -> Response:
+    def __call__(self, request: Request, call_next: Handler, /) -> Response:
         """Call the inner stack once and unwrap what comes back."""
         return unwrap(call_next(request))
 
