@@ -113,9 +113,12 @@ class Headers(Mapping[str, str]):
         return hash(frozenset((k, v) for k, (_, v) in self._data.items()))
 
     def __repr__(self) -> str:
-        """Show names and values, with sensitive values replaced by ``REDACTED``."""
+        """Show names and values, sensitive values as ``REDACTED``, secrets scrubbed from both.
+
+        Names are scrubbed too: a server may echo a key in a header's name.
+        """
         shown = ", ".join(
-            f"{name!r}: {REDACTED if key in SENSITIVE_HEADERS else scrub(value)!r}"
+            f"{scrub(name)!r}: {REDACTED if key in SENSITIVE_HEADERS else scrub(value)!r}"
             for key, (name, value) in self._data.items()
         )
         return f"Headers({{{shown}}})"

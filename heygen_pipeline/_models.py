@@ -17,7 +17,7 @@ from urllib.parse import SplitResult, urlencode, urlsplit
 import attrs
 
 from heygen_pipeline._headers import Headers, to_headers
-from heygen_pipeline._redact import redact_url
+from heygen_pipeline._redact import redact_url, scrub
 from heygen_pipeline.errors import MalformedResponseError
 
 if TYPE_CHECKING:
@@ -31,6 +31,8 @@ RequestBody = bytes | Iterable[bytes] | IO[bytes] | None
 _METHOD: Final = re.compile(r"^[A-Z]+$")
 _IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 _EXCERPT: Final = 200
+_SCRUB_MARGIN: Final = 4096
+"""Bytes decoded beyond an excerpt's end, so a secret cut by it is still scrubbed whole."""
 _URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f]")
 """Space, ASCII control characters and DEL: never valid in a URL we send."""
 
@@ -445,7 +447,11 @@ class Response:
 
 
 def excerpt(body: bytes, limit: int = _EXCERPT) -> str:
-    """A short, printable piece of a body for error messages (secrets are scrubbed later)."""
-    text = body[:limit].decode("utf-8", "replace")
-    text = " ".join(text.split())
-    return text + ("..." if len(body) > limit else "")
+    """A short, printable piece of a body for error messages, scrubbed of secrets.
+
+    Scrubbed before it is cut: a secret straddling the cut would otherwise leave all but its
+    tail behind, where scrubbing no longer recognises it.
+    """
+    head = body[: 4 * limit + _SCRUB_MARGIN]  # UTF-8: at most 4 bytes a character
+    text = " ".join(scrub(head.decode("utf-8", "replace")).split())
+    return text[:limit] + ("..." if len(text) > limit or len(head) < len(body) else "")

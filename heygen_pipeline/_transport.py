@@ -10,6 +10,7 @@ import contextlib
 import os
 import ssl
 import time
+import traceback
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
@@ -37,8 +38,27 @@ _CHUNK: Final = 65536
 _MIN_TIMEOUT: Final = 1e-6
 
 
+def _forget_locals(exc: BaseException) -> None:
+    """Clear the local variables of the finished frames behind ``exc`` and its chain.
+
+    urllib3's frames hold the request headers as a plain dict, the key in clear: a traceback
+    of the chained cause rendered with ``capture_locals=True`` (or a post-mortem debugger)
+    would show it. Frames still running (this module's own) cannot be cleared and are skipped.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:  # bounded: each exception of the chain is visited once
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        traceback.clear_frames(current.__traceback__)
+        pending += (current.__cause__, current.__context__)
+
+
 def _translate(exc: BaseException, request: Request) -> HeyGenError:
     """The error-tree exception for a urllib3 or socket exception (most specific first)."""
+    _forget_locals(exc)
     where = f"{request.method} {redact_url(request.url)}"
     if isinstance(exc, u3.MaxRetryError) and exc.reason is not None:
         exc = exc.reason

@@ -221,17 +221,21 @@ class LoggingMiddleware:
         return fields
 
     def _headers(self, headers: Headers) -> dict[str, str]:
-        """Allowlisted values scrubbed (``Location`` as a redacted URL); the rest ``REDACTED``."""
+        """Allowlisted values scrubbed (``Location`` as a redacted URL); the rest ``REDACTED``.
+
+        Names are scrubbed too: a server may echo a key in a header's name.
+        """
         allowed = self._allowed
         shown: dict[str, str] = {}
         for name, value in headers.raw().items():
             key = name.lower()
             if key not in allowed:
-                shown[name] = REDACTED
+                text = REDACTED
             elif key == "location":
-                shown[name] = redact_url(value)
+                text = redact_url(value)
             else:
-                shown[name] = scrub(value)
+                text = scrub(value)
+            shown[scrub(name)] = text
         return shown
 
     def _text(self, data: bytes) -> str:
