@@ -26,6 +26,7 @@ from heygen_pipeline.errors import (
     HeyGenError,
     InsecureTransportError,
     InsufficientCreditError,
+    JobFailedError,
     MalformedResponseError,
     NotFoundError,
     PayloadTooLargeError,
@@ -34,6 +35,7 @@ from heygen_pipeline.errors import (
     RateLimitError,
     ReadTimeoutError,
     RedirectError,
+    ResponseTooLargeError,
     ServerError,
     StackError,
     TimeoutError,  # noqa: A004 - the name DESIGN.md fixes; also reachable as errors.TimeoutError
@@ -41,6 +43,9 @@ from heygen_pipeline.errors import (
     TooManyRedirectsError,
     TransportError,
     UnknownNameError,
+    WaitTimeoutError,
+    WebhookPayloadError,
+    WebhookSignatureError,
 )
 
 __all__ = [
@@ -61,6 +66,7 @@ __all__ = [
     "HeyGenError",
     "InsecureTransportError",
     "InsufficientCreditError",
+    "JobFailedError",
     "MalformedResponseError",
     "NotFoundError",
     "PayloadTooLargeError",
@@ -72,6 +78,7 @@ __all__ = [
     "Request",
     "RequestOptions",
     "Response",
+    "ResponseTooLargeError",
     "Secret",
     "ServerError",
     "Stack",
@@ -83,6 +90,9 @@ __all__ = [
     "TransportError",
     "UnknownNameError",
     "Urllib3Transport",
+    "WaitTimeoutError",
+    "WebhookPayloadError",
+    "WebhookSignatureError",
     "__version__",
     "default_stack",
     "errors",

@@ -17,6 +17,7 @@ from heygen_pipeline._defaults import (
     auth_hosts,
     default_stack,
 )
+from heygen_pipeline._headers import Headers
 from heygen_pipeline._models import (
     DEFAULT_OPTIONS,
     Request,
@@ -30,6 +31,16 @@ from heygen_pipeline._stack import Stack
 from heygen_pipeline._transport import Urllib3Transport
 from heygen_pipeline._version import __version__
 from heygen_pipeline.middleware import ApiKeyAuth
+from heygen_pipeline.resources import (
+    Assets,
+    Avatars,
+    Templates,
+    Translations,
+    UserResource,
+    Videos,
+    Voices,
+    WebhookEndpoints,
+)
 from heygen_pipeline.typing import Handler
 
 if TYPE_CHECKING:
@@ -72,6 +83,15 @@ def _deadline_in(total_timeout: object) -> float:
     return time.monotonic() + total_timeout
 
 
+def _is_valid_header(name: str, value: str) -> bool:
+    """Whether ``name: value`` is a header that `Headers` accepts."""
+    try:
+        Headers({name: value})
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
 def is_v3_create(request: Request) -> bool:
     """Whether ``request`` is a POST to a v3 create endpoint (safe to key for idempotency)."""
     return request.method == "POST" and _V3_CREATES.match(request.path) is not None
@@ -90,6 +110,23 @@ class HeyGenClient:
         with HeyGenClient() as client:
             avatars = client.get("/v2/avatars")["avatars"]
     """
+
+    videos: Videos
+    """Video jobs: create, get, list, delete, wait, download."""
+    avatars: Avatars
+    """Avatars and talking photos."""
+    voices: Voices
+    """Voices."""
+    templates: Templates
+    """Templates, and videos generated from them."""
+    user: UserResource
+    """The account and its remaining quota."""
+    assets: Assets
+    """Uploads (streamed from disk) and the asset list."""
+    translations: Translations
+    """Video translation jobs: create, get, wait."""
+    webhook_endpoints: WebhookEndpoints
+    """Webhook endpoints: add, list, delete."""
 
     def __init__(
         self,
@@ -145,9 +182,23 @@ class HeyGenClient:
         self._options = opts
         self._auto_idempotency = auto_idempotency
         self._user_agent = user_agent
+        # Checked once: a valid one is then set without checks (an invalid one fails per request).
+        self._user_agent_ok = _is_valid_header("User-Agent", user_agent)
         self._write_timeout = RequestOptions(timeout=write_timeout).timeout
         self._stack = self._bind(stack if stack is not None else default_stack())
         self._pipeline = self._stack.build(self._transport)
+        self._attach_resources()
+
+    def _attach_resources(self) -> None:
+        """Bind one helper per area (``self.videos`` and the rest) to this client."""
+        self.videos = Videos(self)
+        self.avatars = Avatars(self)
+        self.voices = Voices(self)
+        self.templates = Templates(self)
+        self.user = UserResource(self)
+        self.assets = Assets(self)
+        self.translations = Translations(self)
+        self.webhook_endpoints = WebhookEndpoints(self)
 
     def _bind(self, stack: Stack) -> Stack:
         """Put this client's credentials where the stack holds a ``ClientAuth`` placeholder."""
@@ -168,6 +219,7 @@ class HeyGenClient:
         new.__dict__.update(changes)
         new._owns_transport = False
         new._pipeline = new._stack.build(new._transport)
+        new._attach_resources()
         return new
 
     @property
@@ -226,7 +278,11 @@ class HeyGenClient:
             method, url, params=params, headers=headers, json=json, content=content, options=opts
         )
         if "user-agent" not in request.headers:
-            request = request.with_headers({"User-Agent": self._user_agent})
+            if self._user_agent_ok:
+                headers = request.headers._with_valid("User-Agent", self._user_agent)
+                request = request._replace(headers, request.options)
+            else:
+                request = request.with_headers({"User-Agent": self._user_agent})
         if request.idempotency_key is None and self._wants_key(request):
             request = request.with_headers({"Idempotency-Key": uuid.uuid4().hex})
         return request

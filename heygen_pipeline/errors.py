@@ -28,6 +28,7 @@ __all__ = [
     "HeyGenError",
     "InsecureTransportError",
     "InsufficientCreditError",
+    "JobFailedError",
     "MalformedResponseError",
     "NotFoundError",
     "PayloadTooLargeError",
@@ -36,6 +37,7 @@ __all__ = [
     "RateLimitError",
     "ReadTimeoutError",
     "RedirectError",
+    "ResponseTooLargeError",
     "ServerError",
     "StackError",
     "TLSError",
@@ -43,6 +45,9 @@ __all__ = [
     "TooManyRedirectsError",
     "TransportError",
     "UnknownNameError",
+    "WaitTimeoutError",
+    "WebhookPayloadError",
+    "WebhookSignatureError",
     "error_class_for_status",
 ]
 
@@ -252,12 +257,95 @@ class RedirectError(HeyGenError):
     """
 
 
+class ResponseTooLargeError(HeyGenError):
+    """A response body was larger than the transport's ``max_body_size``; it was not read.
+
+    The server answered (``status``), but the body would not fit: the transport stopped
+    reading at ``limit`` bytes (or before reading, when ``Content-Length`` already said so) and
+    closed the connection. ``size`` is the declared length, ``None`` when the server declared
+    none. Not a `TransportError`: the same request would get the same body, so it is not
+    retried, and it says nothing about the server's health, so the circuit breaker ignores it.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int,
+        size: int | None = None,
+        status: int | None = None,
+        request: Request | None = None,
+    ) -> None:
+        """Keep the limit, the declared size and the status of the refused response."""
+        self.limit = limit
+        self.size = size
+        self.status = status
+        super().__init__(message, request=request)
+
+
 class ConfigurationError(HeyGenError, ValueError):
     """The library was set up wrongly (a missing key, an unsafe setting): nothing was sent."""
 
 
 class InsecureTransportError(ConfigurationError):
     """The key would have gone over plain http to a host that is not loopback."""
+
+
+class JobFailedError(APIError):
+    """An asynchronous job (a video render, a translation) ended in failure.
+
+    HeyGen answered the status call normally (HTTP 200) and said the job failed: ``code`` and
+    ``failure_message`` are its failure code and message, both ``None`` when it gave no reason
+    (the message then says so). ``job_id`` names the job and ``job_status`` is its final
+    status (``status`` stays the HTTP status of the poll that saw it).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        job_id: str | None = None,
+        job_status: str | None = None,
+        failure_message: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Keep the job's id, final status and HeyGen's failure message beside the API fields."""
+        self.job_id = job_id
+        self.job_status = job_status
+        self.failure_message = scrub(failure_message) if failure_message is not None else None
+        super().__init__(message, **kwargs)
+
+
+class WaitTimeoutError(HeyGenError, builtins.TimeoutError):
+    """A wait for a job reached its deadline before the job finished.
+
+    The job may still finish later: ``job_id`` says which one to look at, ``last_status`` what
+    the last successful poll said (``None`` if none succeeded). A poll that failed on the way
+    is chained as ``__cause__``.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        job_id: str | None = None,
+        last_status: str | None = None,
+        timeout: float | None = None,
+        request: Request | None = None,
+    ) -> None:
+        """Keep which job, what it last said and how long the wait was."""
+        self.job_id = job_id
+        self.last_status = last_status
+        self.timeout = timeout
+        super().__init__(message, request=request)
+
+
+class WebhookSignatureError(HeyGenError):
+    """A webhook request's signature is missing or does not match its body (answer 401)."""
+
+
+class WebhookPayloadError(HeyGenError, ValueError):
+    """A webhook body is not an event: not UTF-8 JSON, not an object, or no ``event_type``."""
 
 
 _BY_STATUS: dict[int, type[APIError]] = {

@@ -14,6 +14,7 @@ import urllib3
 from urllib3.exceptions import ProtocolError
 
 from heygen_pipeline.testing._fake import FakeHeyGen, Fault
+from heygen_pipeline.testing._fake_multipart import MultipartParser
 
 KEY = "test-key"
 AUTH = {"X-Api-Key": KEY}
@@ -834,3 +835,272 @@ class TestRecording:
         recorded = fake.requests_for("GET", "/v2/voices")
         assert len(recorded) == 40
         assert len({r.request_id for r in recorded}) == 40
+
+
+def _multipart(parts: list[tuple[str, str | None, str | None, bytes]], boundary: str) -> bytes:
+    """A multipart/form-data body of (name, filename, content type, bytes) parts."""
+    out = b""
+    for name, filename, content_type, data in parts:
+        disposition = f'form-data; name="{name}"'
+        if filename is not None:
+            disposition += f'; filename="{filename}"'
+        out += f"--{boundary}\r\nContent-Disposition: {disposition}\r\n".encode()
+        if content_type is not None:
+            out += f"Content-Type: {content_type}\r\n".encode()
+        out += b"\r\n" + data + b"\r\n"
+    return out + f"--{boundary}--\r\n".encode()
+
+
+class TestMultipartParser:
+    """The streaming parser behind POST /v3/assets."""
+
+    BODY = _multipart(
+        [("title", None, None, b"hello"), ("file", "a.png", "image/png", b"\r\n--x" * 50)],
+        "bound-1",
+    )
+
+    def parse(self, body: bytes, size: int):
+        """Feed ``body`` in ``size``-byte chunks; return (parts, error)."""
+        parser = MultipartParser.for_content_type("multipart/form-data; boundary=bound-1")
+        assert parser is not None
+        for start in range(0, len(body), size):
+            parser.feed(body[start : start + size])
+        return parser.close(), parser.error
+
+    @pytest.mark.parametrize("size", [1, 2, 3, 7, 13, 64, 4096])
+    def test_any_chunking_gives_the_same_parts(self, size):
+        """Boundaries split across chunks at any point are still found; CRLFs in data stay."""
+        parts, error = self.parse(self.BODY, size)
+        assert error is None
+        assert [(p.name, p.filename, p.content_type, p.body) for p in parts] == [
+            ("title", None, None, b"hello"),
+            ("file", "a.png", "image/png", b"\r\n--x" * 50),
+        ]
+        assert parts[1].sha256 == hashlib.sha256(b"\r\n--x" * 50).hexdigest()
+
+    def test_big_part_is_hashed_not_kept(self):
+        """A part over 1 MiB keeps only its size and hash."""
+        data = b"q" * (1024 * 1024 + 10)
+        parts, _ = self.parse(_multipart([("file", "v.mp4", "video/mp4", data)], "bound-1"), 65536)
+        assert parts[0].body is None
+        assert parts[0].size == len(data)
+
+    @pytest.mark.parametrize(
+        ("body", "error"),
+        [
+            (b"--bound-1\r\nContent-Disposition: form-data\r\n\r\nnever closed", "ended before"),
+            (b"--bound-1XY", "not followed"),
+            (b"no boundary at all", "ended before"),
+        ],
+    )
+    def test_malformed_bodies(self, body, error):
+        """Broken framing gives no parts and says why."""
+        parts, reason = self.parse(body, 5)
+        assert parts is None
+        assert error in reason
+
+    def test_other_content_types_get_no_parser(self):
+        """Only multipart/form-data with a boundary is parsed."""
+        assert MultipartParser.for_content_type("application/json") is None
+        assert MultipartParser.for_content_type("multipart/form-data") is None
+        assert MultipartParser.for_content_type(None) is None
+
+
+class TestV3Assets:
+    """POST /v3/assets (multipart, field ``file``, 32 MB) and GET /v3/assets."""
+
+    def upload(self, fake, http, body: bytes, boundary: str = "b0und"):
+        """POST ``body`` to /v3/assets as multipart with ``boundary``."""
+        return http.request(
+            "POST",
+            fake.base_url + "/v3/assets",
+            body=body,
+            headers={**AUTH, "Content-Type": f"multipart/form-data; boundary={boundary}"},
+        )
+
+    def test_upload_and_list(self, fake, http):
+        """The file part becomes an asset, served back by the CDN and listed."""
+        data = b"\x89PNG fake"
+        response = self.upload(
+            fake, http, _multipart([("file", "x.png", "image/png", data)], "b0und")
+        )
+        assert response.status == 200
+        uploaded = response.json()["data"]
+        assert set(uploaded) == {"asset_id", "url", "mime_type", "size_bytes"}
+        assert (uploaded["mime_type"], uploaded["size_bytes"]) == ("image/png", len(data))
+        assert http.request("GET", uploaded["url"]).data == data
+        listed = http.request("GET", fake.base_url + "/v3/assets", headers=AUTH).json()
+        assert [(a["id"], a["name"], a["type"]) for a in listed["data"]] == [
+            (uploaded["asset_id"], "x.png", "image")
+        ]
+        assert listed["has_more"] is False
+        (recorded,) = fake.requests_for("POST", "/v3/assets")
+        assert recorded.body is None  # multipart bodies live in ``form``
+        assert recorded.form[0].filename == "x.png"
+
+    def test_over_the_limit_is_413(self, http):
+        """A file part over ``asset_max_bytes`` is a v3 413 payload_too_large."""
+        with FakeHeyGen(asset_max_bytes=10) as small:
+            body = _multipart([("file", "x.mp4", "video/mp4", b"0123456789A")], "b0und")
+            response = self.upload(small, http, body)
+            assert response.status == 413
+            assert response.json()["error"]["code"] == "payload_too_large"
+            assert small.assets == []
+
+    @pytest.mark.parametrize(
+        ("body", "content_type"),
+        [
+            (_multipart([("other", "x.png", "image/png", b"x")], "b0und"), None),
+            (_multipart([("file", None, None, b"x")], "b0und"), None),
+            (_multipart([("file", "x.png", "image/png", b"")], "b0und"), None),
+            (b"--b0und\r\nbroken", None),
+            (b'{"file": "x"}', "application/json"),
+        ],
+        ids=["wrong-field", "not-a-file", "empty", "malformed", "not-multipart"],
+    )
+    def test_bad_uploads_are_400(self, fake, http, body, content_type):
+        """No file part, an empty one, broken framing or JSON: a v3 400 on ``file``."""
+        headers = {**AUTH, "Content-Type": content_type or "multipart/form-data; boundary=b0und"}
+        response = http.request("POST", fake.base_url + "/v3/assets", body=body, headers=headers)
+        assert response.status == 400
+        assert response.json()["error"]["param"] == "file"
+
+
+class TestTemplates:
+    """GET /v2/templates, GET /v2/template/{id}, POST /v2/template/{id}/generate."""
+
+    def test_list_get_generate(self, fake, http):
+        """Templates list, show their variables, and generate a video."""
+        listed = http.request("GET", fake.base_url + "/v2/templates", headers=AUTH).json()
+        assert listed["error"] is None
+        template_id = listed["data"]["templates"][0]["template_id"]
+        one = http.request("GET", f"{fake.base_url}/v2/template/{template_id}", headers=AUTH)
+        assert "first_name" in one.json()["data"]["variables"]
+        made = http.request(
+            "POST",
+            f"{fake.base_url}/v2/template/{template_id}/generate",
+            json={"variables": {"first_name": {"name": "first_name"}}, "title": "T"},
+            headers=AUTH,
+        )
+        assert made.json()["data"]["video_id"] in fake.video_ids
+
+    def test_errors(self, fake, http):
+        """Unknown templates are a v2 404; unknown variables a v2 400."""
+        missing = http.request("GET", fake.base_url + "/v2/template/nope", headers=AUTH)
+        assert missing.status == 404
+        assert missing.json()["error"]["code"] == "not_found"
+        bad = http.request(
+            "POST",
+            fake.base_url + "/v2/template/tpl_training_0003/generate",
+            json={"variables": {"x": {}}},
+            headers=AUTH,
+        )
+        assert bad.status == 400
+
+
+class TestTranslations:
+    """v3 and v2 translation jobs moving through their states."""
+
+    def test_v3_job_states(self, fake, http):
+        """One id per language; pending, running, completed with a CDN link."""
+        created = http.request(
+            "POST",
+            fake.base_url + "/v3/video-translations",
+            json={
+                "video": {"type": "url", "url": "https://x/v.mp4"},
+                "output_languages": ["es", "de"],
+            },
+            headers=AUTH,
+        ).json()
+        ids = created["data"]["video_translation_ids"]
+        assert len(ids) == 2
+        url = f"{fake.base_url}/v3/video-translations/{ids[0]}"
+        states = [http.request("GET", url, headers=AUTH).json()["data"] for _ in range(3)]
+        assert [s["status"] for s in states] == ["pending", "running", "completed"]
+        assert http.request("GET", states[-1]["video_url"]).status == 200
+
+    def test_v2_job_states_and_failure(self, fake, http):
+        """Legacy statuses end in ``success``; a failure carries its message."""
+        fake.fail_translation(message="No speech")
+        created = http.request(
+            "POST",
+            fake.base_url + "/v2/video_translate",
+            json={"video_url": "https://x/v.mp4", "output_language": "fr"},
+            headers=AUTH,
+        ).json()
+        job = created["data"]["video_translate_id"]
+        url = f"{fake.base_url}/v2/video_translate/{job}"
+        states = [http.request("GET", url, headers=AUTH).json()["data"] for _ in range(3)]
+        assert [s["status"] for s in states] == ["pending", "running", "failed"]
+        assert states[-1]["message"] == "No speech"
+
+    def test_v3_key_replays_and_validation(self, fake, http):
+        """The same Idempotency-Key replays the ids; a missing source is a 400."""
+        body = {"video": {"type": "asset_id", "asset_id": "a"}, "output_languages": ["es"]}
+        headers = {**AUTH, "Idempotency-Key": "dub-1"}
+        url = fake.base_url + "/v3/video-translations"
+        first = http.request("POST", url, json=body, headers=headers)
+        again = http.request("POST", url, json=body, headers=headers)
+        assert first.json() == again.json()
+        assert again.headers["Idempotent-Replayed"] == "true"
+        bad = http.request("POST", url, json={"output_languages": ["es"]}, headers=AUTH)
+        assert bad.status == 400
+        assert bad.json()["error"]["param"] == "video"
+
+
+class TestWebhookEndpoints:
+    """v1 endpoint.add/list/delete and v3 webhooks/endpoints."""
+
+    def test_v1_cycle(self, fake, http):
+        """Add returns a whsec_ secret; list shows it; delete removes it; errors are v1."""
+        added = http.request(
+            "POST",
+            fake.base_url + "/v1/webhook/endpoint.add",
+            json={"url": "https://example.com/h", "events": ["avatar_video.success"]},
+            headers=AUTH,
+        ).json()
+        assert added["code"] == 100
+        endpoint = added["data"]
+        assert endpoint["secret"].startswith("whsec_")
+        listed = http.request("GET", fake.base_url + "/v1/webhook/endpoint.list", headers=AUTH)
+        assert [e["endpoint_id"] for e in listed.json()["data"]] == [endpoint["endpoint_id"]]
+        delete = fake.base_url + "/v1/webhook/endpoint.delete?endpoint_id="
+        gone = http.request("DELETE", delete + endpoint["endpoint_id"], headers=AUTH)
+        assert gone.json()["code"] == 100
+        again = http.request("DELETE", delete + endpoint["endpoint_id"], headers=AUTH)
+        assert (again.status, again.json()["code"]) == (404, 400131)
+        bad = http.request(
+            "POST", fake.base_url + "/v1/webhook/endpoint.add", json={"url": "x"}, headers=AUTH
+        )
+        assert (bad.status, bad.json()["code"]) == (400, 400542)
+
+    def test_v3_cycle(self, fake, http):
+        """The secret comes once, at creation; the list pages without it."""
+        url = fake.base_url + "/v3/webhooks/endpoints"
+        created = [
+            http.request("POST", url, json={"url": f"https://e.com/{n}"}, headers=AUTH).json()
+            for n in range(3)
+        ]
+        assert all(c["data"]["secret"].startswith("whsec_") for c in created)
+        page = http.request("GET", url + "?limit=2", headers=AUTH).json()
+        assert page["has_more"] is True
+        assert all(e["secret"] is None for e in page["data"])
+        first = created[0]["data"]["endpoint_id"]
+        assert http.request("DELETE", f"{url}/{first}", headers=AUTH).status == 200
+        assert http.request("DELETE", f"{url}/{first}", headers=AUTH).status == 404
+        assert len(fake.webhook_endpoints) == 2
+
+
+class TestCatalogueLookups:
+    """GET /v3/avatars/{id}, GET /v3/voices/{id} and the /v3/user/me spelling."""
+
+    def test_lookups(self, fake, http):
+        """Known ids answer their object; unknown ones a typed 404."""
+        avatar = http.request(
+            "GET", fake.base_url + "/v3/avatars/Daisy-inskirt-20220818", headers=AUTH
+        )
+        assert avatar.json()["data"]["avatar_name"] == "Daisy in Skirt"
+        voice = http.request("GET", fake.base_url + "/v3/voices/nope", headers=AUTH)
+        assert (voice.status, voice.json()["error"]["code"]) == (404, "voice_not_found")
+        me = http.request("GET", fake.base_url + "/v3/user/me", headers=AUTH)
+        assert me.json()["data"]["username"] == "fake-user"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from types import TracebackType
-from typing import Final
+from typing import Any, Final
 
 from heygen_pipeline.testing._fake_server import HostServer, Hub
 from heygen_pipeline.testing._fake_state import (
@@ -47,6 +47,7 @@ class FakeHeyGen:
         video_bytes: int = 64 * 1024,
         page_size_default: int = 10,
         connection_timeout: float = 30.0,
+        asset_max_bytes: int = 32 * 1024 * 1024,
     ) -> None:
         """Bind all three hosts and start serving; ready when this returns.
 
@@ -57,6 +58,7 @@ class FakeHeyGen:
             video_bytes: Size of every rendered video served by the CDN host.
             page_size_default: List page size when no ``limit`` is given.
             connection_timeout: Socket timeout of each served connection, in seconds.
+            asset_max_bytes: The largest file ``POST /v3/assets`` accepts (413 above it).
         """
         if render_polls < 0 or video_bytes < 0 or not 1 <= page_size_default <= 100:  # noqa: PLR2004
             raise ValueError("render_polls and video_bytes must be >= 0, page_size_default 1-100")
@@ -66,6 +68,7 @@ class FakeHeyGen:
             render_polls=render_polls,
             video_bytes=video_bytes,
             page_size_default=page_size_default,
+            asset_max_bytes=asset_max_bytes,
         )
         self._faults = FaultBook()
         self._lock = threading.Lock()
@@ -194,6 +197,20 @@ class FakeHeyGen:
         reason at all (``data.error`` null), as HeyGen sometimes sends.
         """
         self._state.fail(video_id, Failure(code, message, detail))
+
+    def fail_translation(
+        self, translation_id: str | None = None, *, message: str | None = "Translation failed"
+    ) -> None:
+        """Make a translation fail (the next created one when ``translation_id`` is None).
+
+        ``message=None`` gives a failure with no reason at all.
+        """
+        self._state.translations.fail(translation_id, Failure("TRANSLATION_FAILED", message))
+
+    @property
+    def webhook_endpoints(self) -> list[dict[str, Any]]:
+        """Every registered webhook endpoint, as the v1 API describes them (secrets included)."""
+        return self._state.endpoints.list(with_secret=True)
 
     @property
     def video_ids(self) -> list[str]:

@@ -12,7 +12,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -74,7 +74,7 @@ class Call:
 # ---- formatting ---------------------------------------------------------------------------
 
 
-def _signed(cdn: str, path: str) -> str:
+def signed(cdn: str, path: str) -> str:
     """A CloudFront-style signed link, re-signed on every call as HeyGen does."""
     expires = int(time.time()) + 7 * 86400
     sig = secrets.token_urlsafe(24)
@@ -84,8 +84,8 @@ def _signed(cdn: str, path: str) -> str:
 def _media(cdn: str, view: VideoView) -> dict[str, Any]:
     done = view.status == "completed"
     return {
-        "video_url": _signed(cdn, f"/videos/{view.id}.mp4") if done else None,
-        "thumbnail_url": _signed(cdn, f"/thumbnails/{view.id}.jpg") if done else None,
+        "video_url": signed(cdn, f"/videos/{view.id}.mp4") if done else None,
+        "thumbnail_url": signed(cdn, f"/thumbnails/{view.id}.jpg") if done else None,
         "duration": 12.5 if done else None,
     }
 
@@ -152,7 +152,7 @@ def _voices(cdn: str) -> list[dict[str, Any]]:
     ]
 
 
-def _paging(c: Call, shape: Shape) -> tuple[int, int | None] | Reply:
+def read_paging(c: Call, shape: Shape) -> tuple[int, int | None] | Reply:
     """Read ``limit`` (1-100) and ``token`` from the query, or answer 400."""
     raw = c.req.query.get("limit", str(c.state.page_size_default))
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
@@ -165,22 +165,22 @@ def _paging(c: Call, shape: Shape) -> tuple[int, int | None] | Reply:
     return int(raw), position
 
 
-def _v3_list(data: list[Any], next_position: int | None) -> Reply:
+def v3_list(data: list[Any], next_position: int | None) -> Reply:
     token = None if next_position is None else encode_token(next_position)
     return json_reply(200, {"data": data, "has_more": token is not None, "next_token": token})
 
 
-def _v3_static(c: Call, items: list[dict[str, Any]]) -> Reply:
-    paging = _paging(c, "v3")
+def v3_static(c: Call, items: list[dict[str, Any]]) -> Reply:
+    paging = read_paging(c, "v3")
     if isinstance(paging, Reply):
         return paging
     limit, offset = paging
     start = offset or 0
     end = start + limit
-    return _v3_list(items[start:end], end if end < len(items) else None)
+    return v3_list(items[start:end], end if end < len(items) else None)
 
 
-def _json_object(req: RecordedRequest) -> dict[str, Any] | None:
+def json_object(req: RecordedRequest) -> dict[str, Any] | None:
     try:
         value = json.loads(req.body or b"")
     except (ValueError, UnicodeDecodeError):
@@ -191,11 +191,11 @@ def _json_object(req: RecordedRequest) -> dict[str, Any] | None:
 # ---- routes -------------------------------------------------------------------------------
 
 
-def _v2(data: Any) -> Reply:
+def v2_ok(data: Any) -> Reply:
     return json_reply(200, {"error": None, "data": data})
 
 
-def _v1(data: Any, **extra: Any) -> Reply:
+def v1_ok(data: Any, **extra: Any) -> Reply:
     return json_reply(200, {"code": 100, "data": data, **extra})
 
 
@@ -203,29 +203,29 @@ def v2_avatars(c: Call) -> Reply:
     """GET /v2/avatars."""
     photo = {"talking_photo_id": "tp-1", "talking_photo_name": "Photo One"}
     photo["preview_image_url"] = f"{c.cdn}/previews/tp-1.jpg"
-    return _v2({"avatars": _avatars(c.cdn), "talking_photos": [photo]})
+    return v2_ok({"avatars": _avatars(c.cdn), "talking_photos": [photo]})
 
 
 def v2_voices(c: Call) -> Reply:
     """GET /v2/voices."""
-    return _v2({"voices": _voices(c.cdn)})
+    return v2_ok({"voices": _voices(c.cdn)})
 
 
 def v2_generate(c: Call) -> Reply:
     """POST /v2/video/generate: needs 1-50 ``video_inputs``."""
-    body = _json_object(c.req) or {}
+    body = json_object(c.req) or {}
     inputs = body.get("video_inputs")
     if not isinstance(inputs, list) or not 1 <= len(inputs) <= MAX_SCENES:
         msg = "video_inputs is invalid: field required"
         return error_reply(400, "v2", "invalid_parameter", msg)
     video_id, _ = c.state.create_video(str(body.get("title") or "Untitled Video"))
-    return _v2({"video_id": video_id})
+    return v2_ok({"video_id": video_id})
 
 
 def v2_quota(c: Call) -> Reply:
     """GET /v2/user/remaining_quota (``details`` empty, as HeyGen often sends)."""
     del c
-    return _v2({"remaining_quota": 3600, "details": {}})
+    return v2_ok({"remaining_quota": 3600, "details": {}})
 
 
 def v1_status(c: Call) -> Reply:
@@ -236,12 +236,12 @@ def v1_status(c: Call) -> Reply:
     view = c.state.poll(video_id)
     if view is None:
         return json_reply(404, {"code": 40104, "message": "Video not found"})
-    return _v1(_v1_video(c.cdn, view), message="Success")
+    return v1_ok(_v1_video(c.cdn, view), message="Success")
 
 
 def v1_list(c: Call) -> Reply:
     """GET /v1/video.list: newest first, paged by ``token``."""
-    paging = _paging(c, "v1")
+    paging = read_paging(c, "v1")
     if isinstance(paging, Reply):
         return paging
     page, cursor = c.state.page_videos(*paging)
@@ -250,7 +250,7 @@ def v1_list(c: Call) -> Reply:
         for v in page
     ]
     token = None if cursor is None else encode_token(cursor)
-    return _v1({"videos": videos, "token": token}, msg=None, message=None)
+    return v1_ok({"videos": videos, "token": token}, msg=None, message=None)
 
 
 def upload_asset(c: Call) -> Reply:
@@ -262,7 +262,13 @@ def upload_asset(c: Call) -> Reply:
         return json_reply(400, error_body("v1", "invalid_parameter", msg))
     if c.req.body_size == 0:
         return json_reply(400, error_body("v1", "invalid_parameter", "The file is empty"))
-    asset = UploadedAsset(secrets.token_hex(16), content_type, c.req.body_size, c.req.body_sha256)
+    asset = UploadedAsset(
+        secrets.token_hex(16),
+        content_type,
+        c.req.body_size,
+        c.req.body_sha256,
+        uploaded_at=int(c.req.time),
+    )
     c.state.add_asset(asset, c.req.body)
     file_type, ext = kind
     data = {
@@ -272,7 +278,7 @@ def upload_asset(c: Call) -> Reply:
         "url": f"{c.cdn}/assets/{asset.id}.{ext}",
         "image_key": f"image/{asset.id}/original.{ext}" if file_type == "image" else None,
     }
-    return _v1(data, msg=None, message=None)
+    return v1_ok(data, msg=None, message=None)
 
 
 def v3_create(c: Call) -> Reply:
@@ -281,7 +287,7 @@ def v3_create(c: Call) -> Reply:
     if key is not None and not _IDEMPOTENCY_KEY.match(key):
         msg = "Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 _ - : ."
         return error_reply(400, "v3", "invalid_parameter", msg, param="Idempotency-Key")
-    body = _json_object(c.req)
+    body = json_object(c.req)
     if body is None:
         msg = "Request body must be a JSON object"
         return error_reply(400, "v3", "invalid_parameter", msg, param="body")
@@ -295,11 +301,11 @@ def v3_create(c: Call) -> Reply:
 
 def v3_videos(c: Call) -> Reply:
     """GET /v3/videos: newest first; listing does not advance jobs."""
-    paging = _paging(c, "v3")
+    paging = read_paging(c, "v3")
     if isinstance(paging, Reply):
         return paging
     page, cursor = c.state.page_videos(*paging)
-    return _v3_list([_v3_video(c.cdn, v) for v in page], cursor)
+    return v3_list([_v3_video(c.cdn, v) for v in page], cursor)
 
 
 def _video_not_found() -> Reply:
@@ -329,22 +335,39 @@ def v3_me(c: Call) -> Reply:
 
 def v3_avatars(c: Call) -> Reply:
     """GET /v3/avatars (paged)."""
-    return _v3_static(c, _avatars(c.cdn))
+    return v3_static(c, _avatars(c.cdn))
 
 
 def v3_voices(c: Call) -> Reply:
     """GET /v3/voices (paged)."""
-    return _v3_static(c, _voices(c.cdn))
+    return v3_static(c, _voices(c.cdn))
 
 
-def _no_object() -> Reply:
+def v3_avatar(c: Call) -> Reply:
+    """GET /v3/avatars/{id}."""
+    found = [a for a in _avatars(c.cdn) if a["avatar_id"] == c.params["id"]]
+    if not found:
+        return error_reply(404, "v3", "avatar_not_found", "Avatar not found")
+    return json_reply(200, {"data": found[0]})
+
+
+def v3_voice(c: Call) -> Reply:
+    """GET /v3/voices/{id}."""
+    found = [v for v in _voices(c.cdn) if v["voice_id"] == c.params["id"]]
+    if not found:
+        return error_reply(404, "v3", "voice_not_found", "Voice not found")
+    return json_reply(200, {"data": found[0]})
+
+
+def no_object() -> Reply:
     return error_reply(404, "v3", "not_found", "No such object")
 
 
 def cdn_video(c: Call) -> Reply:
-    """GET /videos/{id}.mp4 on the CDN: ``video_bytes`` streamed in chunks."""
-    if not c.state.has_video(c.params["id"]):
-        return _no_object()
+    """GET /videos/{id}.mp4 on the CDN: ``video_bytes`` streamed (renders and translations)."""
+    job = c.params["id"]
+    if not (c.state.has_video(job) or c.state.translations.has(job)):
+        return no_object()
     size = c.state.video_bytes
     return Reply(200, content_type="video/mp4", chunks=lambda: video_chunks(size), length=size)
 
@@ -352,7 +375,7 @@ def cdn_video(c: Call) -> Reply:
 def cdn_asset(c: Call) -> Reply:
     """GET /assets/{id}.{ext} on the CDN: a small uploaded asset, as received."""
     body = c.state.asset_body(c.params["id"])
-    return _no_object() if body is None else Reply(200, body, "application/octet-stream")
+    return no_object() if body is None else Reply(200, body, "application/octet-stream")
 
 
 def cdn_static(c: Call) -> Reply:
@@ -377,29 +400,32 @@ class Route:
     auth: bool = True
 
 
-def _r(host: str, method: str, path: str, shape: Shape, fn: Callable[[Call], Reply]) -> Route:
+def route(host: str, method: str, path: str, shape: Shape, fn: Callable[[Call], Reply]) -> Route:
     return Route(host, method, re.compile(path), shape, fn, auth=host != "cdn")
 
 
-_ID: Final = r"(?P<id>[A-Za-z0-9_\-]+)"
+ID: Final = r"(?P<id>[A-Za-z0-9_\-]+)"
 ROUTES: Final = (
-    _r("api", "GET", "/v2/avatars", "v2", v2_avatars),
-    _r("api", "GET", "/v2/voices", "v2", v2_voices),
-    _r("api", "POST", "/v2/video/generate", "v2", v2_generate),
-    _r("api", "GET", "/v2/user/remaining_quota", "v2", v2_quota),
-    _r("api", "GET", r"/v1/video_status\.get", "v1", v1_status),
-    _r("api", "GET", r"/v1/video\.list", "v1", v1_list),
-    _r("api", "POST", "/v3/videos", "v3", v3_create),
-    _r("api", "GET", "/v3/videos", "v3", v3_videos),
-    _r("api", "GET", f"/v3/videos/{_ID}", "v3", v3_video),
-    _r("api", "DELETE", f"/v3/videos/{_ID}", "v3", v3_delete),
-    _r("api", "GET", "/v3/users/me", "v3", v3_me),
-    _r("api", "GET", "/v3/avatars", "v3", v3_avatars),
-    _r("api", "GET", "/v3/voices", "v3", v3_voices),
-    _r("upload", "POST", "/v1/asset", "v1", upload_asset),
-    _r("cdn", "GET", rf"/videos/{_ID}\.mp4", "v3", cdn_video),
-    _r("cdn", "GET", rf"/assets/{_ID}\.\w+", "v3", cdn_asset),
-    _r("cdn", "GET", r"/(?:previews|thumbnails)/(?P<name>[\w\-.]+)", "v3", cdn_static),
+    route("api", "GET", "/v2/avatars", "v2", v2_avatars),
+    route("api", "GET", "/v2/voices", "v2", v2_voices),
+    route("api", "POST", "/v2/video/generate", "v2", v2_generate),
+    route("api", "GET", "/v2/user/remaining_quota", "v2", v2_quota),
+    route("api", "GET", r"/v1/video_status\.get", "v1", v1_status),
+    route("api", "GET", r"/v1/video\.list", "v1", v1_list),
+    route("api", "POST", "/v3/videos", "v3", v3_create),
+    route("api", "GET", "/v3/videos", "v3", v3_videos),
+    route("api", "GET", f"/v3/videos/{ID}", "v3", v3_video),
+    route("api", "DELETE", f"/v3/videos/{ID}", "v3", v3_delete),
+    route("api", "GET", "/v3/users/me", "v3", v3_me),
+    route("api", "GET", "/v3/user/me", "v3", v3_me),  # the official CLI's spelling
+    route("api", "GET", "/v3/avatars", "v3", v3_avatars),
+    route("api", "GET", f"/v3/avatars/{ID}", "v3", v3_avatar),
+    route("api", "GET", "/v3/voices", "v3", v3_voices),
+    route("api", "GET", f"/v3/voices/{ID}", "v3", v3_voice),
+    route("upload", "POST", "/v1/asset", "v1", upload_asset),
+    route("cdn", "GET", rf"/videos/{ID}\.mp4", "v3", cdn_video),
+    route("cdn", "GET", rf"/assets/{ID}\.\w+", "v3", cdn_asset),
+    route("cdn", "GET", r"/(?:previews|thumbnails)/(?P<name>[\w\-.]+)", "v3", cdn_static),
 )
 
 _UNAUTHORIZED: Final[Mapping[Shape, Any]] = {
@@ -424,17 +450,17 @@ def _authorized(state: FakeState, req: RecordedRequest, shape: Shape) -> bool:
     return scheme.lower() == "bearer" and _same(token.strip(), state.oauth_token)
 
 
-def dispatch(state: FakeState, req: RecordedRequest) -> Reply:
+def dispatch(state: FakeState, req: RecordedRequest, routes: Sequence[Route] = ROUTES) -> Reply:
     """Route one request: 404, 405, 401, or the endpoint's own answer (HEAD runs GET)."""
-    found = [(r, m) for r in ROUTES if r.host == req.host and (m := r.pattern.fullmatch(req.path))]
+    found = [(r, m) for r in routes if r.host == req.host and (m := r.pattern.fullmatch(req.path))]
     if not found:
         return error_reply(404, "v3", "not_found", f"No route for {req.method} {req.path}")
     method = "GET" if req.method == "HEAD" else req.method
-    for route, match in found:
-        if route.method == method:
-            if route.auth and not _authorized(state, req, route.shape):
-                return json_reply(401, _UNAUTHORIZED[route.shape])
-            return route.handler(Call(state, req, match.groupdict()))
+    for candidate, match in found:
+        if candidate.method == method:
+            if candidate.auth and not _authorized(state, req, candidate.shape):
+                return json_reply(401, _UNAUTHORIZED[candidate.shape])
+            return candidate.handler(Call(state, req, match.groupdict()))
     allow = ", ".join(sorted({r.method for r, _ in found}))
     msg = f"Method {req.method} not allowed; use {allow}"
     shape = found[0][0].shape

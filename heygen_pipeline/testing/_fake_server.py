@@ -26,7 +26,10 @@ from types import MappingProxyType
 from typing import Any, Final, cast
 from urllib.parse import parse_qsl, urlsplit
 
+from heygen_pipeline.testing._fake_multipart import MultipartParser
+from heygen_pipeline.testing._fake_routes import ROUTES as _BASE_ROUTES
 from heygen_pipeline.testing._fake_routes import dispatch
+from heygen_pipeline.testing._fake_routes_jobs import ROUTES as _JOB_ROUTES
 from heygen_pipeline.testing._fake_state import FakeState, RecordedRequest
 from heygen_pipeline.testing._faults import (
     Fault,
@@ -38,6 +41,8 @@ from heygen_pipeline.testing._faults import (
     shape_for,
 )
 
+ROUTES: Final = (*_BASE_ROUTES, *_JOB_ROUTES)
+"""Every route the fake serves."""
 SMALL_BODY: Final = 1 << 20
 """Bodies up to this size are kept as bytes; bigger ones only as size and SHA-256."""
 _READ: Final = 64 * 1024
@@ -48,11 +53,11 @@ class _BadBodyError(Exception):
 
 
 class _BodySink:
-    """Hashes a streamed body, keeping the bytes only while they stay small."""
+    """Hashes a streamed body, keeping the bytes only while they stay small (and ``keep``)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, keep: bool = True) -> None:
         self._hash = hashlib.sha256()
-        self._buffer: bytearray | None = bytearray()
+        self._buffer: bytearray | None = bytearray() if keep else None
         self.size = 0
 
     def feed(self, chunk: bytes) -> None:
@@ -225,10 +230,14 @@ class _Handler(BaseHTTPRequestHandler):
         split = urlsplit(self.path)
         path = split.path or "/"
         request_id = None if host == "cdn" else uuid.uuid4().hex
-        sink = _BodySink()
+        # A multipart body is parsed as it streams in; its parts keep what is worth keeping.
+        form = MultipartParser.for_content_type(self.headers.get("Content-Type"))
+        sink = _BodySink(keep=form is None)
         try:
             for chunk in self._body_chunks():
                 sink.feed(chunk)
+                if form is not None:
+                    form.feed(chunk)
         except _BadBodyError as exc:
             bad = error_reply(400, shape_for(path), "invalid_parameter", str(exc))
             self._send(dataclasses.replace(bad, close=True), request_id)
@@ -249,6 +258,8 @@ class _Handler(BaseHTTPRequestHandler):
             time=time.time(),
             request_id=request_id,
             connection_id=self._connection_id,
+            form=form.close() if form is not None else None,
+            form_error=form.error if form is not None else None,
         )
         hub.record(request)
         self._answer(request, hub.faults.take(host, self.command, path))
@@ -267,7 +278,7 @@ class _Handler(BaseHTTPRequestHandler):
             reply = canned_reply(fault, shape_for(request.path), hub.state.cdn_url)
         else:
             try:
-                reply = dispatch(hub.state, request)
+                reply = dispatch(hub.state, request, ROUTES)
             except Exception as exc:  # noqa: BLE001 - a fake must answer; tests read the error
                 hub.on_error(exc)
                 reply = error_reply(500, shape_for(request.path), "internal_error", repr(exc))

@@ -15,6 +15,9 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from heygen_pipeline.testing._fake_jobs import EndpointStore, TranslationStore
+from heygen_pipeline.testing._fake_multipart import FormPart
+
 _BLOCK: Final = bytes(range(256)) * 256
 SEEDED_VIDEOS: Final = 3
 
@@ -44,6 +47,9 @@ class RecordedRequest:
         time: ``time.time()`` when the request was recorded.
         request_id: The ``X-Request-Id`` sent back (None on the CDN).
         connection_id: Which TCP connection carried it (equal ids prove keep-alive).
+        form: The parts of a ``multipart/form-data`` body (hashed as they streamed in), or
+            None for other bodies and for malformed multipart ones.
+        form_error: Why a multipart body could not be parsed, if it could not.
     """
 
     host: str
@@ -57,6 +63,8 @@ class RecordedRequest:
     time: float
     request_id: str | None
     connection_id: int
+    form: tuple[FormPart, ...] | None = field(default=None, repr=False)
+    form_error: str | None = None
 
     def header(self, name: str) -> str | None:
         """A header's value by case-insensitive name, or None."""
@@ -74,12 +82,18 @@ class Failure:
 
 @dataclass(frozen=True)
 class UploadedAsset:
-    """One asset received by the upload host (its bytes are kept only when small)."""
+    """One uploaded asset (its bytes are kept only when small).
+
+    Legacy uploads arrive raw on the upload host; v3 ones as the ``file`` part of a
+    multipart ``POST /v3/assets``, with their ``filename``.
+    """
 
     id: str
     content_type: str
     size: int
     sha256: str
+    filename: str | None = None
+    uploaded_at: int = 0
 
 
 @dataclass
@@ -115,6 +129,7 @@ class FakeState:
         render_polls: int,
         video_bytes: int,
         page_size_default: int,
+        asset_max_bytes: int = 32 * 1024 * 1024,
     ) -> None:
         """Store the configuration and seed a few finished videos."""
         self.api_key = api_key
@@ -122,6 +137,9 @@ class FakeState:
         self.render_polls = render_polls
         self.video_bytes = video_bytes
         self.page_size_default = page_size_default
+        self.asset_max_bytes = asset_max_bytes
+        self.translations = TranslationStore(render_polls)
+        self.endpoints = EndpointStore()
         self.cdn_url = ""
         self._lock = threading.Lock()
         self._seq = 0

@@ -1,0 +1,134 @@
+"""Tolerant readers for fields of HeyGen's JSON objects.
+
+HeyGen adds fields, drops them, renames them between API versions and sends them empty
+(``details: {}``, ``""``, ``null``). Every reader here takes the raw object and the names a
+field goes by, and returns a value of one type or ``None``; none of them ever raises.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any, Final, TypeVar
+
+from heygen_pipeline.errors import MalformedResponseError
+
+T = TypeVar("T")
+_MAX_TIMESTAMP: Final = 253402300799  # 9999-12-31T23:59:59Z: beyond it, not a Unix time
+
+
+def obj(value: object, what: str) -> dict[str, Any]:
+    """``value`` as a dict, or a `MalformedResponseError` naming what was expected."""
+    if isinstance(value, Mapping):
+        return dict(value)
+    raise MalformedResponseError(f"expected a JSON object for {what}, got {type(value).__name__}")
+
+
+def items(value: object, key: str | None, what: str) -> list[dict[str, Any]]:
+    """The objects of a list (``value`` itself, or ``value[key]``); non-objects are skipped.
+
+    A missing or ``null`` list is empty; anything else that is not a list is malformed.
+    """
+    found = value.get(key) if key is not None and isinstance(value, Mapping) else value
+    if key is not None and not isinstance(value, Mapping) and value is not None:
+        raise MalformedResponseError(
+            f"expected a JSON object holding {key!r} for {what}, got {type(value).__name__}"
+        )
+    if found is None:
+        return []
+    if not isinstance(found, list):
+        raise MalformedResponseError(f"expected a JSON list for {what}, got {type(found).__name__}")
+    return [dict(item) for item in found if isinstance(item, Mapping)]
+
+
+def text(raw: Mapping[str, Any], *keys: str) -> str | None:
+    """The first of ``keys`` holding a non-empty string (numbers are turned into strings)."""
+    for key in keys:
+        value = raw.get(key)
+        if isinstance(value, str) and value.strip():
+            return value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+def first(*values: T | None) -> T | None:
+    """The first value that is not ``None`` (unlike ``or``, zero and ``False`` count)."""
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+def number(raw: Mapping[str, Any], *keys: str) -> float | None:
+    """The first of ``keys`` holding a finite number (numeric strings count)."""
+    for key in keys:
+        value = raw.get(key)
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, str):
+            try:
+                value = float(value)
+            except ValueError:
+                continue
+        if isinstance(value, (int, float)) and math.isfinite(value):
+            return float(value)
+    return None
+
+
+def integer(raw: Mapping[str, Any], *keys: str) -> int | None:
+    """The first of ``keys`` holding a whole number."""
+    value = number(raw, *keys)
+    return int(value) if value is not None and value.is_integer() else None
+
+
+def flag(raw: Mapping[str, Any], *keys: str) -> bool | None:
+    """The first of ``keys`` holding a bool (``"true"``/``"false"`` and 0/1 count too)."""
+    for key in keys:
+        value = raw.get(key)
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int) and value in {0, 1}:
+            return bool(value)
+        if isinstance(value, str) and value.lower() in {"true", "false"}:
+            return value.lower() == "true"
+    return None
+
+
+def texts(raw: Mapping[str, Any], *keys: str) -> tuple[str, ...]:
+    """The strings of the first of ``keys`` holding a list (other items are skipped)."""
+    for key in keys:
+        value = raw.get(key)
+        if isinstance(value, list):
+            return tuple(item for item in value if isinstance(item, str) and item)
+    return ()
+
+
+def mapping(raw: Mapping[str, Any], *keys: str) -> dict[str, Any]:
+    """The first of ``keys`` holding an object (a copy), or an empty dict."""
+    for key in keys:
+        value = raw.get(key)
+        if isinstance(value, Mapping):
+            return dict(value)
+    return {}
+
+
+def when(raw: Mapping[str, Any], *keys: str) -> datetime | None:
+    """The first of ``keys`` holding a time: Unix seconds (or ms) or an ISO 8601 string, in UTC."""
+    for key in keys:
+        value = raw.get(key)
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+        seconds = number({key: value}, key) if not isinstance(value, str) else None
+        if seconds is None or seconds < 0:
+            continue
+        if seconds > _MAX_TIMESTAMP:  # milliseconds
+            seconds /= 1000
+        if seconds <= _MAX_TIMESTAMP:
+            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    return None

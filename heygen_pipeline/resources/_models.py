@@ -1,0 +1,400 @@
+"""Result models: small frozen attrs classes for the fields users need, and ``raw`` for the rest.
+
+Each model is built with ``from_api(data)`` from whichever API version answered (field names
+differ between v1, v2 and v3). A field HeyGen drops, renames or sends empty becomes ``None``
+(or an empty tuple or dict), never a ``KeyError``; a field it adds is kept in ``raw``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Final
+
+import attrs
+
+from heygen_pipeline._redact import register_secret
+from heygen_pipeline.resources import _fields as f
+
+__all__ = [
+    "Asset",
+    "Avatar",
+    "Quota",
+    "TalkingPhoto",
+    "Template",
+    "Translation",
+    "User",
+    "Video",
+    "Voice",
+    "WebhookEndpoint",
+]
+
+COMPLETED: Final = frozenset({"completed", "success", "complete"})
+"""Job statuses that mean done (v3 says ``completed``; v2 translations ``success``)."""
+FAILED: Final = frozenset({"failed", "fail", "error"})
+"""Job statuses that mean the job failed."""
+
+
+def _raw() -> Any:
+    """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
+    return attrs.field(factory=dict, repr=False, hash=False)
+
+
+@attrs.frozen(kw_only=True)
+class Video:
+    """A video job: its status and, once completed, where to download it.
+
+    Built from the v3 video object, the v1 status object, a v1 list entry or a create result.
+    ``video_url`` and ``thumbnail_url`` are signed CDN links (valid about 7 days, re-signed on
+    every status call). ``failure_code``/``failure_message`` are HeyGen's reason for a failed
+    job, both ``None`` when it gave none.
+    """
+
+    id: str | None = None
+    status: str | None = None
+    title: str | None = None
+    video_url: str | None = None
+    thumbnail_url: str | None = None
+    duration: float | None = None
+    created_at: datetime | None = None
+    failure_code: str | None = None
+    failure_message: str | None = None
+    callback_id: str | None = None
+    raw: Mapping[str, Any] = _raw()
+    """The object HeyGen sent, with every field (also those this model does not name)."""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Video:
+        """Read any version's video object."""
+        raw = f.obj(data, "a video")
+        error = f.mapping(raw, "error")  # v1: {"code", "message", "detail"} or null
+        status = f.text(raw, "status")
+        return cls(
+            id=f.text(raw, "id", "video_id"),
+            status=status.lower() if status else None,
+            title=f.text(raw, "title", "video_title"),
+            video_url=f.text(raw, "video_url", "url"),
+            thumbnail_url=f.text(raw, "thumbnail_url"),
+            duration=f.number(raw, "duration"),
+            created_at=f.when(raw, "created_at"),
+            failure_code=f.text(raw, "failure_code") or f.text(error, "code"),
+            failure_message=f.text(raw, "failure_message")
+            or f.text(error, "message", "detail")
+            or (f.text(raw, "error") if isinstance(raw.get("error"), str) else None),
+            callback_id=f.text(raw, "callback_id"),
+            raw=raw,
+        )
+
+    @property
+    def is_completed(self) -> bool:
+        """Whether the render finished and the video can be downloaded."""
+        return self.status in COMPLETED
+
+    @property
+    def is_failed(self) -> bool:
+        """Whether the render failed."""
+        return self.status in FAILED
+
+    @property
+    def is_done(self) -> bool:
+        """Whether the job reached a final state (completed or failed)."""
+        return self.is_completed or self.is_failed
+
+
+@attrs.frozen(kw_only=True)
+class Avatar:
+    """An avatar (v2 list entry, or v3 avatar/avatar group)."""
+
+    id: str | None = None
+    name: str | None = None
+    gender: str | None = None
+    preview_image_url: str | None = None
+    preview_video_url: str | None = None
+    premium: bool | None = None
+    type: str | None = None
+    tags: tuple[str, ...] = ()
+    default_voice_id: str | None = None
+    raw: Mapping[str, Any] = _raw()
+    """The object HeyGen sent."""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Avatar:
+        """Read a v2 or v3 avatar object."""
+        raw = f.obj(data, "an avatar")
+        return cls(
+            id=f.text(raw, "avatar_id", "id"),
+            name=f.text(raw, "avatar_name", "name"),
+            gender=f.text(raw, "gender"),
+            preview_image_url=f.text(raw, "preview_image_url"),
+            preview_video_url=f.text(raw, "preview_video_url"),
+            premium=f.flag(raw, "premium"),
+            type=f.text(raw, "type", "avatar_type"),
+            tags=f.texts(raw, "tags"),
+            default_voice_id=f.text(raw, "default_voice_id"),
+            raw=raw,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class TalkingPhoto:
+    """A talking photo (the second list of ``GET /v2/avatars``)."""
+
+    id: str | None = None
+    name: str | None = None
+    preview_image_url: str | None = None
+    raw: Mapping[str, Any] = _raw()
+    """The object HeyGen sent."""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> TalkingPhoto:
+        """Read a talking photo object."""
+        raw = f.obj(data, "a talking photo")
+        return cls(
+            id=f.text(raw, "talking_photo_id", "id"),
+            name=f.text(raw, "talking_photo_name", "name"),
+            preview_image_url=f.text(raw, "preview_image_url"),
+            raw=raw,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Voice:
+    """A voice (v2 or v3)."""
+
+    id: str | None = None
+    name: str | None = None
+    language: str | None = None
+    gender: str | None = None
+    preview_audio_url: str | None = None
+    support_pause: bool | None = None
+    emotion_support: bool | None = None
+    raw: Mapping[str, Any] = _raw()
+    """The object HeyGen sent."""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Voice:
+        """Read a v2 or v3 voice object."""
+        raw = f.obj(data, "a voice")
+        return cls(
+            id=f.text(raw, "voice_id", "id"),
+            name=f.text(raw, "name", "display_name"),
+            language=f.text(raw, "language"),
+            gender=f.text(raw, "gender"),
+            preview_audio_url=f.text(raw, "preview_audio_url", "preview_audio"),
+            support_pause=f.flag(raw, "support_pause"),
+            emotion_support=f.flag(raw, "emotion_support"),
+            raw=raw,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Template:
+    """A template; ``variables`` is filled by `Templates.get` (the list omits them)."""
+
+    id: str | None = None
+    name: str | None = None
+    thumbnail_url: str | None = None
+    aspect_ratio: str | None = None
+    variables: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    raw: Mapping[str, Any] = _raw()
+    """The object HeyGen sent."""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Template:
+        """Read a template list entry or a template's details."""
+        raw = f.obj(data, "a template")
+        return cls(
+            id=f.text(raw, "template_id", "id"),
+            name=f.text(raw, "name", "title"),
+            thumbnail_url=f.text(raw, "thumbnail_image_url", "thumbnail_url"),
+            aspect_ratio=f.text(raw, "aspect_ratio"),
+            variables=f.mapping(raw, "variables"),
+            raw=raw,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Asset:
+    """An uploaded asset (v3 upload or list entry, or a legacy v1 upload)."""
+
+    id: str | None = None
+    name: str | None = None
+    url: str | None = None
+    file_type: str | None = None
+    mime_type: str | None = None
+    size: int | None = None
+    image_key: str | None = None
+    created_at: datetime | None = None
+    raw: Mapping[str, Any] = _raw()
+    """The object HeyGen sent."""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Asset:
+        """Read an asset object of any version."""
+        raw = f.obj(data, "an asset")
+        return cls(
+            id=f.text(raw, "asset_id", "id"),
+            name=f.text(raw, "name", "file_name"),
+            url=f.text(raw, "url"),
+            file_type=f.text(raw, "file_type", "type"),
+            mime_type=f.text(raw, "mime_type", "content_type"),
+            size=f.integer(raw, "size_bytes", "size"),
+            image_key=f.text(raw, "image_key"),
+            created_at=f.when(raw, "uploaded_at", "created_at"),
+            raw=raw,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Translation:
+    """A video translation job (v3 ``video-translations`` or legacy v2 ``video_translate``)."""
+
+    id: str | None = None
+    status: str | None = None
+    title: str | None = None
+    input_language: str | None = None
+    output_language: str | None = None
+    video_url: str | None = None
+    audio_url: str | None = None
+    duration: float | None = None
+    failure_message: str | None = None
+    callback_id: str | None = None
+    created_at: datetime | None = None
+    raw: Mapping[str, Any] = _raw()
+    """The object HeyGen sent."""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Translation:
+        """Read a v3 or v2 translation object."""
+        raw = f.obj(data, "a translation")
+        status = f.text(raw, "status")
+        return cls(
+            id=f.text(raw, "id", "video_translation_id", "video_translate_id"),
+            status=status.lower() if status else None,
+            title=f.text(raw, "title"),
+            input_language=f.text(raw, "input_language"),
+            output_language=f.text(raw, "output_language"),
+            video_url=f.text(raw, "video_url", "url"),
+            audio_url=f.text(raw, "audio_url"),
+            duration=f.number(raw, "duration"),
+            failure_message=f.text(raw, "failure_message", "message", "error"),
+            callback_id=f.text(raw, "callback_id"),
+            created_at=f.when(raw, "created_at"),
+            raw=raw,
+        )
+
+    @property
+    def is_completed(self) -> bool:
+        """Whether the translation finished (v3 ``completed``, v2 ``success``)."""
+        return self.status in COMPLETED
+
+    @property
+    def is_failed(self) -> bool:
+        """Whether the translation failed."""
+        return self.status in FAILED
+
+    @property
+    def is_done(self) -> bool:
+        """Whether the job reached a final state."""
+        return self.is_completed or self.is_failed
+
+
+@attrs.frozen(kw_only=True)
+class WebhookEndpoint:
+    """A registered webhook endpoint.
+
+    ``secret`` (``whsec_...``) signs the events sent to it; HeyGen returns it when the endpoint
+    is added (v3 lists leave it out). It never shows in the repr, and it is registered with
+    the library's scrubbing so no error message or log line can carry it.
+    """
+
+    id: str | None = None
+    url: str | None = None
+    status: str | None = None
+    events: tuple[str, ...] = ()
+    secret: str | None = attrs.field(default=None, repr=False)
+    created_at: datetime | None = None
+    raw: Mapping[str, Any] = _raw()
+    """The object HeyGen sent (the secret included)."""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> WebhookEndpoint:
+        """Read a v1 or v3 endpoint object."""
+        raw = f.obj(data, "a webhook endpoint")
+        secret = f.text(raw, "secret")
+        if secret is not None:
+            register_secret(secret)
+        return cls(
+            id=f.text(raw, "endpoint_id", "id"),
+            url=f.text(raw, "url"),
+            status=f.text(raw, "status"),
+            events=f.texts(raw, "events"),
+            secret=secret,
+            created_at=f.when(raw, "created_at"),
+            raw=raw,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class User:
+    """The account behind the key (``GET /v3/users/me``).
+
+    Which balance fields are set depends on ``billing_type`` (``wallet``, ``subscription`` or
+    ``usage_based``); the others stay ``None``.
+    """
+
+    username: str | None = None
+    email: str | None = None
+    billing_type: str | None = None
+    currency: str | None = None
+    remaining_balance: float | None = None
+    subscription_credits: float | None = None
+    raw: Mapping[str, Any] = _raw()
+    """The object HeyGen sent."""
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> User:
+        """Read the v3 user object."""
+        raw = f.obj(data, "the user")
+        wallet = f.mapping(raw, "wallet")
+        subscription = f.mapping(raw, "subscription")
+        return cls(
+            username=f.text(raw, "username", "user_name"),
+            email=f.text(raw, "email"),
+            billing_type=f.text(raw, "billing_type"),
+            currency=f.text(wallet, "currency") or f.text(raw, "currency"),
+            remaining_balance=f.first(
+                f.number(wallet, "remaining_balance"), f.number(raw, "remaining_balance")
+            ),
+            subscription_credits=f.first(
+                f.number(wallet, "subscription_credits"),
+                f.number(subscription, "remaining_credits", "credits"),
+                f.number(raw, "subscription_credits", "remaining_credits"),
+            ),
+            raw=raw,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Quota:
+    """The legacy remaining quota: HeyGen counts seconds, one credit is 60 of them."""
+
+    remaining_seconds: float | None = None
+    details: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
+    raw: Mapping[str, Any] = _raw()
+    """The object HeyGen sent."""
+
+    @property
+    def credits(self) -> float | None:
+        """The remaining quota in credits (seconds / 60), or ``None`` when HeyGen sent none."""
+        return None if self.remaining_seconds is None else self.remaining_seconds / 60
+
+    @classmethod
+    def from_api(cls, data: Mapping[str, Any]) -> Quota:
+        """Read ``GET /v2/user/remaining_quota``'s data (``details`` may be ``{}``)."""
+        raw = f.obj(data, "the remaining quota")
+        return cls(
+            remaining_seconds=f.number(raw, "remaining_quota"),
+            details=f.mapping(raw, "details"),
+            raw=raw,
+        )

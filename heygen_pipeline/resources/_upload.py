@@ -1,0 +1,193 @@
+"""Streaming uploads from disk: raw (legacy) and multipart (v3), with the length known up front.
+
+A file never sits in memory: the body is an iterable that opens the file and yields it in
+chunks (framed by the multipart head and tail for v3), and its exact length is computed from
+the file size before anything is sent, so the request carries a ``Content-Length`` (HeyGen's
+upload endpoints want one; ``Transfer-Encoding: chunked`` is not assumed to work).
+
+Such a body can be read again, but the stack treats any body that is not ``bytes`` as
+one-shot: once its bytes went out, the backoff middleware does not resend it (a 429 or 5xx
+after an upload comes back to the caller, who can simply call again). A connection refused
+before anything was sent is still retried, since the file was not read yet.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import secrets
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Final
+
+from heygen_pipeline._models import Timeout
+
+__all__ = [
+    "LEGACY_CONTENT_TYPES",
+    "UPLOAD_TIMEOUT",
+    "FileBody",
+    "content_type_for",
+    "legacy_content_type",
+    "multipart_body",
+]
+
+LEGACY_CONTENT_TYPES: Final[Mapping[str, str]] = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".mp3": "audio/mpeg",
+}
+"""File extensions the legacy upload host accepts, and the Content-Type each is sent with."""
+_MORE_TYPES: Final[Mapping[str, str]] = {".wav": "audio/wav", ".pdf": "application/pdf"}
+UPLOAD_TIMEOUT: Final = Timeout(connect=10.0, read=600.0)
+"""Uploads wait up to 10 minutes for HeyGen's answer after the last byte (as its CLI does)."""
+DEFAULT_CHUNK_SIZE: Final = 1024 * 1024
+
+Progress = Callable[[int, int], None]
+"""``on_progress(sent, total)``: file bytes handed to the connection so far, and the file size."""
+
+
+def legacy_content_type(path: Path, given: str | None = None) -> str:
+    """The Content-Type for the legacy upload: ``given``, or from the extension; else an error."""
+    if given is not None:
+        if given not in LEGACY_CONTENT_TYPES.values():
+            allowed = ", ".join(sorted(set(LEGACY_CONTENT_TYPES.values())))
+            msg = f"the legacy upload accepts only {allowed}; not {given!r}"
+            raise ValueError(msg)
+        return given
+    found = LEGACY_CONTENT_TYPES.get(path.suffix.lower())
+    if found is None:
+        allowed = ", ".join(LEGACY_CONTENT_TYPES)
+        msg = (
+            f"cannot upload {path.name!r} to the legacy upload host: its extension is not one "
+            f"of {allowed} (pass content_type= if the name is misleading)"
+        )
+        raise ValueError(msg)
+    return found
+
+
+def content_type_for(path: Path) -> str:
+    """The Content-Type of a file part: from the extension, ``application/octet-stream`` else."""
+    suffix = path.suffix.lower()
+    return (
+        LEGACY_CONTENT_TYPES.get(suffix)
+        or _MORE_TYPES.get(suffix)
+        or mimetypes.guess_type(path.name)[0]
+        or "application/octet-stream"
+    )
+
+
+def regular_file(path: str | os.PathLike[str]) -> tuple[Path, int]:
+    """The path and size of an existing regular file, or a clear error."""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        msg = f"{str(file)!r} is not a file" if file.exists() else f"no such file: {str(file)!r}"
+        raise FileNotFoundError(msg)
+    return file, file.stat().st_size
+
+
+class FileBody:
+    """A request body that streams a file (between an optional head and tail) in chunks.
+
+    Iterating opens the file anew, so the body can be sent again; it checks that the file
+    still has the size the ``Content-Length`` promised and fails the request if not.
+    """
+
+    __slots__ = ("_chunk_size", "_head", "_on_progress", "_path", "_size", "_tail")
+
+    def __init__(
+        self,
+        path: Path,
+        size: int,
+        *,
+        head: bytes = b"",
+        tail: bytes = b"",
+        chunk_size: int = DEFAULT_CHUNK_SIZE,
+        on_progress: Progress | None = None,
+    ) -> None:
+        """Stream ``size`` bytes of ``path`` between ``head`` and ``tail``."""
+        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+            msg = f"chunk_size must be an int >= 1, not {chunk_size!r}"
+            raise ValueError(msg)
+        self._path = path
+        self._size = size
+        self._head = head
+        self._tail = tail
+        self._chunk_size = chunk_size
+        self._on_progress = on_progress
+
+    @property
+    def length(self) -> int:
+        """The exact number of bytes the body yields: the ``Content-Length``."""
+        return len(self._head) + self._size + len(self._tail)
+
+    def __iter__(self) -> Iterator[bytes]:
+        """Open the file and yield head, file chunks and tail."""
+        return self._chunks()
+
+    def _chunks(self) -> Iterator[bytes]:
+        size, report = self._size, self._on_progress
+        with self._path.open("rb") as file:
+            if self._head:
+                yield self._head
+            if report is not None:
+                report(0, size)
+            sent = 0
+            while sent < size:  # bounded: each pass reads at least one byte or raises
+                chunk = file.read(min(self._chunk_size, size - sent))
+                if not chunk:
+                    msg = f"{self._path.name!r} shrank while it was uploaded ({sent} of {size})"
+                    raise OSError(msg)
+                sent += len(chunk)
+                yield chunk
+                if report is not None:
+                    report(sent, size)
+            if file.read(1):
+                msg = f"{self._path.name!r} grew while it was uploaded (over {size} bytes)"
+                raise OSError(msg)
+        if self._tail:
+            yield self._tail
+
+    def __repr__(self) -> str:
+        """The file name and length."""
+        return f"FileBody({self._path.name!r}, length={self.length})"
+
+
+def _quote(value: str) -> str:
+    """A form-data parameter value (HTML's rule: escape quotes and line breaks)."""
+    return value.replace("\\", "\\\\").replace('"', "%22").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def multipart_body(
+    path: Path,
+    size: int,
+    *,
+    field: str = "file",
+    filename: str | None = None,
+    content_type: str | None = None,
+    chunk_size: int = DEFAULT_CHUNK_SIZE,
+    on_progress: Progress | None = None,
+) -> tuple[str, FileBody]:
+    """A ``multipart/form-data`` body with one file part; returns (Content-Type, body).
+
+    The framing is built around the file's chunks; the body's ``length`` is exact.
+    """
+    boundary = f"heygen-pipeline-{secrets.token_hex(16)}"
+    name = filename if filename is not None else path.name
+    part_type = content_type if content_type is not None else content_type_for(path)
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in part_type + field):  # noqa: PLR2004
+        msg = "content_type and field must not contain control characters"
+        raise ValueError(msg)
+    head = (
+        f"--{boundary}\r\n"
+        f'Content-Disposition: form-data; name="{_quote(field)}"; filename="{_quote(name)}"\r\n'
+        f"Content-Type: {part_type}\r\n"
+        "\r\n"
+    ).encode()
+    tail = f"\r\n--{boundary}--\r\n".encode()
+    body = FileBody(
+        path, size, head=head, tail=tail, chunk_size=chunk_size, on_progress=on_progress
+    )
+    return f"multipart/form-data; boundary={boundary}", body

@@ -1,0 +1,362 @@
+"""FakeHeyGen routes for templates, translations, webhook endpoints and v3 assets.
+
+Same conventions as ``_fake_routes``: each route answers in the envelope its real endpoint
+uses, lists page with ``limit``/``token``, jobs move a step per status call.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any, Final
+
+from heygen_pipeline.testing._fake_jobs import TranslationView
+from heygen_pipeline.testing._fake_routes import (
+    ID,
+    Call,
+    json_object,
+    route,
+    signed,
+    v1_ok,
+    v2_ok,
+    v3_static,
+)
+from heygen_pipeline.testing._fake_state import UploadedAsset
+from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
+
+__all__ = ["ROUTES"]
+
+_IDEMPOTENCY_CHARS: Final = frozenset(
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:."
+)
+_EXTENSIONS: Final[Mapping[str, str]] = {
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "video/mp4": "mp4",
+    "video/webm": "webm",
+    "audio/mpeg": "mp3",
+    "audio/wav": "wav",
+    "application/pdf": "pdf",
+}
+_FILE_TYPES: Final = ("image", "video", "audio")
+
+
+def _text_var(name: str, content: str) -> dict[str, Any]:
+    return {"name": name, "type": "text", "properties": {"content": content}}
+
+
+_Template = tuple[str, str, str, dict[str, Any]]
+"""Template id, name, aspect ratio and variables."""
+_TEMPLATES: Final[tuple[_Template, ...]] = (
+    (
+        "tpl_welcome_0001",
+        "Welcome message",
+        "16:9",
+        {
+            "first_name": _text_var("first_name", "there"),
+            "company": _text_var("company", "Acme"),
+        },
+    ),
+    ("tpl_product_0002", "Product update", "9:16", {"headline": _text_var("headline", "News")}),
+    ("tpl_training_0003", "Training intro", "16:9", {}),
+)
+
+
+def _template(c: Call, entry: _Template) -> dict[str, Any]:
+    template_id, name, ratio, _ = entry
+    return {
+        "template_id": template_id,
+        "name": name,
+        "thumbnail_image_url": f"{c.cdn}/thumbnails/{template_id}.jpg",
+        "aspect_ratio": ratio,
+    }
+
+
+def _find_template(template_id: str) -> _Template | None:
+    return next((t for t in _TEMPLATES if t[0] == template_id), None)
+
+
+def _template_not_found() -> Reply:
+    return error_reply(404, "v2", "not_found", "Template not found")
+
+
+def v2_templates(c: Call) -> Reply:
+    """GET /v2/templates."""
+    return v2_ok({"templates": [_template(c, t) for t in _TEMPLATES]})
+
+
+def v2_template(c: Call) -> Reply:
+    """GET /v2/template/{id}: the template with its variables."""
+    entry = _find_template(c.params["id"])
+    if entry is None:
+        return _template_not_found()
+    return v2_ok({**_template(c, entry), "variables": entry[3]})
+
+
+def v2_template_generate(c: Call) -> Reply:
+    """POST /v2/template/{id}/generate: every variable given must exist in the template."""
+    entry = _find_template(c.params["id"])
+    if entry is None:
+        return _template_not_found()
+    body = json_object(c.req)
+    variables = (body or {}).get("variables", {})
+    if body is None or not isinstance(variables, dict):
+        return error_reply(400, "v2", "invalid_parameter", "variables must be an object")
+    unknown = sorted(set(variables) - set(entry[3]))
+    if unknown:
+        msg = f"variables not in the template: {', '.join(unknown)}"
+        return error_reply(400, "v2", "invalid_parameter", msg)
+    video_id, _ = c.state.create_video(str(body.get("title") or entry[1]))
+    return v2_ok({"video_id": video_id})
+
+
+# ---- translations -------------------------------------------------------------------------
+
+
+def _bad_key(c: Call) -> Reply | None:
+    key = c.req.headers.get("idempotency-key")
+    if key is not None and not (0 < len(key) <= 255 and set(key) <= _IDEMPOTENCY_CHARS):  # noqa: PLR2004
+        msg = "Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 _ - : ."
+        return error_reply(400, "v3", "invalid_parameter", msg, param="Idempotency-Key")
+    return None
+
+
+def v3_translate(c: Call) -> Reply:
+    """POST /v3/video-translations: one job per output language; honours Idempotency-Key."""
+    bad = _bad_key(c)
+    if bad is not None:
+        return bad
+    body = json_object(c.req) or {}
+    video = body.get("video")
+    if not (
+        isinstance(video, dict)
+        and (
+            (video.get("type") == "url" and isinstance(video.get("url"), str))
+            or (video.get("type") == "asset_id" and isinstance(video.get("asset_id"), str))
+        )
+    ):
+        msg = "video must be {type: url, url} or {type: asset_id, asset_id}"
+        return error_reply(400, "v3", "invalid_parameter", msg, param="video")
+    languages = body.get("output_languages")
+    if not (
+        isinstance(languages, list)
+        and languages
+        and all(isinstance(x, str) and x for x in languages)
+    ):
+        msg = "output_languages must be a non-empty list of language codes"
+        return error_reply(400, "v3", "invalid_parameter", msg, param="output_languages")
+    title = str(body.get("title") or "Untitled translation")
+    key = c.req.headers.get("idempotency-key")
+    ids, replayed = c.state.translations.create(title, languages, key)
+    headers = (("Idempotent-Replayed", "true"),) if replayed else ()
+    return json_reply(200, {"data": {"video_translation_ids": ids}}, headers)
+
+
+def _v3_translation(c: Call, view: TranslationView) -> dict[str, Any]:
+    status = view.status("v3")
+    done = status == "completed"
+    return {
+        "id": view.id,
+        "title": view.title,
+        "status": status,
+        "input_language": "en",
+        "output_language": view.output_language,
+        "video_url": signed(c.cdn, f"/videos/{view.id}.mp4") if done else None,
+        "audio_url": None,
+        "duration": 12.5 if done else None,
+        "failure_message": view.failure.message if view.failure and status == "failed" else None,
+        "callback_id": None,
+        "created_at": view.created_at,
+    }
+
+
+def v3_translation(c: Call) -> Reply:
+    """GET /v3/video-translations/{id}: advances the job one step."""
+    view = c.state.translations.poll(c.params["id"])
+    if view is None:
+        return error_reply(404, "v3", "not_found", "Video translation not found")
+    return json_reply(200, {"data": _v3_translation(c, view)})
+
+
+def v2_translate(c: Call) -> Reply:
+    """POST /v2/video_translate: needs ``video_url`` and ``output_language``."""
+    body = json_object(c.req) or {}
+    url, language = body.get("video_url"), body.get("output_language")
+    if not (isinstance(url, str) and url and isinstance(language, str) and language):
+        msg = "video_url and output_language are required"
+        return error_reply(400, "v2", "invalid_parameter", msg)
+    ids, _ = c.state.translations.create(str(body.get("title") or "Untitled"), [language])
+    return v2_ok({"video_translate_id": ids[0]})
+
+
+def v2_translation(c: Call) -> Reply:
+    """GET /v2/video_translate/{id}: legacy statuses (``success`` when done)."""
+    view = c.state.translations.poll(c.params["id"])
+    if view is None:
+        return error_reply(404, "v2", "not_found", "Video translation not found")
+    status = view.status("v2")
+    failed = status == "failed" and view.failure is not None
+    data = {
+        "video_translate_id": view.id,
+        "title": view.title,
+        "output_language": view.output_language,
+        "status": status,
+        "url": signed(c.cdn, f"/videos/{view.id}.mp4") if status == "success" else None,
+        "message": view.failure.message if failed and view.failure else None,
+    }
+    return v2_ok(data)
+
+
+# ---- webhook endpoints --------------------------------------------------------------------
+
+
+def _webhook_url(body: dict[str, Any] | None) -> str | None:
+    url = (body or {}).get("url")
+    return url if isinstance(url, str) and url.startswith(("http://", "https://")) else None
+
+
+def _events(body: dict[str, Any] | None) -> tuple[bool, list[str] | None]:
+    """``(valid, events)``: the event list (None: all events) if it is a list of strings."""
+    events = (body or {}).get("events")
+    if events is None:
+        return True, None
+    if isinstance(events, list) and all(isinstance(e, str) for e in events):
+        return True, events or None
+    return False, None
+
+
+def v1_webhook_add(c: Call) -> Reply:
+    """POST /v1/webhook/endpoint.add."""
+    body = json_object(c.req)
+    url, (valid, events) = _webhook_url(body), _events(body)
+    if url is None:
+        return json_reply(400, {"code": 400542, "message": "Webhook url is invalid"})
+    if not valid:
+        return json_reply(400, {"code": 400175, "message": "events must be a list"})
+    endpoint = c.state.endpoints.add(url, events, None)
+    return v1_ok({**endpoint, "username": "fake-user"}, msg=None, message=None)
+
+
+def v1_webhook_list(c: Call) -> Reply:
+    """GET /v1/webhook/endpoint.list: every endpoint, secrets included (legacy)."""
+    return v1_ok(c.state.endpoints.list(with_secret=True), msg=None, message=None)
+
+
+def v1_webhook_delete(c: Call) -> Reply:
+    """DELETE /v1/webhook/endpoint.delete?endpoint_id=."""
+    endpoint_id = c.req.query.get("endpoint_id")
+    if not endpoint_id:
+        return json_reply(400, {"code": 40001, "message": "Missing required parameter"})
+    if not c.state.endpoints.delete(endpoint_id):
+        return json_reply(404, {"code": 400131, "message": "Webhook endpoint not found"})
+    return v1_ok(None, msg=None, message=None)
+
+
+def v3_webhook_add(c: Call) -> Reply:
+    """POST /v3/webhooks/endpoints: the answer carries the signing secret, once."""
+    bad = _bad_key(c)
+    if bad is not None:
+        return bad
+    body = json_object(c.req)
+    url, (valid, events) = _webhook_url(body), _events(body)
+    if url is None:
+        msg = "url must be an absolute http(s) URL"
+        return error_reply(400, "v3", "invalid_parameter", msg, param="url")
+    if not valid:
+        return error_reply(400, "v3", "invalid_parameter", "events must be a list", param="events")
+    entity = (body or {}).get("entity_id")
+    endpoint = c.state.endpoints.add(
+        url, events or None, entity if isinstance(entity, str) else None
+    )
+    return json_reply(200, {"data": endpoint})
+
+
+def v3_webhook_list(c: Call) -> Reply:
+    """GET /v3/webhooks/endpoints (paged; no secrets)."""
+    return v3_static(c, c.state.endpoints.list(with_secret=False))
+
+
+def v3_webhook_delete(c: Call) -> Reply:
+    """DELETE /v3/webhooks/endpoints/{id}."""
+    if not c.state.endpoints.delete(c.params["id"]):
+        return error_reply(404, "v3", "not_found", "Webhook endpoint not found")
+    return json_reply(200, {"data": {}, "error": None})
+
+
+# ---- v3 assets ----------------------------------------------------------------------------
+
+
+def v3_upload(c: Call) -> Reply:
+    """POST /v3/assets: multipart with a ``file`` part, up to ``asset_max_bytes``."""
+    bad = _bad_key(c)
+    if bad is not None:
+        return bad
+    if c.req.form is None:
+        why = c.req.form_error or "the body must be multipart/form-data"
+        return error_reply(400, "v3", "invalid_parameter", why, param="file")
+    part = next((p for p in c.req.form if p.name == "file" and p.filename is not None), None)
+    if part is None:
+        msg = "file is required (a multipart file part named 'file')"
+        return error_reply(400, "v3", "invalid_parameter", msg, param="file")
+    limit = c.state.asset_max_bytes
+    if part.size > limit:
+        msg = f"The file is {part.size} bytes; the limit is {limit}"
+        return error_reply(413, "v3", "payload_too_large", msg, param="file")
+    if part.size == 0:
+        return error_reply(400, "v3", "invalid_parameter", "The file is empty", param="file")
+    mime = (part.content_type or "application/octet-stream").split(";")[0].strip().lower()
+    asset = UploadedAsset(
+        secrets.token_hex(16),
+        mime,
+        part.size,
+        part.sha256,
+        filename=part.filename,
+        uploaded_at=int(c.req.time),
+    )
+    c.state.add_asset(asset, part.body)
+    data = {
+        "asset_id": asset.id,
+        "url": f"{c.cdn}/assets/{asset.id}.{_EXTENSIONS.get(mime, 'bin')}",
+        "mime_type": mime,
+        "size_bytes": asset.size,
+    }
+    return json_reply(200, {"data": data})
+
+
+def v3_assets(c: Call) -> Reply:
+    """GET /v3/assets: every asset, from either upload route (paged)."""
+    listed = []
+    for asset in c.state.assets():
+        kind = asset.content_type.split("/")[0]
+        listed.append(
+            {
+                "id": asset.id,
+                "name": asset.filename or asset.id,
+                "type": kind if kind in _FILE_TYPES else "file",
+                "url": f"{c.cdn}/assets/{asset.id}.{_EXTENSIONS.get(asset.content_type, 'bin')}",
+                "mime_type": asset.content_type,
+                "size_bytes": asset.size,
+                "uploaded_at": asset.uploaded_at,
+            }
+        )
+    return v3_static(c, listed)
+
+
+ROUTES: Final = (
+    route("api", "GET", "/v2/templates", "v2", v2_templates),
+    route("api", "GET", f"/v2/template/{ID}", "v2", v2_template),
+    route("api", "POST", f"/v2/template/{ID}/generate", "v2", v2_template_generate),
+    route("api", "POST", "/v3/video-translations", "v3", v3_translate),
+    route("api", "GET", f"/v3/video-translations/{ID}", "v3", v3_translation),
+    route("api", "POST", "/v2/video_translate", "v2", v2_translate),
+    route("api", "GET", f"/v2/video_translate/{ID}", "v2", v2_translation),
+    route("api", "POST", r"/v1/webhook/endpoint\.add", "v1", v1_webhook_add),
+    route("api", "GET", r"/v1/webhook/endpoint\.list", "v1", v1_webhook_list),
+    route("api", "DELETE", r"/v1/webhook/endpoint\.delete", "v1", v1_webhook_delete),
+    route("api", "POST", "/v3/webhooks/endpoints", "v3", v3_webhook_add),
+    route("api", "GET", "/v3/webhooks/endpoints", "v3", v3_webhook_list),
+    route("api", "DELETE", f"/v3/webhooks/endpoints/{ID}", "v3", v3_webhook_delete),
+    route("api", "POST", "/v3/assets", "v3", v3_upload),
+    route("api", "GET", "/v3/assets", "v3", v3_assets),
+)
+"""The routes of this module (the server serves them with ``_fake_routes.ROUTES``)."""

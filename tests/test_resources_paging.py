@@ -1,0 +1,141 @@
+import itertools
+
+import pytest
+
+from heygen_pipeline import HeyGenClient, MalformedResponseError
+from heygen_pipeline.resources import paginate
+from heygen_pipeline.testing import MockTransport, make_response
+
+KEY = "paging-test-key-3c9e1a"
+
+
+def paged(pages, *, shape="v3"):
+    """A MockTransport serving ``pages`` (lists of items) in order, by token."""
+
+    def handler(request):
+        query = dict(
+            part.split("=", 1) for part in request.url.partition("?")[2].split("&") if part
+        )
+        index = int(query.get("token", "0"))
+        items = pages[index]
+        token = str(index + 1) if index + 1 < len(pages) else None
+        if shape == "v1":
+            body = {"code": 100, "data": {"videos": items, "token": token}, "message": None}
+        else:
+            body = {"data": items, "has_more": token is not None, "next_token": token}
+        return make_response(request, json=body)
+
+    return MockTransport(handler)
+
+
+def client(transport):
+    """A client over ``transport``."""
+    return HeyGenClient(KEY, transport=transport)
+
+
+class TestPaginate:
+    """One iterator pages through v3 and v1 lists alike, lazily and boundedly."""
+
+    def test_v3_pages_in_order(self):
+        """Every item of every page, in order, one request per page."""
+        transport = paged([[{"n": 1}, {"n": 2}], [{"n": 3}], [{"n": 4}]])
+        items = list(paginate(client(transport), "/v3/videos", page_size=2))
+        assert [i["n"] for i in items] == [1, 2, 3, 4]
+        assert len(transport.requests) == 3
+        assert "limit=2" in transport.requests[0].url
+        assert "token" not in transport.requests[0].url
+        assert "token=1" in transport.requests[1].url
+
+    def test_v1_token_pages(self):
+        """The v1 ``data.token`` cursor pages the same way."""
+        transport = paged([[{"n": 1}], [{"n": 2}]], shape="v1")
+        items = list(paginate(client(transport), "/v1/video.list", items_key="videos"))
+        assert [i["n"] for i in items] == [1, 2]
+
+    def test_lazy(self):
+        """Nothing is fetched before iterating, and only the pages consumed."""
+        transport = paged([[{"n": 1}, {"n": 2}], [{"n": 3}]])
+        iterator = paginate(client(transport), "/v3/videos")
+        assert transport.requests == []
+        assert [i["n"] for i in itertools.islice(iterator, 2)] == [1, 2]
+        assert len(transport.requests) == 1
+
+    def test_max_pages(self):
+        """``max_pages`` stops early."""
+        transport = paged([[{"n": 1}], [{"n": 2}], [{"n": 3}]])
+        assert len(list(paginate(client(transport), "/v3/x", max_pages=2))) == 2
+        assert len(transport.requests) == 2
+
+    def test_repeated_token_is_an_error_not_a_loop(self):
+        """A server handing out the same token again raises instead of looping for ever."""
+
+        def handler(request):
+            return make_response(
+                request, json={"data": [{"n": 1}], "has_more": True, "next_token": "same"}
+            )
+
+        with pytest.raises(MalformedResponseError, match="same paging token"):
+            list(paginate(client(MockTransport(handler)), "/v3/videos"))
+
+    def test_has_more_false_wins_over_a_token(self):
+        """``has_more: false`` ends the list even if a token is present."""
+
+        def handler(request):
+            return make_response(
+                request, json={"data": [{"n": 1}], "has_more": False, "next_token": "t"}
+            )
+
+        transport = MockTransport(handler)
+        assert len(list(paginate(client(transport), "/v3/videos"))) == 1
+        assert len(transport.requests) == 1
+
+    def test_extra_params_are_sent(self):
+        """Extra query parameters go on every page; None ones are left out."""
+        transport = paged([[{"n": 1}]])
+        list(paginate(client(transport), "/v3/x", params={"kind": "a", "none": None}))
+        assert "kind=a" in transport.requests[0].url
+        assert "none" not in transport.requests[0].url
+
+    @pytest.mark.parametrize(
+        ("kwargs", "error"),
+        [
+            ({"page_size": 0}, ValueError),
+            ({"page_size": 101}, ValueError),
+            ({"page_size": "10"}, TypeError),
+            ({"page_size": True}, TypeError),
+            ({"max_pages": 0}, ValueError),
+        ],
+    )
+    def test_bad_arguments_fail_before_any_request(self, kwargs, error):
+        """Out-of-range sizes fail at the call, not at the first page."""
+        transport = paged([[{"n": 1}]])
+        with pytest.raises(error):
+            paginate(client(transport), "/v3/x", **kwargs)
+        assert transport.requests == []
+
+    def test_page_that_is_not_a_list(self):
+        """A page whose data is not a list is a MalformedResponseError."""
+
+        def handler(request):
+            return make_response(request, json={"data": {"oops": 1}})
+
+        with pytest.raises(MalformedResponseError, match="expected a JSON list"):
+            list(paginate(client(MockTransport(handler)), "/v3/videos"))
+
+
+class TestAgainstTheFake:
+    """Over real sockets, every resource list sees every item exactly once."""
+
+    @pytest.mark.parametrize(
+        ("resource", "expected"),
+        [("avatars", 5), ("voices", 6), ("videos", 3)],
+    )
+    def test_lists_page_through_everything(self, heygen_client, fake_heygen, resource, expected):
+        """Small pages still yield every item once."""
+        items = list(getattr(heygen_client, resource).list(page_size=2))
+        assert len(items) == expected
+        assert len({i.id for i in items}) == expected
+        pages = [
+            r for r in fake_heygen.requests if r.path == f"/v3/{resource}" and r.method == "GET"
+        ]
+        assert len(pages) == (expected + 1) // 2
