@@ -11,6 +11,15 @@ What counts is decided by pure functions: `breaker_verdict` classifies an outcom
 and transport errors are failures; any other response, 4xx and 429 included, shows the server
 is answering) and `breaker_admission` decides whether a call may pass.
 
+Shared state: pybreaker's storage interface is a set of separate reads and writes (read the
+counter, then open), which processes sharing one storage interleave: two workers both open,
+a worker noticing another's transition resets counters the others just raised. A storage that
+also implements `AtomicBreakerStorage` (such as
+[RedisBreakerStorage][heygen_pipeline.shared.RedisBreakerStorage]) is driven through it
+instead: one read per call (`BreakerSnapshot`), and every transition made in one atomic step
+that applies only if the breaker is still in the period (``generation``) the call was admitted
+in.
+
 Time: pybreaker's storage records ``opened_at`` as a UTC wall-clock datetime, which Redis
 storage shares between hosts. The injected ``clock`` therefore gives wall-clock seconds since
 the epoch (``time.time`` by default, never ``time.monotonic``, whose values mean nothing to
@@ -22,7 +31,7 @@ from __future__ import annotations
 import enum
 import time
 from datetime import datetime, timezone
-from typing import Any, Final, Protocol
+from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 import pybreaker
@@ -35,7 +44,9 @@ from heygen_pipeline.typing import Clock, Handler
 
 __all__ = [
     "Admission",
+    "AtomicBreakerStorage",
     "BreakerLogger",
+    "BreakerSnapshot",
     "CircuitBreakerMiddleware",
     "Verdict",
     "breaker_admission",
@@ -52,6 +63,8 @@ _SERVER_ERROR_MAX: Final = 599
 _DEFAULT_FAIL_MAX: Final = 5
 _DEFAULT_RESET_TIMEOUT: Final = 30.0
 _DEFAULT_NAME: Final = "heygen"
+_HALF_OPEN_RACES: Final = 2
+"""Open-to-half-open moves tried per admission before giving up (other processes won each)."""
 
 
 class Verdict(enum.Enum):
@@ -143,6 +156,53 @@ def breaker_admission(
     raise ValueError(msg)
 
 
+@attrs.frozen
+class BreakerSnapshot:
+    """The shared state of a breaker as one read returns it."""
+
+    state: str
+    """``"closed"``, ``"open"`` or ``"half-open"``."""
+    opened_at: float | None
+    """When the breaker last opened, in Unix seconds (``None``: never, or unknown)."""
+    generation: int
+    """Counts transitions: a result counts only in the generation its call was admitted in."""
+
+
+@runtime_checkable
+class AtomicBreakerStorage(Protocol):
+    """A breaker storage that makes each transition in one atomic step.
+
+    Storages shared between processes need this: pybreaker's separate reads and writes race.
+    [CircuitBreakerMiddleware][heygen_pipeline.middleware.CircuitBreakerMiddleware] uses these
+    methods, and no other, when its breaker's storage has them.
+    """
+
+    def snapshot(self) -> BreakerSnapshot:
+        """The state, ``opened_at`` and generation, read together."""
+        ...
+
+    def half_open(self, generation: int) -> BreakerSnapshot:
+        """Move an open breaker to half-open if it is still in ``generation``; the new state."""
+        ...
+
+    def record(
+        self,
+        success: bool,
+        *,
+        generation: int,
+        now: float,
+        fail_max: int,
+        success_threshold: int,
+    ) -> BreakerSnapshot:
+        """Count a success or failure if the breaker is still in ``generation``; the new state.
+
+        Closed: a failure raises the count and opens the breaker (``opened_at = now``) at
+        ``fail_max``; a success resets the count. Half-open: a failure opens it again; a
+        success counts, and ``success_threshold`` of them close it.
+        """
+        ...
+
+
 class BreakerLogger(Protocol):
     """The part of a structlog logger the breaker uses (any bound logger fits)."""
 
@@ -181,7 +241,11 @@ class _StateLogger(pybreaker.CircuitBreakerListener):
 
 @attrs.frozen(eq=False)
 class _Ticket:
-    """What the breaker admitted a call under: the state object of that moment, and the kind."""
+    """What the breaker admitted a call under, and the kind of call.
+
+    ``state`` is pybreaker's state object of that moment or, on an `AtomicBreakerStorage`,
+    the generation.
+    """
 
     state: object
     trial: bool
@@ -228,7 +292,8 @@ class CircuitBreakerMiddleware:
             half_open_max_calls: trial calls allowed at once while half-open.
             name: the breaker's name in logs (default ``"heygen"``).
             storage: pybreaker storage for state and counters (default: in memory); pass a
-                ``pybreaker.CircuitRedisStorage`` to share the breaker between processes.
+                [RedisBreakerStorage][heygen_pipeline.shared.RedisBreakerStorage] to share the
+                breaker between processes (an `AtomicBreakerStorage`, driven atomically).
             clock: wall-clock seconds since the epoch, like ``time.time`` (see the module doc).
             logger: a structlog logger; default ``structlog.get_logger("heygen_pipeline.breaker")``.
         """
@@ -282,6 +347,10 @@ class CircuitBreakerMiddleware:
         # Trials in flight, counted for one half-open state object (a new period starts at 0).
         self._trial_state: object = None
         self._trials = 0
+        storage = breaker._state_storage
+        self._atomic: AtomicBreakerStorage | None = (
+            storage if isinstance(storage, AtomicBreakerStorage) else None
+        )
         if not any(isinstance(listener, _StateLogger) for listener in breaker.listeners):
             breaker.add_listener(_StateLogger(self._logger))
 
@@ -294,6 +363,10 @@ class CircuitBreakerMiddleware:
     def state(self) -> str:
         """``"closed"``, ``"open"`` or ``"half-open"``, as the breaker's storage says."""
         with self._breaker._lock:
+            if self._atomic is not None:
+                snapshot = self._atomic.snapshot()
+                self._sync(snapshot)
+                return snapshot.state
             return self._breaker.state.name
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
@@ -311,6 +384,8 @@ class CircuitBreakerMiddleware:
 
     def _admit(self, request: Request) -> _Ticket:
         """Take a ticket for this call, or raise ``CircuitOpenError`` (lock held briefly)."""
+        if self._atomic is not None:
+            return self._admit_atomic(request, self._atomic)
         breaker = self._breaker
         with breaker._lock:
             state = breaker.state
@@ -332,14 +407,66 @@ class CircuitBreakerMiddleware:
                         self._trial_state, self._trials = state, 0
                     self._trials += 1
                 return _Ticket(state=state, trial=admission.trial)
+        raise self._refusal(admission, request)
+
+    def _admit_atomic(self, request: Request, storage: AtomicBreakerStorage) -> _Ticket:
+        """`_admit` on an atomic storage: tickets name the generation they were taken in."""
+        breaker = self._breaker
+        with breaker._lock:
+            snapshot = storage.snapshot()
+            admission = Admission(allow=False)
+            for _ in range(_HALF_OPEN_RACES + 1):
+                self._sync(snapshot)
+                admission = breaker_admission(
+                    snapshot.state,
+                    now=self._clock(),
+                    opened_at=snapshot.opened_at,
+                    reset_timeout=breaker.reset_timeout,
+                    trials_in_flight=(
+                        self._trials if self._trial_state == snapshot.generation else 0
+                    ),
+                    half_open_max_calls=self._half_open_max_calls,
+                )
+                if not admission.allow:
+                    break
+                if snapshot.state != OPEN:
+                    if admission.trial:
+                        if self._trial_state != snapshot.generation:
+                            self._trial_state, self._trials = snapshot.generation, 0
+                        self._trials += 1
+                    return _Ticket(state=snapshot.generation, trial=admission.trial)
+                # Due for a trial: move to half-open, unless another process just did (or
+                # its trial already ended); then decide again on what the storage says now.
+                snapshot = storage.half_open(snapshot.generation)
+            else:
+                admission = Admission(allow=False)  # lost every race: let others' trials run
+        raise self._refusal(admission, request)
+
+    def _refusal(self, admission: Admission, request: Request) -> CircuitOpenError:
+        """The error for a call the breaker did not let through."""
+        name = self._breaker.name
         if admission.retry_after is None:
-            message = f"circuit breaker {breaker.name!r} is half-open and a trial call is running"
+            message = f"circuit breaker {name!r} is half-open and a trial call is running"
         else:
             message = (
-                f"circuit breaker {breaker.name!r} is open; "
-                f"next trial in {admission.retry_after:.3g} s"
+                f"circuit breaker {name!r} is open; next trial in {admission.retry_after:.3g} s"
             )
-        raise CircuitOpenError(message, retry_after=admission.retry_after, request=request)
+        return CircuitOpenError(message, retry_after=admission.retry_after, request=request)
+
+    def _sync(self, snapshot: BreakerSnapshot) -> None:
+        """Make pybreaker's cached state follow ``snapshot``, telling the listeners of a change.
+
+        The state object is made without pybreaker's notification, whose counter resets
+        would clobber counts other processes keep in the shared storage.
+        """
+        breaker = self._breaker
+        old = breaker._state
+        if old.name == snapshot.state:
+            return
+        new = breaker._create_new_state(snapshot.state, prev_state=old)
+        breaker._state = new
+        for listener in breaker.listeners:
+            listener.state_change(breaker, old, new)
 
     def _record(self, ticket: _Ticket, outcome: Outcome) -> None:
         """Count the outcome and make the transition it calls for (lock held briefly)."""
@@ -352,10 +479,22 @@ class CircuitBreakerMiddleware:
         ):
             verdict = Verdict.SUCCESS  # pybreaker's ``exclude``: not the system's fault
         with breaker._lock:
-            if ticket.trial and self._trial_state is ticket.state:
+            if ticket.trial and self._trial_state == ticket.state:
                 self._trials -= 1
+            if verdict is Verdict.IGNORED:
+                pass
+            elif self._atomic is not None and isinstance(ticket.state, int):
+                self._sync(
+                    self._atomic.record(
+                        verdict is Verdict.SUCCESS,
+                        generation=ticket.state,
+                        now=self._clock(),
+                        fail_max=breaker.fail_max,
+                        success_threshold=breaker.success_threshold,
+                    )
+                )
             # A result of a call admitted under an earlier state is old news: it moves nothing.
-            if verdict is not Verdict.IGNORED and breaker.state is ticket.state:
+            elif breaker.state is ticket.state:
                 self._transition(verdict)
         if verdict is not Verdict.IGNORED:
             self._notify(verdict, outcome)

@@ -1,0 +1,385 @@
+"""RedisBreakerStorage: its Lua transitions, the middleware on it, 4 processes sharing it."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from datetime import datetime, timezone
+
+import pybreaker
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from heygen_pipeline import CircuitOpenError, Request
+from heygen_pipeline.middleware import CircuitBreakerMiddleware
+from heygen_pipeline.middleware._breaker import AtomicBreakerStorage, BreakerSnapshot
+from heygen_pipeline.testing import MockTransport, make_response
+
+redis = pytest.importorskip("redis")
+
+from heygen_pipeline.shared import RedisBreakerStorage, connect  # noqa: E402
+from heygen_pipeline.shared._breaker_local import MemoryBreakerState  # noqa: E402
+
+pytest_plugins = ["redis_fixtures"]
+
+REQUEST = Request("GET", "https://api.heygen.com/v2/avatars")
+START = 1_700_000_000.0
+
+
+class Clock:
+    """Wall-clock seconds that move only when a test says so."""
+
+    def __init__(self, now: float = START) -> None:
+        """Start at ``now``."""
+        self.now = now
+
+    def __call__(self) -> float:
+        """The current time."""
+        return self.now
+
+
+class Recorder:
+    """A logger that keeps the events it is given."""
+
+    def __init__(self) -> None:
+        """Start empty."""
+        self.events: list[tuple[str, str, dict]] = []
+
+    def info(self, event, *args, **kw):
+        """Keep an info event."""
+        self.events.append(("info", event, kw))
+
+    def warning(self, event, *args, **kw):
+        """Keep a warning event."""
+        self.events.append(("warning", event, kw))
+
+    def transitions(self):
+        """The (old, new) states of the state changes logged."""
+        return [(kw["old_state"], kw["new_state"]) for _, e, kw in self.events if "state" in e]
+
+
+def answering(status: int) -> MockTransport:
+    """A transport that always answers ``status``."""
+    return MockTransport(lambda request: make_response(request, status))
+
+
+def worker(client, ns, clock=None, **options) -> CircuitBreakerMiddleware:
+    """A breaker middleware on the shared storage: one per simulated process."""
+    options.setdefault("fail_max", 3)
+    options.setdefault("reset_timeout", 30.0)
+    return CircuitBreakerMiddleware(
+        storage=RedisBreakerStorage(client, namespace=ns),
+        clock=clock or Clock(),
+        logger=Recorder(),
+        **options,
+    )
+
+
+# ---- the Lua scripts and their Python model ---------------------------------------------
+
+operations = st.lists(
+    st.one_of(
+        st.tuples(st.just("half_open"), st.integers(-1, 1)),
+        st.tuples(
+            st.just("record"),
+            st.booleans(),
+            st.integers(-1, 1),
+            st.floats(0, 2e9, allow_nan=False),
+            st.integers(1, 3),
+            st.integers(1, 2),
+        ),
+        st.tuples(st.just("set_state"), st.sampled_from(["closed", "open", "half-open"])),
+    ),
+    max_size=25,
+)
+
+
+class TestScriptsMatchTheModel:
+    """Each Lua transition does exactly what MemoryBreakerState does."""
+
+    @settings(max_examples=40, deadline=None)
+    @given(ops=operations)
+    def test_same_results_for_any_sequence(self, redis_client, ops):
+        """Random transitions (current and stale generations) give equal snapshots and counts."""
+        shared = RedisBreakerStorage(redis_client, namespace=f"model-{uuid.uuid4().hex}")
+        model = MemoryBreakerState()
+        for op in ops:
+            if op[0] == "half_open":
+                generation = model.generation + op[1]
+                assert shared.half_open(generation) == model.half_open(generation)
+            elif op[0] == "record":
+                _, success, offset, now, fail_max, threshold = op
+                kwargs = {
+                    "generation": model.generation + offset,
+                    "now": now,
+                    "fail_max": fail_max,
+                    "success_threshold": threshold,
+                }
+                assert shared.record(success, **kwargs) == model.record(success, **kwargs)
+            else:
+                shared.state = op[1]
+                model.set_state(op[1])
+            assert shared.snapshot() == model.snapshot()
+            assert (shared.counter, shared.success_counter) == (model.failures, model.successes)
+
+    def test_a_stale_generation_changes_nothing(self, redis_client, namespace):
+        """A result or a half-open move for an earlier generation leaves the state as it is."""
+        storage = RedisBreakerStorage(redis_client, namespace=namespace)
+        opened = storage.record(
+            success=False, generation=0, now=START, fail_max=1, success_threshold=1
+        )
+        assert opened == BreakerSnapshot("open", START, 1)
+        assert storage.record(
+            success=False, generation=0, now=START + 5, fail_max=1, success_threshold=1
+        )
+        assert storage.half_open(0) == opened
+        assert storage.snapshot() == opened
+        assert storage.half_open(1) == BreakerSnapshot("half-open", START, 2)
+        assert storage.half_open(1).state == "half-open"  # a second mover gets the same answer
+
+    def test_fresh_storage_reads_closed(self, redis_client, namespace):
+        """No hash yet: closed, generation 0, no counts, never opened."""
+        storage = RedisBreakerStorage(redis_client, namespace=namespace)
+        assert storage.snapshot() == BreakerSnapshot("closed", None, 0)
+        assert (storage.counter, storage.success_counter, storage.opened_at) == (0, 0, None)
+        assert redis_client.exists(storage.key) == 0  # reading writes nothing
+
+
+class TestPybreakerInterface:
+    """The storage is a complete pybreaker storage, each operation atomic."""
+
+    def test_is_an_atomic_pybreaker_storage(self, redis_client, namespace):
+        """It subclasses pybreaker's storage and has the atomic interface the middleware uses."""
+        storage = RedisBreakerStorage(redis_client, namespace=namespace)
+        assert isinstance(storage, pybreaker.CircuitBreakerStorage)
+        assert isinstance(storage, AtomicBreakerStorage)
+
+    def test_fine_grained_operations(self, redis_client, namespace):
+        """Counters, state and opened_at round-trip through one Redis hash."""
+        storage = RedisBreakerStorage(redis_client, name="uploads", namespace=namespace)
+        storage.increment_counter()
+        storage.increment_counter()
+        storage.increment_success_counter()
+        when = datetime(2024, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+        storage.opened_at = when
+        storage.state = "open"
+        assert (storage.counter, storage.success_counter) == (2, 1)
+        assert storage.opened_at == when
+        assert storage.state == "open"
+        assert storage.snapshot().generation == 1
+        storage.state = "open"  # no change, no new generation
+        assert storage.snapshot().generation == 1
+        storage.reset_counter()
+        storage.reset_success_counter()
+        assert (storage.counter, storage.success_counter) == (0, 0)
+        assert storage.key == f"{namespace}:breaker:uploads"
+        assert set(redis_client.hkeys(storage.key)) == {
+            b"state",
+            b"failures",
+            b"successes",
+            b"opened_at",
+            b"generation",
+        }
+
+    def test_pybreaker_call_works_on_it(self, redis_client, namespace):
+        """The pybreaker CircuitBreaker.call opens a breaker kept in this storage."""
+        storage = RedisBreakerStorage(redis_client, namespace=namespace)
+        breaker = pybreaker.CircuitBreaker(fail_max=2, state_storage=storage)
+
+        def boom():
+            raise OSError
+
+        with pytest.raises(OSError):
+            breaker.call(boom)
+        with pytest.raises(pybreaker.CircuitBreakerError):
+            breaker.call(boom)
+        assert storage.state == "open"
+        assert RedisBreakerStorage(redis_client, namespace=namespace).state == "open"
+
+    def test_names_and_namespaces_keep_breakers_apart(self, redis_client, namespace):
+        """Another name or namespace is another breaker."""
+        a = RedisBreakerStorage(redis_client, name="a", namespace=namespace)
+        b = RedisBreakerStorage(redis_client, name="b", namespace=namespace)
+        c = RedisBreakerStorage(redis_client, name="a", namespace=namespace + "x")
+        a.record(success=False, generation=0, now=START, fail_max=1, success_threshold=1)
+        assert (a.state, b.state, c.state) == ("open", "closed", "closed")
+
+    @pytest.mark.parametrize(
+        ("kwargs", "error"),
+        [
+            ({"name": "has space"}, ValueError),
+            ({"namespace": ""}, ValueError),
+            ({"namespace": "{x}"}, ValueError),
+            ({"on_error": "maybe"}, ValueError),
+            ({"retry_interval": -1}, ValueError),
+        ],
+    )
+    def test_bad_options_fail_at_construction(self, redis_client, kwargs, error):
+        """Names unfit for keys, an unknown on_error or a negative interval are refused."""
+        with pytest.raises(error):
+            RedisBreakerStorage(redis_client, **kwargs)
+
+    def test_connection_must_be_a_redis_client(self):
+        """A URL string is not a connection: the error says how to make one."""
+        with pytest.raises(TypeError, match="connect"):
+            RedisBreakerStorage("redis://localhost")
+
+    def test_repr_shows_the_key_not_the_password(self, redis_server, namespace):
+        """The repr names the key and policy; a password in the URL never shows."""
+        client = connect(redis_server.url.replace("redis://", "redis://user:hunter2@"))
+        text = repr(RedisBreakerStorage(client, namespace=namespace))
+        assert namespace in text
+        assert "hunter2" not in text
+
+
+# ---- the middleware on shared storage (two instances stand for two processes) ------------
+
+
+class TestMiddlewareOnSharedStorage:
+    """CircuitBreakerMiddleware drives the atomic interface: one read per call."""
+
+    def test_opened_by_one_refused_by_the_other(self, redis_client, namespace):
+        """B, whose last call succeeded, fails fast on its next call after A opened."""
+        a, b = worker(redis_client, namespace), worker(redis_client, namespace)
+        ok = answering(200)
+        assert b(REQUEST, ok).status == 200
+        for _ in range(3):
+            a(REQUEST, answering(503))
+        with pytest.raises(CircuitOpenError) as info:
+            b(REQUEST, ok)
+        assert len(ok.requests) == 1
+        assert info.value.retry_after == pytest.approx(30.0)
+        assert b._breaker._state_storage.counter == 3
+        assert b._breaker.listeners[0].logger.transitions() == [("closed", "open")]
+
+    def test_noticing_a_change_resets_no_shared_counter(self, redis_client, namespace):
+        """A worker that notices another's transition leaves the shared counts alone.
+
+        pybreaker resets the failure count whenever a breaker object notices 'closed'; with a
+        shared storage that erased failures other workers had just counted.
+        """
+        clock = Clock()
+        a = worker(redis_client, namespace, clock, reset_timeout=10.0)
+        b = worker(redis_client, namespace, clock, reset_timeout=10.0)
+        for _ in range(3):
+            a(REQUEST, answering(503))
+        with pytest.raises(CircuitOpenError):
+            b(REQUEST, answering(200))  # b now caches 'open'
+        clock.now += 11
+        a(REQUEST, answering(200))  # a's trial closes it
+        a(REQUEST, answering(503))
+        a(REQUEST, answering(503))
+        assert b.state == "closed"  # b notices 'closed' ...
+        assert a.breaker.fail_counter == 2  # ... and the two failures still count
+        a(REQUEST, answering(503))
+        assert b.state == "open"
+
+    def test_a_late_result_of_an_earlier_period_is_ignored(self, redis_client, namespace):
+        """A slow call admitted while closed, ending after an open/close cycle, counts nothing."""
+        clock = Clock()
+        a = worker(redis_client, namespace, clock, fail_max=1, reset_timeout=1.0)
+        b = worker(redis_client, namespace, clock, fail_max=1, reset_timeout=1.0)
+        gate, done = threading.Event(), threading.Event()
+
+        def slow(request):
+            gate.wait(5)
+            return make_response(request, 503)
+
+        thread = threading.Thread(target=lambda: (b(REQUEST, MockTransport(slow)), done.set()))
+        thread.start()
+        a(REQUEST, answering(503))  # opens
+        clock.now += 2
+        a(REQUEST, answering(200))  # trial closes
+        gate.set()
+        thread.join(5)
+        assert done.is_set()
+        assert a.state == "closed"
+        assert a.breaker.fail_counter == 0
+
+    def test_one_trial_per_process_after_the_timeout(self, redis_client, namespace):
+        """Open and due: each worker gets at most one trial; the first success closes it."""
+        clock = Clock()
+        a = worker(redis_client, namespace, clock, fail_max=1, reset_timeout=5.0)
+        b = worker(redis_client, namespace, clock, fail_max=1, reset_timeout=5.0)
+        a(REQUEST, answering(503))
+        clock.now += 6
+        started, release = threading.Event(), threading.Event()
+
+        def held(request):
+            started.set()
+            release.wait(5)
+            return make_response(request, 200)
+
+        thread = threading.Thread(target=a, args=(REQUEST, MockTransport(held)))
+        thread.start()
+        assert started.wait(5)
+        with pytest.raises(CircuitOpenError):  # a's own second call waits for its trial
+            a(REQUEST, answering(200))
+        b_trial = answering(200)
+        assert b(REQUEST, b_trial).status == 200  # b's trial, in the same half-open period
+        assert a.state == "closed"
+        release.set()
+        thread.join(5)
+        assert a.state == "closed"
+
+    def test_concurrent_failures_are_all_counted(self, redis_client, namespace):
+        """8 threads on 4 breaker instances: no failure is lost (increments are atomic)."""
+        instances = [worker(redis_client, namespace, fail_max=10_000) for _ in range(4)]
+        fail = answering(503)
+
+        def hammer(mw):
+            for _ in range(25):
+                mw(REQUEST, fail)
+
+        threads = [threading.Thread(target=hammer, args=(m,)) for m in instances * 2]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(10)
+        assert instances[0].breaker.fail_counter == 200
+
+    def test_repr_and_state_read_the_shared_state(self, redis_client, namespace):
+        """``state`` and the repr of a worker show what another worker did."""
+        a, b = worker(redis_client, namespace), worker(redis_client, namespace)
+        for _ in range(3):
+            a(REQUEST, answering(503))
+        assert "state='open'" in repr(b)
+
+
+# ---- four processes ------------------------------------------------------------------------
+
+
+class TestFourProcesses:
+    """Real processes on one Redis: one opens the breaker, the others fail fast."""
+
+    def test_others_fail_fast_without_calling_their_transport(
+        self, redis_server, namespace, workers
+    ):
+        """3 followers that had succeeded are refused from their first call after the opening."""
+        config = {"redis_url": redis_server.url, "namespace": namespace, "fail_max": 3}
+        followers = [workers("breaker-follow", mode="barrier", **config) for _ in range(3)]
+        opener = workers("breaker-open", peers=3, **config)
+        opened = opener.finish()
+        assert opened["statuses"] == [503, 503, 503]
+        assert opened["transport_calls"] == 3
+        assert opened["state"] == "open"
+        for follower in followers:
+            result = follower.finish()
+            assert result["calls_before"] == 1
+            assert result["refused"] == 20
+            assert result["transport_calls_after"] == 0
+            assert all(0 < r <= 30.0 for r in result["retry_after"])
+            assert result["state"] == "open"
+
+    def test_while_others_keep_calling(self, redis_server, namespace, workers):
+        """Followers calling in a loop: none of their calls that began after the opening passed."""
+        config = {"redis_url": redis_server.url, "namespace": namespace, "fail_max": 1}
+        followers = [workers("breaker-follow", mode="loop", **config) for _ in range(3)]
+        opened = workers("breaker-open", peers=3, **config).finish()
+        for follower in followers:
+            result = follower.finish()
+            assert result["refused"] == 20
+            assert result["transport_calls_after"] == 0
+            late = [t for t in result["successes"] if t > opened["opened"]]
+            assert late == []
