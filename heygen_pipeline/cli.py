@@ -1,172 +1,202 @@
-"""The ``heygen-pipeline`` command: ``demo`` (no key, no network) and ``stack``."""
+"""The ``heygen-pipeline`` command (also ``python -m heygen_pipeline``).
+
+``demo`` walks through the pipeline against an embedded fake HeyGen (no key, no network).
+The other commands call HeyGen with the key in ``HEYGEN_API_KEY``: ``avatars list``,
+``voices list``, ``videos create``, ``videos status``, ``videos wait``, ``quota``, and
+``stack`` prints the default stack. ``--json`` prints one JSON document instead of a table.
+
+Exit status: 0 on success; 1 for an API or transport error, a failed video or a wait that
+timed out; 2 for a usage error (including a missing ``HEYGEN_API_KEY``); 130 on Ctrl-C.
+Errors are one line on standard error, never a traceback, never the key.
+"""
 
 from __future__ import annotations
 
 import argparse
-import logging
+import contextlib
+import os
 import sys
-import time
-from collections.abc import Sequence
-from typing import TextIO
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, NoReturn, TextIO
 
-import structlog
-
-from heygen_pipeline._defaults import default_stack
+from heygen_pipeline._cli import _commands as commands
+from heygen_pipeline._cli._commands import CommandError, Context, UsageError
+from heygen_pipeline._cli._console import Console
+from heygen_pipeline._cli._demo import DEMO_KEY, run_demo
 from heygen_pipeline._version import __version__
-from heygen_pipeline.client import HeyGenClient
-from heygen_pipeline.errors import CircuitOpenError, HeyGenError
-from heygen_pipeline.middleware import RedactSecrets
-from heygen_pipeline.testing import FakeHeyGen, Fault
+from heygen_pipeline.errors import ConfigurationError, HeyGenError
 
-_DEMO_KEY = "demo-key-6f1c0a9e2b7d4c35"
+__all__ = ["main"]
+
+_DEMO_KEY = DEMO_KEY  # the tests check that the demo never prints it
+
+Command = Callable[[argparse.Namespace, Context], int]
 
 
-def _demo_logger(out: TextIO, secret: str) -> structlog.typing.FilteringBoundLogger:
-    """A logger of the CLI's own (the library never configures structlog globally)."""
-    return structlog.wrap_logger(  # type: ignore[no-any-return]
-        structlog.PrintLogger(out),
-        processors=[
-            RedactSecrets(secret),
-            structlog.processors.add_log_level,
-            structlog.processors.KeyValueRenderer(
-                key_order=["level", "event", "method", "url", "status", "attempt"],
-                drop_missing=True,
-            ),
-        ],
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+class _ParserExit(Exception):  # noqa: N818 - not an error: argparse's request to stop
+    """argparse asked to exit (after --help, --version or a usage error)."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        super().__init__(status)
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser that writes to the run's streams and returns instead of exiting."""
+
+    def __init__(self, *args: Any, console: Console, **kwargs: Any) -> None:
+        self.console = console
+        super().__init__(*args, **kwargs)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        if message:
+            stream = self.console.out if file is sys.stdout else self.console.err
+            stream.write(message)
+
+    def exit(self, status: int = 0, message: str | None = None) -> NoReturn:
+        if message:
+            self.console.err.write(message)
+        raise _ParserExit(status)
+
+
+def _common(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+    """Options every command takes, before or after the command's name."""
+    default: Any = argparse.SUPPRESS if suppress else None
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="print one JSON document instead of a table",
+    )
+    parser.add_argument(
+        "--base-url", default=default, help="API base URL (default: $HEYGEN_BASE_URL or HeyGen)"
+    )
+    parser.add_argument(
+        "--upload-url",
+        default=default,
+        help="upload host (default: $HEYGEN_UPLOAD_URL or upload.heygen.com)",
+    )
+    parser.add_argument(
+        "--max-attempts",
+        type=int,
+        default=default,
+        metavar="N",
+        help="attempts per request, retries included (default 3; 1 = no retries)",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        default=argparse.SUPPRESS if suppress else False,
+        help="log each HTTP attempt to standard error (key redacted)",
     )
 
 
-class _Demo:
-    """The walk through the pipeline, one step a method, against an embedded FakeHeyGen."""
-
-    def __init__(self, fake: FakeHeyGen, out: TextIO) -> None:
-        self.fake = fake
-        self.out = out
-        self.logger = _demo_logger(out, fake.api_key)
-
-    def say(self, text: str = "") -> None:
-        print(text, file=self.out, flush=True)
-
-    def client(self, **stack_options: float) -> HeyGenClient:
-        stack = default_stack(logger=self.logger, **stack_options)  # type: ignore[arg-type]
-        return HeyGenClient(
-            self.fake.api_key,
-            base_url=self.fake.base_url,
-            upload_url=self.fake.upload_url,
-            stack=stack,
-        )
-
-    def run(self) -> None:
-        with self.client(fail_max=3, reset_timeout=1.0) as client:
-            self.say("== The stack, outermost first")
-            self.say("   " + " -> ".join((*client.stack.names, "urllib3")))
-            self.catalogue(client)
-            self.video(client)
-            self.rate_limit(client)
-            self.outage(client)
-            self.bad_request(client)
-        self.say()
-        self.say(
-            "The fake server never saw the key anywhere but its API host: "
-            f"CDN saw key = {self.fake.cdn_saw_key}"
-        )
-
-    def catalogue(self, client: HeyGenClient) -> None:
-        self.say("\n== Avatars and voices (v2 envelopes, unwrapped)")
-        avatars = client.get("/v2/avatars")["avatars"]
-        voices = client.get("/v2/voices")["voices"]
-        self.say(f"   {len(avatars)} avatars, first: {avatars[0]['avatar_name']}")
-        self.say(f"   {len(voices)} voices, first: {voices[0]['name']} ({voices[0]['language']})")
-
-    def video(self, client: HeyGenClient) -> None:
-        self.say("\n== A video job (v3 create with an Idempotency-Key, v1 status polling)")
-        created = client.post(
-            "/v3/videos",
-            json={"avatar_id": "Daisy-inskirt-20220818", "script": "Hello from the pipeline"},
-        )
-        video_id = created["video_id"]
-        self.say(f"   created {video_id}")
-        for _ in range(20):
-            status = client.get("/v1/video_status.get", params={"video_id": video_id})
-            self.say(f"   status: {status['status']}")
-            if status["status"] in {"completed", "failed"}:
-                break
-        self.say(f"   video at {status.get('video_url', '')[:60]}...")
-
-    def rate_limit(self, client: HeyGenClient) -> None:
-        self.say("\n== 429 with Retry-After: 1 (the backoff waits as asked, then succeeds)")
-        self.fake.inject("GET", "/v2/voices", Fault.rate_limited("1"))
-        started = time.monotonic()
-        client.get("/v2/voices")
-        self.say(f"   succeeded after {time.monotonic() - started:.1f} s")
-
-    def outage(self, client: HeyGenClient) -> None:
-        self.say("\n== An outage: 503s open the breaker, which then fails fast")
-        self.fake.inject_always("GET", "/v2/user/remaining_quota", Fault.server_error(503))
-        for _ in range(3):
-            self.failing_call(client)
-        try:
-            started = time.monotonic()
-            client.get("/v2/user/remaining_quota", max_attempts=1)
-        except CircuitOpenError as exc:
-            self.say(
-                f"   CircuitOpenError after {(time.monotonic() - started) * 1000:.1f} ms: {exc}"
-            )
-        self.fake.clear_faults()
-        time.sleep(1.05)  # the demo's reset_timeout: real time, so the reader sees recovery
-        quota = client.get("/v2/user/remaining_quota")
-        self.say(f"   recovered: remaining quota {quota['remaining_quota']} seconds")
-
-    def failing_call(self, client: HeyGenClient) -> None:
-        """One call during the outage, and the error it met."""
-        try:
-            client.get("/v2/user/remaining_quota", max_attempts=1)
-        except CircuitOpenError as exc:
-            self.say(f"   fast failure: {exc}")
-        except HeyGenError as exc:
-            self.say(f"   {type(exc).__name__}: {exc}")
-
-    def bad_request(self, client: HeyGenClient) -> None:
-        self.say("\n== A bad request becomes a typed error with HeyGen's own words")
-        try:
-            client.post("/v2/video/generate", json={"video_inputs": []})
-        except HeyGenError as exc:
-            self.say(f"   {type(exc).__name__}: {exc}")
-
-
-def _cmd_demo(_args: argparse.Namespace, out: TextIO) -> int:
-    with FakeHeyGen(api_key=_DEMO_KEY, render_polls=3) as fake:
-        _Demo(fake, out).run()
-    return 0
-
-
-def _cmd_stack(_args: argparse.Namespace, out: TextIO) -> int:
-    stack = default_stack()
-    for index, (name, middleware) in enumerate(stack, start=1):
-        print(f"{index}. {name:<10} {middleware!r}", file=out)
-    print(f"{len(stack) + 1}. transport  Urllib3Transport()", file=out)
-    return 0
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="heygen-pipeline", description="HeyGen API client built as a middleware pipeline."
+def _parser(console: Console) -> _Parser:
+    parser = _Parser(
+        prog="heygen-pipeline",
+        description="HeyGen API client built as a middleware pipeline.",
+        epilog="The key comes from HEYGEN_API_KEY. Try `heygen-pipeline demo` (no key needed).",
+        console=console,
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="walk through the pipeline against an embedded fake HeyGen")
-    commands.add_parser("stack", help="print the default stack, outermost first")
+    _common(parser, suppress=False)
+    top = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def leaf(group: Any, name: str, command: Command, help_text: str) -> argparse.ArgumentParser:
+        sub: argparse.ArgumentParser = group.add_parser(
+            name, help=help_text, description=help_text, console=console
+        )
+        _common(sub, suppress=True)
+        sub.set_defaults(run=command)
+        return sub
+
+    def branch(name: str, help_text: str) -> Any:
+        sub = top.add_parser(name, help=help_text, description=help_text, console=console)
+        return sub.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+    leaf(top, "demo", _demo, "walk through the pipeline against an embedded fake HeyGen")
+    leaf(top, "stack", commands.stack, "print the default stack, outermost first")
+    leaf(top, "quota", commands.quota, "show the remaining quota (and credits)")
+    leaf(branch("avatars", "avatars"), "list", commands.avatars_list, "list the avatars")
+    voices = leaf(branch("voices", "voices"), "list", commands.voices_list, "list the voices")
+    voices.add_argument("--language", help="only voices of this language (e.g. English)")
+
+    videos = branch("videos", "video jobs")
+    create = leaf(videos, "create", commands.videos_create, "create a video (POST /v3/videos)")
+    create.add_argument("--avatar-id", help="the avatar to use")
+    create.add_argument("--voice-id", help="the voice to use")
+    create.add_argument("--script", help="what the avatar says")
+    create.add_argument("--title", help="the video's title")
+    create.add_argument("--json-body", metavar="FILE", help="a JSON file with the request body")
+    create.add_argument("--idempotency-key", metavar="KEY", help="reuse to retry safely")
+    status = leaf(videos, "status", commands.videos_status, "show a video's status")
+    status.add_argument("video_id", metavar="VIDEO_ID")
+    wait = leaf(videos, "wait", commands.videos_wait, "wait until a video is done")
+    wait.add_argument("video_id", metavar="VIDEO_ID")
+    wait.add_argument("--timeout", type=float, default=1800.0, help="seconds (default 1800)")
+    wait.add_argument("--poll", type=float, default=10.0, help="seconds between polls")
+    wait.add_argument("--download", metavar="PATH", help="save the video here (file or dir)")
     return parser
 
 
-def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    args = _parser().parse_args(argv)
-    stream = out if out is not None else sys.stdout
-    commands = {"demo": _cmd_demo, "stack": _cmd_stack}
+def _demo(args: argparse.Namespace, ctx: Context) -> int:
+    if args.json:
+        raise UsageError("the demo is a walk-through for people: it has no --json output")
+    return run_demo(ctx.console.out)
+
+
+def _describe(exc: BaseException) -> str:
+    """One line for the user: the error's class and message (status, code, request id)."""
+    if isinstance(exc, HeyGenError):
+        return f"{type(exc).__name__}: {exc}"
+    return str(exc)
+
+
+def _discard_stdout(console: Console) -> None:
+    """Point standard output at the null device, so the exit's final flush cannot fail too."""
+    if console.out is sys.stdout:
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    env: Mapping[str, str] | None = None,
+) -> int:
+    """Run the command line; returns the exit status (0, 1 error, 2 usage, 130 Ctrl-C).
+
+    ``out``/``err`` default to standard output and error, ``env`` to ``os.environ``.
+    """
+    console = Console(
+        out if out is not None else sys.stdout, err if err is not None else sys.stderr
+    )
+    ctx = Context(console, env if env is not None else os.environ)
+    console.hide(ctx.env.get(commands.ENV_KEY, "").strip())
     try:
-        return commands[args.command](args, stream)
-    except HeyGenError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        args = _parser(console).parse_args(argv)
+        run: Command = args.run
+        return run(args, ctx)
+    except _ParserExit as stop:
+        return stop.status
+    except KeyboardInterrupt:
+        console.error("interrupted")
+        return 130
+    except (UsageError, ConfigurationError) as exc:
+        console.error(_describe(exc))
+        return 2
+    except (HeyGenError, CommandError) as exc:
+        console.error(_describe(exc))
+        return 1
+    except ValueError as exc:  # an argument the library refused (an empty video id, say)
+        console.error(str(exc))
+        return 2
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, like any filter
+        _discard_stdout(console)
+        return 1
+    except OSError as exc:  # writing a download, mostly
+        console.error(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc))
         return 1

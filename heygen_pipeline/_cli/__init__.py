@@ -1,0 +1,1 @@
+"""The command line's private parts: output, commands, demo (see ``heygen_pipeline.cli``)."""
