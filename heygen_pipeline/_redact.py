@@ -41,7 +41,7 @@ _pattern: re.Pattern[str] | None = None
 def register_secret(value: str) -> None:
     """Remember ``value`` so that `scrub` removes it from any text, process-wide."""
     global _pattern  # noqa: PLW0603 - one registry for the process is the point
-    if len(value) < MIN_SECRET_LEN:
+    if len(value.strip()) < MIN_SECRET_LEN:  # blanks would scrub every run of spaces
         return
     with _lock:
         if value in _secrets:

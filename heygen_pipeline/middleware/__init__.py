@@ -20,6 +20,8 @@ from heygen_pipeline.middleware._backoff_policy import (
 )
 from heygen_pipeline.middleware._breaker import (
     Admission,
+    AtomicBreakerStorage,
+    BreakerSnapshot,
     CircuitBreakerMiddleware,
     Verdict,
     breaker_admission,
@@ -52,11 +54,13 @@ __all__ = [
     "UPLOAD_HOST",
     "Admission",
     "ApiKeyAuth",
+    "AtomicBreakerStorage",
     "Attempt",
     "AttemptRecord",
     "BackoffMiddleware",
     "BackoffPolicy",
     "BearerAuth",
+    "BreakerSnapshot",
     "CircuitBreakerMiddleware",
     "ConfigurationError",
     "EnvelopeMiddleware",
