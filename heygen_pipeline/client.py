@@ -41,7 +41,7 @@ from heygen_pipeline.resources import (
     Voices,
     WebhookEndpoints,
 )
-from heygen_pipeline.typing import Handler
+from heygen_pipeline.typing import Handler, JobSlotProvider
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -141,6 +141,8 @@ class HeyGenClient:
         auto_idempotency: bool | Callable[[Request], bool] = True,
         user_agent: str = USER_AGENT,
         write_timeout: Timeout | float | None = WRITE_TIMEOUT,
+        job_slots: JobSlotProvider | None = None,
+        slot_timeout: float = 300.0,
     ) -> None:
         """Configure the client.
 
@@ -159,6 +161,10 @@ class HeyGenClient:
             write_timeout: the per-attempt timeouts of POST, PUT, PATCH and DELETE requests
                 that set none (HeyGen's video create has a p99 near 31 s, so the read
                 default for writes is 120 s, as in HeyGen's own CLI); None uses ``timeout``.
+            job_slots: limits concurrent video jobs on the key (for example
+                ``heygen_pipeline.shared.JobSlots``): ``videos.create`` takes a slot and
+                ``videos.wait`` gives it back when the job ends.
+            slot_timeout: how long ``videos.create`` waits for a free slot.
         """
         for url in (base_url, upload_url):
             Request("GET", url)  # an absolute http(s) URL, or a clear error now
@@ -182,6 +188,8 @@ class HeyGenClient:
         self._options = opts
         self._auto_idempotency = auto_idempotency
         self._user_agent = user_agent
+        self.job_slots = job_slots
+        self.slot_timeout = slot_timeout
         # Checked once: a valid one is then set without checks (an invalid one fails per request).
         self._user_agent_ok = _is_valid_header("User-Agent", user_agent)
         self._write_timeout = RequestOptions(timeout=write_timeout).timeout

@@ -13,7 +13,16 @@ from typing import Protocol, runtime_checkable
 
 from heygen_pipeline._models import Request, Response
 
-__all__ = ["Clock", "Handler", "Middleware", "Random", "ResponseStream", "Sleep"]
+__all__ = [
+    "Clock",
+    "Handler",
+    "JobSlot",
+    "JobSlotProvider",
+    "Middleware",
+    "Random",
+    "ResponseStream",
+    "Sleep",
+]
 
 Handler = Callable[[Request], Response]
 """The innermost transport and every built pipeline: ``Request -> Response``."""
@@ -50,4 +59,37 @@ class ResponseStream(Protocol):
 
     def close(self) -> None:
         """Give the connection back (or drop it if the body was not fully read)."""
+        ...
+
+
+class JobSlot(Protocol):
+    """One held slot for a video job (see `JobSlotProvider`)."""
+
+    def bind(self, video_id: str) -> None:
+        """Tie the slot to the job HeyGen created, so any process can release it by id."""
+        ...
+
+    def release(self) -> None:
+        """Give the slot back."""
+        ...
+
+
+class JobSlotProvider(Protocol):
+    """Limits how many video jobs run at once on a key (``heygen_pipeline.shared.JobSlots``).
+
+    ``client.videos.create`` takes a slot before it asks HeyGen for a render and binds it to
+    the new video; ``client.videos.wait`` renews it while polling and gives it back when the
+    job completes or fails.
+    """
+
+    def acquire(self, timeout: float = 30.0, job_hint: str | None = None) -> JobSlot:
+        """Wait (at most ``timeout`` seconds) for a free slot and take it."""
+        ...
+
+    def release_video(self, video_id: str) -> bool:
+        """Give back the slot bound to ``video_id``; False when none was held."""
+        ...
+
+    def renew_video(self, video_id: str) -> bool:
+        """Extend the lease of the slot bound to ``video_id``; False when none was held."""
         ...

@@ -210,6 +210,8 @@ EXPECTED_ALL = {
     "heygen_pipeline.typing": [
         "Clock",
         "Handler",
+        "JobSlot",
+        "JobSlotProvider",
         "Middleware",
         "Random",
         "ResponseStream",

@@ -119,8 +119,29 @@ class Videos(JobResource):
             **extra,
         }
         options = {} if idempotency_key is None else {"idempotency_key": idempotency_key}
-        response = self._client.request("POST", "/v3/videos", json=body, **options)
-        return Video.from_api(response.data)
+        return self._with_slot(
+            lambda: Video.from_api(
+                self._client.request("POST", "/v3/videos", json=body, **options).data
+            ),
+            hint=title or callback_id,
+        )
+
+    def _with_slot(self, create: Callable[[], Video], hint: str | None) -> Video:
+        """Run ``create`` holding a job slot (when the client limits jobs), bound to the video."""
+        slots = self._client.job_slots
+        if slots is None:
+            return create()
+        slot = slots.acquire(timeout=self._client.slot_timeout, job_hint=hint)
+        try:
+            video = create()
+        except BaseException:
+            slot.release()  # nothing was rendered, or we cannot know its id: free it
+            raise
+        if video.id:
+            slot.bind(video.id)
+        else:
+            slot.release()
+        return video
 
     def create_v2(
         self,
@@ -159,7 +180,9 @@ class Videos(JobResource):
             ),
             **extra,
         }
-        return Video.from_api(self._client.post("/v2/video/generate", json=body))
+        return self._with_slot(
+            lambda: Video.from_api(self._client.post("/v2/video/generate", json=body)), title
+        )
 
     def get(self, video: VideoRef) -> Video:
         """The video's current state (``GET /v3/videos/{id}``), with fresh signed links."""
@@ -223,7 +246,11 @@ class Videos(JobResource):
         video_id(video)  # checks it before the first poll
         request_ids: list[str | None] = [None]
 
+        slots = self._client.job_slots
+
         def fetch(left: float) -> Video:
+            if slots is not None:
+                slots.renew_video(job)  # renders outlive a lease: keep the slot while we watch
             if legacy:
                 response = self._client.request(
                     "GET", "/v1/video_status.get", params={"video_id": job}, total_timeout=left
@@ -235,21 +262,29 @@ class Videos(JobResource):
             request_ids[0] = response.request_id
             return Video.from_api(response.data)
 
-        return wait_for(
-            fetch,
-            finished=lambda v: v.is_completed,
-            failure=lambda v: failure_of(v, job, request_ids[0]),
-            status=lambda v: v.status,
-            what="video",
-            job_id=job,
-            timeout=timeout,
-            poll=poll,
-            max_poll=max_poll,
-            on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
-        )
+        try:
+            result = wait_for(
+                fetch,
+                finished=lambda v: v.is_completed,
+                failure=lambda v: failure_of(v, job, request_ids[0]),
+                status=lambda v: v.status,
+                what="video",
+                job_id=job,
+                timeout=timeout,
+                poll=poll,
+                max_poll=max_poll,
+                on_progress=on_progress,
+                sleep=self._sleep,
+                clock=self._clock,
+                random=self._random,
+            )
+        except JobFailedError:
+            if slots is not None:
+                slots.release_video(job)
+            raise
+        if slots is not None:
+            slots.release_video(job)
+        return result
 
     def download(
         self,
