@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Final, final
+from typing import Final, TypeVar, final, overload
 
 from heygen_pipeline._redact import REDACTED, SENSITIVE_HEADERS, scrub
 
 _TOKEN: Final = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_VALUE: Final = re.compile(r"[\r\n\x00]")
+_T = TypeVar("_T")
 
 
 def _check(name: object, value: object) -> tuple[str, str]:
@@ -67,6 +68,13 @@ class Headers(Mapping[str, str]):
         self._data = data
 
     @classmethod
+    def _of(cls, data: dict[str, tuple[str, str]]) -> Headers:
+        """Wrap ``{lower name: (name, value)}`` as it is, without checks (the hot path)."""
+        self = cls.__new__(cls)
+        self._data = data
+        return self
+
+    @classmethod
     def _trusted(cls, pairs: Iterable[tuple[str, str]]) -> Headers:
         """Build without checks from pairs a server sent (repeated names are joined)."""
         self = cls.__new__(cls)
@@ -81,7 +89,28 @@ class Headers(Mapping[str, str]):
 
     def __getitem__(self, name: str) -> str:
         """The value of ``name``, in any case."""
-        return self._data[name.lower()][1]
+        try:
+            return self._data[name.lower()][1]
+        except AttributeError:  # not a str: missing, as in a dict
+            raise KeyError(name) from None
+
+    @overload
+    def get(self, name: str, /) -> str | None: ...
+    @overload
+    def get(self, name: str, /, default: str | _T) -> str | _T: ...
+    def get(self, name: str, /, default: object = None) -> object:
+        """The value of ``name`` (in any case), or ``default``; a dict lookup, nothing raised."""
+        try:
+            item = self._data.get(name.lower())
+        except AttributeError:  # not a str: missing
+            return default
+        return default if item is None else item[1]
+
+    def _with_valid(self, name: str, value: str) -> Headers:
+        """A copy with ``name`` set to ``value``, both already checked (the hot path)."""
+        new = Headers.__new__(Headers)
+        new._data = {**self._data, name.lower(): (name, value)}
+        return new
 
     def __contains__(self, name: object) -> bool:
         """Whether ``name`` (in any case) is present."""

@@ -6,6 +6,7 @@ Everything a caller passes is checked here, once, so middlewares can trust what 
 
 from __future__ import annotations
 
+import functools
 import json as _json
 import math
 import re
@@ -29,6 +30,7 @@ RequestBody = bytes | Iterable[bytes] | IO[bytes] | None
 """A request body: bytes, an iterable of byte chunks (sent chunked), or a binary file."""
 
 _METHOD: Final = re.compile(r"^[A-Z]+$")
+_COMMON_METHODS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 _EXCERPT: Final = 200
 _SCRUB_MARGIN: Final = 4096
@@ -125,7 +127,18 @@ def _check_deadline(_inst: object, _attr: object, value: float | None) -> None:
         raise TypeError(msg)
 
 
-_optional_bool = attrs.validators.optional(attrs.validators.instance_of(bool))
+def _optional_bool(_inst: object, attribute: attrs.Attribute[bool | None], value: object) -> None:
+    """An attrs validator: a bool or None (the message names the type, never the value)."""
+    if value is not None and not isinstance(value, bool):
+        msg = f"{attribute.name} must be a bool or None, not {type(value).__name__}"
+        raise TypeError(msg)
+
+
+def _bool(_inst: object, attribute: attrs.Attribute[bool], value: object) -> None:
+    """An attrs validator: a bool (the message names the type, never the value)."""
+    if not isinstance(value, bool):
+        msg = f"{attribute.name} must be a bool, not {type(value).__name__}"
+        raise TypeError(msg)
 
 
 @attrs.frozen
@@ -148,7 +161,7 @@ class RequestOptions:
     """Override whether this request is safe to repeat (default: judged from the method)."""
     idempotency_key: str | None = attrs.field(default=None, validator=_check_key)
     """Sent as the ``Idempotency-Key`` header; the same on every attempt."""
-    stream: bool = attrs.field(default=False, validator=attrs.validators.instance_of(bool))
+    stream: bool = attrs.field(default=False, validator=_bool)
     """Return the body as a stream instead of reading it into memory."""
     extensions: Mapping[Any, object] = attrs.field(
         default=_EMPTY, converter=_to_extensions, repr=lambda v: repr(dict(v))
@@ -163,14 +176,35 @@ class RequestOptions:
         """A copy with ``key`` set to ``value``."""
         return attrs.evolve(self, extensions={**self.extensions, key: value})
 
+    def _for_attempt(
+        self, timeout: Timeout | None, extensions: dict[Any, object]
+    ) -> RequestOptions:
+        """A copy with ``timeout`` and ``extensions``, both already checked (the hot path).
+
+        ``extensions`` must be a new dict nobody else holds (it is wrapped, not copied).
+        """
+        new = object.__new__(RequestOptions)
+        setattr_ = object.__setattr__
+        for name in _OPTION_FIELDS_KEPT:
+            setattr_(new, name, getattr(self, name))
+        setattr_(new, "timeout", timeout)
+        setattr_(new, "extensions", MappingProxyType(extensions))
+        return new
+
 
 DEFAULT_OPTIONS: Final = RequestOptions()
+_OPTION_FIELDS_KEPT: Final = tuple(
+    name for name in attrs.fields_dict(RequestOptions) if name not in {"timeout", "extensions"}
+)
+"""The fields `RequestOptions._for_attempt` copies as they are."""
 
 
 def _to_method(value: str) -> str:
     if not isinstance(value, str):
         msg = f"the method must be a str such as 'GET', not {type(value).__name__}"
         raise TypeError(msg)
+    if type(value) is str and value in _COMMON_METHODS:  # upper case and valid already
+        return value
     method = value.upper()
     if not _METHOD.fullmatch(method):
         msg = f"invalid HTTP method {value!r}"
@@ -198,6 +232,28 @@ def _split_url(url: object) -> SplitResult:
         msg = f"the URL {redact_url(url)!r} contains whitespace or control characters"
         raise ValueError(msg)
     return parts
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_target(url: str) -> tuple[str, str, int, str]:
+    """(scheme, host, port, path) of a checked URL; cached, as clients send the same URLs.
+
+    Only valid URLs are cached: an invalid one raises on every call, with the same message.
+    """
+    parts = _split_url(url)
+    scheme = parts.scheme
+    return (
+        scheme,
+        cast("str", parts.hostname),
+        parts.port or (443 if scheme == "https" else 80),
+        parts.path or "/",
+    )
+
+
+def _target_of(url: object) -> tuple[str, str, int, str]:
+    if not isinstance(url, str):
+        _split_url(url)  # raises the TypeError
+    return _parse_target(cast("str", url))
 
 
 def _check_body(_inst: object, _attr: object, body: RequestBody) -> None:
@@ -244,15 +300,7 @@ class Request:
 
     def __attrs_post_init__(self) -> None:
         """Parse the URL once and reconcile the idempotency key with the header."""
-        parts = _split_url(self.url)
-        scheme = parts.scheme
-        target = (
-            scheme,
-            cast("str", parts.hostname),
-            parts.port or (443 if scheme == "https" else 80),
-            parts.path or "/",
-        )
-        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_target", _target_of(self.url))
         key = self.options.idempotency_key
         if key is not None:
             current = self.headers.get("Idempotency-Key")
@@ -280,6 +328,9 @@ class Request:
         if json is not None and content is not None:
             msg = "pass either json= or content=, not both"
             raise TypeError(msg)
+        if params is not None and not isinstance(params, Mapping):
+            msg = f"params must be a mapping of names to values, not {type(params).__name__}"
+            raise TypeError(msg)
         if params:
             query = urlencode(
                 {k: _param(v) for k, v in params.items() if v is not None}, doseq=False
@@ -292,6 +343,9 @@ class Request:
             except (TypeError, ValueError) as exc:
                 msg = f"json= must be JSON-serialisable: {exc}"
                 raise TypeError(msg) from None
+            except RecursionError:
+                msg = "json= is nested too deeply to encode"
+                raise ValueError(msg) from None
             if "content-type" not in hdrs:
                 hdrs = hdrs.with_header("Content-Type", "application/json")
             content = encoded
@@ -432,7 +486,7 @@ class Response:
         body = self.read()
         try:
             return _json.loads(body)
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise MalformedResponseError(
                 f"the response body is not valid JSON ({exc.__class__.__name__})",
                 status=self.status,
@@ -441,9 +495,26 @@ class Response:
                 request=self.request,
             ) from exc
 
+    def _unwrapped(
+        self, data: Any, envelope: str, next_token: str | None, has_more: bool | None
+    ) -> Response:
+        """A copy carrying the unwrapped envelope (the envelope middleware's hot path)."""
+        new = object.__new__(Response)
+        setattr_ = object.__setattr__
+        for name in _RESPONSE_FIELDS:
+            setattr_(new, name, getattr(self, name))
+        setattr_(new, "data", data)
+        setattr_(new, "envelope", envelope)
+        setattr_(new, "next_token", next_token)
+        setattr_(new, "has_more", has_more)
+        return new
+
     def __repr__(self) -> str:
         """Status, method and redacted URL; never a secret."""
         return f"<Response {self.status} {self.request.method} {redact_url(self.request.url)}>"
+
+
+_RESPONSE_FIELDS: Final = tuple(field.name for field in attrs.fields(Response))
 
 
 def excerpt(body: bytes, limit: int = _EXCERPT) -> str:

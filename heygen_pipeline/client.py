@@ -83,13 +83,25 @@ def _deadline_in(total_timeout: object) -> float:
     return time.monotonic() + total_timeout
 
 
-def _is_valid_header(name: str, value: str) -> bool:
-    """Whether ``name: value`` is a header that `Headers` accepts."""
+def _user_agent_headers(user_agent: str) -> Headers | None:
+    """``User-Agent: user_agent`` as checked headers, or None if `Headers` refuses it."""
     try:
-        Headers({name: value})
+        return Headers({"User-Agent": user_agent})
     except (TypeError, ValueError):
-        return False
-    return True
+        return None
+
+
+def _check_types(method: object, url: object, options: object) -> None:
+    """Refuse, with a clear message, a method or URL that is not a str, or odd options."""
+    if not isinstance(method, str):
+        msg = f"the method must be a str such as 'GET', not {type(method).__name__}"
+        raise TypeError(msg)
+    if not isinstance(url, str):
+        msg = f"url must be a str path or URL, not {type(url).__name__}"
+        raise TypeError(msg)
+    if not isinstance(options, RequestOptions):
+        msg = f"options must be RequestOptions, not {type(options).__name__}"
+        raise TypeError(msg)
 
 
 def is_v3_create(request: Request) -> bool:
@@ -191,7 +203,7 @@ class HeyGenClient:
         self.job_slots = job_slots
         self.slot_timeout = slot_timeout
         # Checked once: a valid one is then set without checks (an invalid one fails per request).
-        self._user_agent_ok = _is_valid_header("User-Agent", user_agent)
+        self._user_agent_headers = _user_agent_headers(user_agent)
         self._write_timeout = RequestOptions(timeout=write_timeout).timeout
         self._stack = self._bind(stack if stack is not None else default_stack())
         self._pipeline = self._stack.build(self._transport)
@@ -267,12 +279,10 @@ class HeyGenClient:
         **option_changes: Any,
     ) -> Request:
         """The request `request` would send: URL resolved, options merged, key added."""
-        if not isinstance(url, str):
-            msg = f"url must be a str path or URL, not {type(url).__name__}"
-            raise TypeError(msg)
+        opts = options if options is not None else self._options
+        _check_types(method, url, opts)
         if url.startswith("/"):
             url = self.base_url + url
-        opts = options if options is not None else self._options
         if total_timeout is not None:
             if "deadline" in option_changes:
                 msg = "pass either total_timeout= or deadline=, not both"
@@ -282,11 +292,13 @@ class HeyGenClient:
             opts = _evolve_options(opts, option_changes, f"a request takes {_REQUEST_ARGS} and")
         if opts.timeout is None and self._write_timeout is not None and method.upper() in _WRITES:
             opts = attrs.evolve(opts, timeout=self._write_timeout)
+        if headers is None and self._user_agent_headers is not None:
+            headers = self._user_agent_headers  # the usual case: no headers of the caller's
         request = Request.build(
             method, url, params=params, headers=headers, json=json, content=content, options=opts
         )
         if "user-agent" not in request.headers:
-            if self._user_agent_ok:
+            if self._user_agent_headers is not None:
                 headers = request.headers._with_valid("User-Agent", self._user_agent)
                 request = request._replace(headers, request.options)
             else:

@@ -519,7 +519,7 @@ class TestTranslation:
         assert kwargs["redirect"] is False
         assert kwargs["headers"] == {"X-A": "1"}
         assert kwargs["body"] == b"data"
-        assert kwargs["preload_content"] is True
+        assert kwargs["preload_content"] is False  # the transport reads, within max_body_size
         assert (kwargs["timeout"].connect_timeout, kwargs["timeout"].read_timeout) == (3, 4)
 
     def test_request_timeout_passed(self):

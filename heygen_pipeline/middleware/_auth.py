@@ -213,7 +213,13 @@ class _CredentialAuth:
             if request.scheme == "http" and not _is_loopback(request.host):
                 self._refuse(request)
             # No local variable ever holds the revealed value (tracebacks may show locals).
-            return call_next(request.with_header(self._header, self._value.reveal()))
+            # Name and value were checked in __init__ (`_credential`): set without re-checking.
+            return call_next(
+                request._replace(
+                    request.headers._with_valid(self._header, self._value.reveal()),
+                    request.options,
+                )
+            )
         headers = request.headers
         for name in self._strip:
             if name in headers:

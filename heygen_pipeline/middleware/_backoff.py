@@ -114,11 +114,11 @@ class BackoffMiddleware:
                 max_attempts,
                 partial(self._decide, request, tuple(history), self._random()),
             )
-            extensions = {**request.options.extensions, ATTEMPT: attempt}
+            options = request.options._for_attempt(
+                timeout, {**request.options.extensions, ATTEMPT: attempt}
+            )
             try:
-                outcome: Outcome = call_next(
-                    request.with_options(timeout=timeout, extensions=extensions)
-                )
+                outcome: Outcome = call_next(request._replace(request.headers, options))
             except HeyGenError as exc:  # anything else is a bug or an interrupt: let it fly
                 outcome = exc
             decision = attempt.decision(outcome)

@@ -258,6 +258,13 @@ def _classify(policy: BackoffPolicy, request: Request, outcome: Outcome) -> tupl
     return True, type(outcome).__name__
 
 
+_SUCCESS: Final = {
+    status: RetryDecision(retry=False, reason=f"success (HTTP {status})")
+    for status in range(200, 300)
+}
+"""The decision for every 2xx (never retried, whatever the policy), made once."""
+
+
 def decide(
     policy: BackoffPolicy,
     request: Request,
@@ -286,6 +293,10 @@ def decide(
         for a wait over the cap the reason is `RETRY_AFTER_EXCEEDS_CAP` and ``delay`` is
         the wait it asked for: the middleware raises ``RateLimitError`` instead of sleeping.
     """
+    if isinstance(outcome, Response):
+        success = _SUCCESS.get(outcome.status)
+        if success is not None:  # what _classify says of any 2xx, without building it again
+            return success
     worth, why = _classify(policy, request, outcome)
     if not worth:
         return RetryDecision(retry=False, reason=why)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping
+from types import ModuleType
 from typing import Any, Final
 
 import attrs
@@ -41,7 +42,17 @@ from heygen_pipeline.errors import (
 from heygen_pipeline.middleware._retry_after import parse_retry_after
 from heygen_pipeline.typing import Handler
 
+_orjson: ModuleType | None
+try:  # optional: about twice as fast as the standard library, and never required
+    import orjson as _orjson
+except ImportError:  # pragma: no cover - depends on what is installed
+    _orjson = None
+
 V1_SUCCESS: Final = 100
+_DIGITS: Final = bytes(48 if 48 <= byte <= 57 else 32 for byte in range(256))  # noqa: PLR2004
+"""A ``bytes.translate`` table: digits stay as they are, every other byte becomes a space."""
+_LONG_NUMBER: Final = b"0" * 19
+"""19 digits in a row may be an integer beyond 64 bits, which orjson would make a float."""
 _ERROR_BODY_LIMIT: Final = 65536
 _NO_CONTENT: Final = frozenset({204, 205, 304})
 
@@ -84,11 +95,30 @@ On a 4xx/5xx the status decides, since HeyGen sends ``internal_error`` even on 4
 """
 
 
+def loads(content: bytes) -> Any:
+    """``json.loads(content)``, through orjson when it is installed, with the same result.
+
+    orjson reads integers beyond 64 bits as floats and rejects some bodies the standard library
+    accepts (``NaN``, lone surrogates, a UTF-8 BOM, UTF-16). So a body with a run of 19 or more
+    digits, and any body orjson rejects, is parsed by ``json.loads``: every body gives exactly
+    what ``json.loads`` gives, value or exception.
+    """
+    if _orjson is not None and _LONG_NUMBER not in content.translate(_DIGITS):
+        try:
+            return _orjson.loads(content)
+        except _orjson.JSONDecodeError:
+            pass  # let the standard library decide, and name the error
+    return json.loads(content)
+
+
 def _text(value: object, limit: int = 500) -> str | None:
     """A field HeyGen meant as text, whatever type it arrived as."""
     if value is None:
         return None
-    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    try:
+        text = value if isinstance(value, str) else json.dumps(value, default=str)
+    except RecursionError:  # parsed, but nested too deeply to encode again
+        text = f"<a {type(value).__name__} nested too deeply to show>"
     return text[:limit]
 
 
@@ -154,8 +184,8 @@ def unwrap(response: Response) -> Response:
             return response
         raise _not_an_envelope(response, "an empty body")
     try:
-        body = json.loads(content)
-    except (ValueError, UnicodeDecodeError) as exc:
+        body = loads(content)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # RecursionError: deep nesting
         kind = "an HTML page" if content.lstrip()[:1] == b"<" else "a body that is not JSON"
         raise _not_an_envelope(response, kind) from exc
     if not isinstance(body, dict):
@@ -172,12 +202,11 @@ def _from_envelope(response: Response, body: dict[str, Any]) -> Response:
             raise _error(response, message or f"HeyGen error code {code}", code)
         data = body.get("data")
         token = data.get("token") if isinstance(data, dict) else None
-        return attrs.evolve(
-            response,
-            data=data,
-            envelope="v1",
-            next_token=token if isinstance(token, str) and token else None,
-            has_more=bool(token) if isinstance(data, dict) and "token" in data else None,
+        return response._unwrapped(
+            data,
+            "v1",
+            token if isinstance(token, str) and token else None,
+            bool(token) if isinstance(data, dict) and "token" in data else None,
         )
     shape = "v2" if "data" in body and "error" in body else "v3"
     error = body.get("error")
@@ -199,12 +228,11 @@ def _from_envelope(response: Response, body: dict[str, Any]) -> Response:
         raise _error(response, f"HTTP {status}")
     next_token = body.get("next_token")
     has_more = body.get("has_more")
-    return attrs.evolve(
-        response,
-        data=body["data"],
-        envelope=shape,
-        next_token=next_token if isinstance(next_token, str) and next_token else None,
-        has_more=has_more if isinstance(has_more, bool) else None,
+    return response._unwrapped(
+        body["data"],
+        shape,
+        next_token if isinstance(next_token, str) and next_token else None,
+        has_more if isinstance(has_more, bool) else None,
     )
 
 

@@ -127,7 +127,11 @@ class LoggingMiddleware:
         if isinstance(header_allowlist, (str, bytes)):
             msg = "header_allowlist must be an iterable of header names, not a single str"
             raise TypeError(msg)
-        allowed = frozenset(name.lower() for name in header_allowlist)
+        listed = list(header_allowlist)
+        if not all(isinstance(name, str) for name in listed):
+            msg = "header_allowlist must hold header names as str"
+            raise TypeError(msg)
+        allowed = frozenset(name.lower() for name in listed)
         if allowed & SENSITIVE_HEADERS:
             names = ", ".join(sorted(allowed & SENSITIVE_HEADERS))
             msg = f"credential headers are always redacted; remove {names} from header_allowlist"
@@ -226,9 +230,21 @@ class LoggingMiddleware:
         Names are scrubbed too: a server may echo a key in a header's name.
         """
         allowed = self._allowed
+        entries = headers._data.items()  # {lower name: (name, value)}
+        # One scrub over every name and every value that would be shown: when it finds no
+        # secret (the usual case), none of the parts can hold one, so none is scrubbed alone.
+        parts = [name for name, _ in headers._data.values()]
+        parts += [value for key, (_, value) in entries if key in allowed]
+        text = "\n".join(parts)
+        if scrub(text) == text:
+            return {
+                name: REDACTED
+                if key not in allowed
+                else (redact_url(value) if key == "location" else value)
+                for key, (name, value) in entries
+            }
         shown: dict[str, str] = {}
-        for name, value in headers.raw().items():
-            key = name.lower()
+        for key, (name, value) in entries:
             if key not in allowed:
                 text = REDACTED
             elif key == "location":

@@ -169,13 +169,21 @@ class RedirectMiddleware:
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
         """Send ``request`` and follow the redirects it gets."""
+        response = call_next(request)
+        if response.status not in REDIRECT_STATUSES or self.max_redirects == 0:
+            return response  # the common case: nothing to follow, nothing to keep track of
+        return self._follow(request, response, call_next)
+
+    def _follow(self, request: Request, response: Response, call_next: Handler) -> Response:
+        """Follow the chain that ``response`` (a redirect answering ``request``) starts."""
         current = request
         seen = {(request.method, urldefrag(request.url).url)}
         chain = [request.url]
         for hops in range(self.max_redirects + 1):
-            response = call_next(current)
-            if response.status not in REDIRECT_STATUSES or self.max_redirects == 0:
-                return response
+            if hops:
+                response = call_next(current)
+                if response.status not in REDIRECT_STATUSES:
+                    return response
             response.close()  # an intermediate hop: release its connection
             if hops == self.max_redirects:
                 raise TooManyRedirectsError(
