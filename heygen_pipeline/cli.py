@@ -161,6 +161,19 @@ def _discard_stdout(console: Console) -> None:
             os.dup2(devnull, sys.stdout.fileno())
 
 
+def disable_core_dumps() -> bool:
+    """Forbid core dumps of this process (they would hold the key); False where unsupported."""
+    try:
+        import resource  # noqa: PLC0415 - Unix only
+    except ImportError:  # pragma: no cover - Windows
+        return False
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    except (ValueError, OSError):  # pragma: no cover - a hard limit we may not lower
+        return False
+    return True
+
+
 def main(
     argv: Sequence[str] | None = None,
     out: TextIO | None = None,
@@ -170,7 +183,9 @@ def main(
     """Run the command line; returns the exit status (0, 1 error, 2 usage, 130 Ctrl-C).
 
     ``out``/``err`` default to standard output and error, ``env`` to ``os.environ``.
+    Core dumps are disabled first: the process holds the key in memory.
     """
+    disable_core_dumps()
     console = Console(
         out if out is not None else sys.stdout, err if err is not None else sys.stderr
     )

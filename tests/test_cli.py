@@ -697,3 +697,20 @@ class TestEntryPoints:
         assert result.returncode == 2
         assert result.stderr.startswith("error: HEYGEN_API_KEY is not set")
         assert result.stderr.count("\n") == 1
+
+
+class TestCoreDumps:
+    """The command forbids core dumps of its process, which would hold the key."""
+
+    def test_main_sets_the_core_limit_to_zero(self):
+        """After main() runs, in a fresh process, RLIMIT_CORE is (0, 0)."""
+        code = (
+            "import resource, io\n"
+            "from heygen_pipeline.cli import main\n"
+            "main(['stack'], out=io.StringIO())\n"
+            "print(resource.getrlimit(resource.RLIMIT_CORE))\n"
+        )
+        result = subprocess.run(  # noqa: S603 - our own interpreter and code
+            [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+        )
+        assert result.stdout.strip().splitlines()[-1] == "(0, 0)"
