@@ -23,12 +23,13 @@ from heygen_pipeline.middleware import ATTEMPT
 from heygen_pipeline.middleware._backoff import BackoffMiddleware
 from heygen_pipeline.middleware._backoff_policy import (
     RETRY_AFTER_EXCEEDS_CAP,
+    SUCCESS_DECISIONS,
     AttemptRecord,
     BackoffPolicy,
     decide,
     is_replay_safe,
 )
-from heygen_pipeline.middleware._context import Attempt
+from heygen_pipeline.middleware._context import Attempt, RetryDecision
 from heygen_pipeline.middleware._retry_after import (
     MAX_RETRY_AFTER,
     format_http_date,
@@ -881,3 +882,82 @@ class TestRealSocket:
         assert response.json() == {"data": {"ok": True}}
         assert hits == ["/v3/videos", "/v3/videos"]
         assert fake.sleeps == [0.0]
+
+
+class TestSuccessFastPath:
+    """A 2xx costs no clock reads, and the cached decision is read back without the lock."""
+
+    def test_2xx_reads_no_clock_and_inner_sees_the_same_decision(self):
+        """A 200 is decided without clocks; the inner middleware gets what decide would say."""
+        reads = []
+        seen = []
+
+        def spy(request, call_next):
+            response = call_next(request)
+            seen.append(request.options.extension(ATTEMPT).decision(response))
+            return response
+
+        mw = BackoffMiddleware(
+            clock=lambda: reads.append("clock") or 0.0,
+            wall_clock=lambda: reads.append("wall") or EPOCH,
+            random=lambda: 0.5,
+        )
+        request = Request.build("GET", URL)
+        stack = Stack([("backoff", mw), ("spy", spy)])
+        assert stack.build(MockTransport(lambda r: make_response(r, 200)))(request).status == 200
+        expected = decide(
+            BackoffPolicy(),
+            request,
+            (),
+            make_response(request, 200),
+            now=0.0,
+            now_epoch=EPOCH,
+            deadline=None,
+            jitter=0.5,
+        )
+        assert reads == []
+        assert seen == [expected]
+        assert seen[0] is SUCCESS_DECISIONS[200]
+
+    def test_decision_cached_per_outcome(self):
+        """The decide callable runs once per outcome object; another outcome is decided afresh."""
+        calls = []
+        request = Request.build("GET", URL)
+        first, second = make_response(request, 503), make_response(request, 503)
+
+        def decide_(outcome):
+            calls.append(outcome)
+            return RetryDecision(retry=False, reason=str(len(calls)))
+
+        attempt = Attempt(1, 3, decide_)
+        assert attempt.decision(first) is attempt.decision(first)
+        assert attempt.decision(second).reason == "2"
+        assert attempt.decision(second).reason == "2"
+        assert attempt.decision(first).reason == "3"
+        assert calls == [first, second, first]
+
+    def test_concurrent_askers_get_one_decision(self):
+        """Four threads asking about the same outcome at once share one computed decision."""
+        calls = []
+        barrier = threading.Barrier(4, timeout=5)
+        outcome = make_response(Request.build("GET", URL), 503)
+
+        def decide_(outcome_):
+            calls.append(outcome_)
+            return RetryDecision(retry=True, delay=1.0, reason="busy")
+
+        attempt = Attempt(1, 3, decide_)
+        results = []
+
+        def ask():
+            barrier.wait()
+            results.append(attempt.decision(outcome))
+
+        threads = [threading.Thread(target=ask) for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=5)
+        assert len(calls) == 1
+        assert len(results) == 4
+        assert all(result is results[0] for result in results)

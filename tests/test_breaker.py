@@ -914,3 +914,93 @@ class TestConcurrency:
         assert elapsed < 0.9, f"4 x 300 ms took {elapsed:.2f} s: requests were serialised"
         assert SlowHandler.peak == 4
         assert mw.state == "closed"
+
+
+class CountingLock:
+    """Wraps the breaker's lock and counts how often it is entered."""
+
+    def __init__(self, lock) -> None:
+        """Wrap ``lock``."""
+        self.lock = lock
+        self.entered = 0
+
+    def __enter__(self):
+        """Count, then take the wrapped lock."""
+        self.entered += 1
+        return self.lock.__enter__()
+
+    def __exit__(self, *exc_info):
+        """Release the wrapped lock."""
+        return self.lock.__exit__(*exc_info)
+
+
+class TestClosedFastPath:
+    """Closed on the in-memory storage: successes pass without the lock, with the same effects."""
+
+    def test_successes_take_no_lock_and_read_no_clock(self):
+        """Closed with no failures counted, a success neither locks nor reads the clock."""
+        reads = []
+        mw = CircuitBreakerMiddleware(
+            clock=lambda: reads.append(1) or START, logger=RecordingLogger()
+        )
+        lock = mw.breaker._lock = CountingLock(mw.breaker._lock)
+        for _ in range(3):
+            assert mw(REQUEST, OK).status == 200
+        assert (lock.entered, reads) == (0, [])
+        assert mw.breaker._state_storage.counter == 0
+        assert mw.state == "closed"
+
+    def test_listeners_still_hear_fast_path_calls(self):
+        """before_call and success reach the listeners on the fast path too."""
+        calls = []
+
+        class Listener(pybreaker.CircuitBreakerListener):
+            def before_call(self, cb, func, *args, **kwargs):
+                calls.append("before")
+
+            def success(self, cb):
+                calls.append("success")
+
+        breaker = pybreaker.CircuitBreaker(fail_max=5, listeners=[Listener()])
+        mw = CircuitBreakerMiddleware(breaker, logger=RecordingLogger())
+        mw(REQUEST, OK)
+        mw(REQUEST, OK)
+        assert calls == ["before", "success"] * 2
+
+    def test_success_after_a_failure_still_resets_the_count(self):
+        """A success with failures counted takes the slow path and resets them to zero."""
+        mw, _, _ = make(fail_max=3)
+        mw(REQUEST, FAIL)
+        mw(REQUEST, FAIL)
+        assert mw.breaker._state_storage.counter == 2
+        mw(REQUEST, OK)
+        assert mw.breaker._state_storage.counter == 0
+        mw(REQUEST, FAIL)
+        mw(REQUEST, FAIL)
+        assert mw.state == "closed"
+        mw(REQUEST, FAIL)
+        assert mw.state == "open"
+
+    def test_storage_opened_behind_the_cached_state_refuses(self):
+        """Cached state closed but storage open (mid-transition): the locked path refuses."""
+        mw = CircuitBreakerMiddleware(reset_timeout=30.0, logger=RecordingLogger())
+        storage = mw.breaker._state_storage
+        storage.opened_at = datetime.now(tz=timezone.utc)
+        storage.state = "open"
+        assert mw.breaker._state.name == "closed"
+        transport = answer(200)
+        assert isinstance(attempt(mw, transport), CircuitOpenError)
+        assert transport.requests == []
+        assert mw.state == "open"
+
+    def test_fast_admitted_success_arriving_after_opening_moves_nothing(self):
+        """A closed-admitted 200 landing after other calls opened the breaker: still open."""
+        mw, _, _ = make(fail_max=2)
+
+        def handler(request):
+            trip(mw)
+            return make_response(request, 200)
+
+        assert mw(REQUEST, MockTransport(handler)).status == 200
+        assert mw.state == "open"
+        assert mw.breaker._state_storage.counter == 2

@@ -19,6 +19,7 @@ from heygen_pipeline._models import Request, Response, Timeout, excerpt
 from heygen_pipeline.errors import HeyGenError, RateLimitError
 from heygen_pipeline.middleware._backoff_policy import (
     RETRY_AFTER_EXCEEDS_CAP,
+    SUCCESS_DECISIONS,
     AttemptRecord,
     BackoffPolicy,
     decide,
@@ -98,12 +99,14 @@ class BackoffMiddleware:
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
         """Send ``request`` through ``call_next`` until it succeeds or retrying must stop."""
-        max_attempts = request.options.max_attempts or self.policy.max_attempts
-        deadline = request.options.deadline
+        options = request.options
+        max_attempts = options.max_attempts or self.policy.max_attempts
+        deadline = options.deadline
+        extensions = options.extensions
         history: list[AttemptRecord] = []
         last: Outcome | None = None
         for number in range(1, max_attempts + 1):
-            timeout = request.options.timeout
+            timeout = options.timeout
             if deadline is not None:
                 left = deadline - self._clock()
                 if left <= 0:
@@ -112,13 +115,13 @@ class BackoffMiddleware:
             attempt = Attempt(
                 number,
                 max_attempts,
-                partial(self._decide, request, tuple(history), self._random()),
+                partial(self._decide, request, tuple(history) if history else (), self._random()),
             )
-            options = request.options._for_attempt(
-                timeout, {**request.options.extensions, ATTEMPT: attempt}
+            attempt_options = options._for_attempt(
+                timeout, {**extensions, ATTEMPT: attempt} if extensions else {ATTEMPT: attempt}
             )
             try:
-                outcome: Outcome = call_next(request._replace(request.headers, options))
+                outcome: Outcome = call_next(request._replace(request.headers, attempt_options))
             except HeyGenError as exc:  # anything else is a bug or an interrupt: let it fly
                 outcome = exc
             decision = attempt.decision(outcome)
@@ -135,6 +138,10 @@ class BackoffMiddleware:
         self, request: Request, history: tuple[AttemptRecord, ...], jitter: float, outcome: Outcome
     ) -> RetryDecision:
         """The decision for one attempt's outcome, with the clocks read now."""
+        if isinstance(outcome, Response):
+            success = SUCCESS_DECISIONS.get(outcome.status)
+            if success is not None:  # what decide answers for any 2xx: no clock to read
+                return success
         return decide(
             self.policy,
             request,

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
 from typing import Final
 
 import attrs
@@ -24,6 +25,7 @@ __all__ = [
     "DEFAULT_IDEMPOTENT_METHODS",
     "DEFAULT_RETRY_STATUSES",
     "RETRY_AFTER_EXCEEDS_CAP",
+    "SUCCESS_DECISIONS",
     "AttemptRecord",
     "BackoffPolicy",
     "decide",
@@ -258,11 +260,16 @@ def _classify(policy: BackoffPolicy, request: Request, outcome: Outcome) -> tupl
     return True, type(outcome).__name__
 
 
-_SUCCESS: Final = {
-    status: RetryDecision(retry=False, reason=f"success (HTTP {status})")
-    for status in range(200, 300)
-}
-"""The decision for every 2xx (never retried, whatever the policy), made once."""
+SUCCESS_DECISIONS: Final[Mapping[int, RetryDecision]] = MappingProxyType(
+    {
+        status: RetryDecision(retry=False, reason=f"success (HTTP {status})")
+        for status in range(200, 300)
+    }
+)
+"""The decision for every 2xx (never retried, whatever the policy, clock or jitter), made once.
+
+`decide` returns these; the backoff middleware looks them up itself to skip reading its clocks.
+"""
 
 
 def decide(
@@ -294,7 +301,7 @@ def decide(
         the wait it asked for: the middleware raises ``RateLimitError`` instead of sleeping.
     """
     if isinstance(outcome, Response):
-        success = _SUCCESS.get(outcome.status)
+        success = SUCCESS_DECISIONS.get(outcome.status)
         if success is not None:  # what _classify says of any 2xx, without building it again
             return success
     worth, why = _classify(policy, request, outcome)

@@ -5,7 +5,8 @@ storage (memory today, Redis to share a breaker between processes) and tells its
 state changes. Its ``call()`` holds the breaker's lock for the whole guarded call, which would
 serialise every request through one breaker; so this middleware drives the same storage and
 state transitions itself and takes the lock only for the bookkeeping before and after a call,
-never across the call.
+never across the call. Closed on the in-memory storage with no failures counted, a successful
+call takes no lock at all: it reads the state and the count, and there is nothing to write.
 
 What counts is decided by pure functions: `breaker_verdict` classifies an outcome (5xx
 and transport errors are failures; any other response, 4xx and 429 included, shows the server
@@ -351,6 +352,12 @@ class CircuitBreakerMiddleware:
         self._atomic: AtomicBreakerStorage | None = (
             storage if isinstance(storage, AtomicBreakerStorage) else None
         )
+        # pybreaker's in-memory storage: plain attributes, so the closed state can be read
+        # and a zero failure count seen without the lock (see `_admit` and `_record`).
+        self._memory: pybreaker.CircuitMemoryStorage | None = (
+            storage if type(storage) is pybreaker.CircuitMemoryStorage else None
+        )
+        self._closed_ticket = _Ticket(state=None, trial=False)
         if not any(isinstance(listener, _StateLogger) for listener in breaker.listeners):
             breaker.add_listener(_StateLogger(self._logger))
 
@@ -387,6 +394,18 @@ class CircuitBreakerMiddleware:
         if self._atomic is not None:
             return self._admit_atomic(request, self._atomic)
         breaker = self._breaker
+        memory = self._memory
+        if memory is not None:
+            # Closed with the in-memory storage: admit without the lock, the clock or an
+            # `Admission`. The state object read twice around the storage's state pins an
+            # instant at which both said closed (a transition always makes a new object), so
+            # this admits exactly what the locked path would have admitted at that instant.
+            state = breaker._state
+            if state.name == CLOSED and memory.state == CLOSED and breaker._state is state:
+                ticket = self._closed_ticket
+                if ticket.state is not state:
+                    ticket = self._closed_ticket = _Ticket(state=state, trial=False)
+                return ticket
         with breaker._lock:
             state = breaker.state
             opened_at = breaker._state_storage.opened_at if state.name == OPEN else None
@@ -478,6 +497,18 @@ class CircuitBreakerMiddleware:
             and not breaker.is_system_error(outcome)
         ):
             verdict = Verdict.SUCCESS  # pybreaker's ``exclude``: not the system's fault
+        memory = self._memory
+        if (
+            verdict is Verdict.SUCCESS
+            and not ticket.trial
+            and memory is not None
+            and memory.counter == 0
+        ):
+            # A call admitted while closed (every non-trial ticket) either still finds its
+            # state, where a success resets a count seen at zero, or finds a newer state and
+            # moves nothing: a no-op both ways, so the lock is not needed.
+            self._notify(verdict, outcome)
+            return
         with breaker._lock:
             if ticket.trial and self._trial_state == ticket.state:
                 self._trials -= 1

@@ -32,7 +32,7 @@ Outcome = Response | BaseException
 class Attempt:
     """The attempt in progress: its 1-based number and a cached view of the retry decision."""
 
-    __slots__ = ("_decide", "_decision", "_lock", "_outcome", "max_attempts", "number")
+    __slots__ = ("_cached", "_decide", "_lock", "max_attempts", "number")
 
     def __init__(
         self,
@@ -45,16 +45,20 @@ class Attempt:
         self.max_attempts = max_attempts
         self._decide = decide
         self._lock = threading.Lock()
-        self._outcome: Outcome | None = None
-        self._decision: RetryDecision | None = None
+        # The outcome and its decision, replaced together in one assignment, so a reader
+        # without the lock never pairs one outcome with another's decision.
+        self._cached: tuple[Outcome, RetryDecision] | None = None
 
     def decision(self, outcome: Outcome) -> RetryDecision:
         """The decision for ``outcome``, computed once per outcome object and then cached."""
+        cached = self._cached
+        if cached is not None and cached[0] is outcome:
+            return cached[1]  # asked again (the backoff after the logging): no lock needed
         with self._lock:
-            if self._decision is None or self._outcome is not outcome:
-                self._decision = self._decide(outcome)
-                self._outcome = outcome
-            return self._decision
+            cached = self._cached
+            if cached is None or cached[0] is not outcome:
+                cached = self._cached = (outcome, self._decide(outcome))
+            return cached[1]
 
     def __repr__(self) -> str:
         """Attempt number out of the maximum."""
