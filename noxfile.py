@@ -35,6 +35,7 @@ def tests(session: nox.Session) -> None:
         f"--cov={PACKAGE}",
         "--cov-branch",
         "--cov-report=term-missing",
+        "--cov-fail-under=95",
         *session.posargs,
     )
 
