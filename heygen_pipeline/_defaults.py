@@ -64,7 +64,7 @@ class ClientAuth:
 def default_stack(
     api_key: str | Secret | None = None,
     *,
-    base_url: str = DEFAULT_BASE_URL,
+    base_url: str | None = None,
     upload_url: str = DEFAULT_UPLOAD_URL,
     logger: structlog.typing.FilteringBoundLogger | None = None,
     backoff: BackoffPolicy | None = None,
@@ -77,11 +77,18 @@ def default_stack(
     Without ``api_key`` the ``auth`` entry is a `ClientAuth` placeholder that a
     [HeyGenClient][heygen_pipeline.HeyGenClient] binds to its own key. Every call builds fresh
     middleware state (its own breaker), so stacks do not share state by accident.
+
+    With ``base_url`` given, the breaker guards only the API and upload hosts, so failures of
+    other hosts (a CDN download) never open it; without, it guards every host, since the
+    stack may serve a client of any base URL. A client that builds its own default stack
+    passes its URLs.
     """
+    hosts = auth_hosts(base_url, upload_url) if base_url is not None else None
+    api = base_url if base_url is not None else DEFAULT_BASE_URL
     auth = (
         ClientAuth()
         if api_key is None
-        else ApiKeyAuth(api_key, base_url=base_url, hosts=auth_hosts(base_url, upload_url))
+        else ApiKeyAuth(api_key, base_url=api, hosts=auth_hosts(api, upload_url))
     )
     return Stack(
         [
@@ -91,7 +98,10 @@ def default_stack(
             (
                 "breaker",
                 CircuitBreakerMiddleware(
-                    fail_max=fail_max, reset_timeout=reset_timeout, logger=logger
+                    fail_max=fail_max,
+                    reset_timeout=reset_timeout,
+                    logger=logger,
+                    hosts=hosts,
                 ),
             ),
             ("logging", LoggingMiddleware(logger=logger)),

@@ -205,7 +205,9 @@ class HeyGenClient:
         # Checked once: a valid one is then set without checks (an invalid one fails per request).
         self._user_agent_headers = _user_agent_headers(user_agent)
         self._write_timeout = RequestOptions(timeout=write_timeout).timeout
-        self._stack = self._bind(stack if stack is not None else default_stack())
+        if stack is None:
+            stack = default_stack(base_url=self.base_url, upload_url=self.upload_url)
+        self._stack = self._bind(stack)
         self._pipeline = self._stack.build(self._transport)
         self._attach_resources()
 

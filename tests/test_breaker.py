@@ -1004,3 +1004,45 @@ class TestClosedFastPath:
         assert mw(REQUEST, MockTransport(handler)).status == 200
         assert mw.state == "open"
         assert mw.breaker._state_storage.counter == 2
+
+
+class TestHostScope:
+    """A breaker given hosts guards only those: another host's failures never open it."""
+
+    CDN = Request("GET", "https://cdn.example.net/videos/v.mp4")
+
+    def test_other_hosts_are_neither_counted_nor_refused(self):
+        """CDN 503s pass through uncounted; while open, CDN calls still go out."""
+        mw, _, _ = make(hosts=["api.heygen.com"])
+        for _ in range(10):
+            assert mw(self.CDN, FAIL).status == 503
+        assert mw.state == "closed"
+        trip(mw)
+        assert mw(self.CDN, OK).status == 200
+        assert isinstance(attempt(mw, OK), CircuitOpenError)
+
+    def test_host_and_port_entries(self):
+        """An entry with a port matches that port only; names match case-insensitively."""
+        mw, _, _ = make(hosts=["API.heygen.com:8443"])
+        other_port = Request("GET", "https://api.heygen.com/v3/users/me")
+        for _ in range(5):
+            mw(other_port, FAIL)
+        assert mw.state == "closed"
+        on_port = Request("GET", "https://api.heygen.com:8443/v3/users/me")
+        for _ in range(3):
+            mw(on_port, FAIL)
+        assert mw.state == "open"
+        assert mw.hosts == frozenset({"api.heygen.com:8443"})
+
+    @pytest.mark.parametrize("hosts", ["api.heygen.com", [""], [3]])
+    def test_bad_hosts(self, hosts):
+        """A bare string, an empty name or a non-string is refused at construction."""
+        with pytest.raises(TypeError):
+            CircuitBreakerMiddleware(hosts=hosts)
+
+    def test_default_stack_guards_the_api_hosts_only(self):
+        """default_stack() scopes its breaker to the API and upload hosts."""
+        from heygen_pipeline import default_stack  # noqa: PLC0415 - local to this test
+
+        breaker = default_stack(base_url="http://127.0.0.1:8080")["breaker"]
+        assert breaker.hosts == frozenset({"127.0.0.1:8080", "upload.heygen.com"})

@@ -867,3 +867,22 @@ class TestWriteTimeouts:
     def test_write_timeout_can_be_turned_off(self):
         """write_timeout=None leaves writes to the transport default."""
         assert self._seen("DELETE", write_timeout=None) is None
+
+
+class TestBreakerScope:
+    """The client's own default stack guards the API hosts only."""
+
+    def test_cdn_failures_do_not_open_the_api_breaker(self, fake_heygen):
+        """Six CDN 503s (more than fail_max) leave API calls flowing."""
+        path = "/videos/missing.mp4"
+        fake_heygen.inject_always("GET", path, Fault.server_error(503), host="cdn")
+        with HeyGenClient(
+            fake_heygen.api_key,
+            base_url=fake_heygen.base_url,
+            upload_url=fake_heygen.upload_url,
+        ) as client:
+            for _ in range(6):
+                with pytest.raises(ServerError):
+                    client.request("GET", fake_heygen.cdn_url + path, max_attempts=1)
+            assert client.stack["breaker"].state == "closed"
+            assert client.get("/v2/avatars")["avatars"]

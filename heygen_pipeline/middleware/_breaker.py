@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import enum
 import time
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from typing import Any, Final, Protocol, runtime_checkable
 
@@ -252,6 +253,31 @@ class _Ticket:
     trial: bool
 
 
+def _host_set(hosts: Iterable[str] | None) -> frozenset[str] | None:
+    """The lowered host entries, checked; None guards every host."""
+    if hosts is None:
+        return None
+    if isinstance(hosts, str):
+        msg = "hosts must be an iterable of host names, not a single str"
+        raise TypeError(msg)
+    entries = []
+    for host in hosts:
+        if not isinstance(host, str) or not host.strip():
+            msg = f"each host must be a non-empty str, not {host!r}"
+            raise TypeError(msg)
+        entries.append(host.strip().lower())
+    return frozenset(entries)
+
+
+def _guarded(hosts: frozenset[str], request: Request) -> bool:
+    """Whether ``request`` goes to one of ``hosts`` (by name, or name and port)."""
+    host = request.host
+    if host in hosts:
+        return True
+    shown = f"[{host}]" if ":" in host else host
+    return f"{shown}:{request.port}" in hosts
+
+
 class CircuitBreakerMiddleware:
     """Fail fast with `CircuitOpenError` while the server is down.
 
@@ -281,6 +307,7 @@ class CircuitBreakerMiddleware:
         storage: pybreaker.CircuitBreakerStorage | None = None,
         clock: Clock = time.time,
         logger: BreakerLogger | None = None,
+        hosts: Iterable[str] | None = None,
     ) -> None:
         """Configure the breaker.
 
@@ -297,8 +324,12 @@ class CircuitBreakerMiddleware:
                 breaker between processes (an `AtomicBreakerStorage`, driven atomically).
             clock: wall-clock seconds since the epoch, like ``time.time`` (see the module doc).
             logger: a structlog logger; default ``structlog.get_logger("heygen_pipeline.breaker")``.
+            hosts: guard only requests to these hosts (``host`` or ``host:port``); requests to
+                any other host (a CDN download, say) pass unguarded and uncounted, so a failing
+                CDN cannot open the breaker for the API. Default: every host.
         """
         _check_int("half_open_max_calls", half_open_max_calls)
+        self._hosts = _host_set(hosts)
         if not callable(clock):
             msg = f"clock must be callable like time.time, not {type(clock).__name__}"
             raise TypeError(msg)
@@ -367,6 +398,11 @@ class CircuitBreakerMiddleware:
         return self._breaker
 
     @property
+    def hosts(self) -> frozenset[str] | None:
+        """The hosts this breaker guards (``None``: every host)."""
+        return self._hosts
+
+    @property
     def state(self) -> str:
         """``"closed"``, ``"open"`` or ``"half-open"``, as the breaker's storage says."""
         with self._breaker._lock:
@@ -378,6 +414,9 @@ class CircuitBreakerMiddleware:
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
         """Pass ``request`` on if the breaker allows it, and record what came back."""
+        hosts = self._hosts
+        if hosts is not None and not _guarded(hosts, request):
+            return call_next(request)
         ticket = self._admit(request)
         try:
             for listener in self._breaker.listeners:

@@ -73,6 +73,7 @@ def with_shared_state(
                 name=name,
                 storage=storage,
                 logger=logger,
+                hosts=old.hosts,
             ),
         )
     cooldown = SharedCooldown(
