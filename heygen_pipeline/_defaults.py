@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Final
-from urllib.parse import urlsplit
 
 import structlog
 
@@ -21,6 +20,7 @@ from heygen_pipeline.middleware import (
     RedirectMiddleware,
 )
 from heygen_pipeline.middleware._auth import DEFAULT_BASE_URL
+from heygen_pipeline.middleware._hosts import base_host
 from heygen_pipeline.typing import Handler
 
 __all__ = [
@@ -118,8 +118,4 @@ def auth_hosts(base_url: str, upload_url: str) -> tuple[str, ...]:
 def _host_entry(url: str) -> str:
     """``host`` or ``host:port`` (when the URL names a port) of an absolute URL."""
     Request("GET", url)  # validates: absolute, http or https, with a host
-    parts = urlsplit(url)
-    host = str(parts.hostname)
-    if ":" in host:  # IPv6: brackets keep the port apart from the address
-        host = f"[{host}]"
-    return f"{host}:{parts.port}" if parts.port else host
+    return base_host(url)[2]

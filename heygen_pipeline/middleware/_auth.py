@@ -17,12 +17,12 @@ import os
 import re
 from collections.abc import Iterable
 from typing import Final, NoReturn
-from urllib.parse import urlsplit
 
 from heygen_pipeline._headers import Headers
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline._redact import MIN_SECRET_LEN, Secret, redact_url
 from heygen_pipeline.errors import ConfigurationError, InsecureTransportError
+from heygen_pipeline.middleware._hosts import DEFAULT_BASE_URL, HostAllowlist, base_host
 from heygen_pipeline.typing import Handler
 
 __all__ = [
@@ -32,7 +32,6 @@ __all__ = [
     "BearerAuth",
 ]
 
-DEFAULT_BASE_URL: Final = "https://api.heygen.com"
 UPLOAD_HOST: Final = "upload.heygen.com"
 """The legacy asset upload host, allowlisted by default next to the base URL's host."""
 
@@ -40,8 +39,6 @@ _CREDENTIAL_HEADERS: Final = ("x-api-key", "authorization")
 """Credential headers removed from requests to hosts that are not on the allowlist."""
 _MIN_CREDENTIAL_LEN: Final = MIN_SECRET_LEN
 """Shorter credentials could not be scrubbed from text (``register_secret`` ignores them)."""
-_MAX_PORT: Final = 65535
-_BAD_HOST_CHARS: Final = re.compile(r"[\s/@?#\\]")
 _BAD_VALUE_CHARS: Final = re.compile(r"[\x00-\x1f\x7f]")
 
 
@@ -54,69 +51,6 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
-
-
-def _is_ipv6(host: str) -> bool:
-    try:
-        ipaddress.IPv6Address(host)
-    except ValueError:
-        return False
-    return True
-
-
-def _parse_entry(entry: object) -> tuple[str, int | None]:
-    """Split an allowlist entry into a lower-case host and an optional exact port."""
-    if not isinstance(entry, str):
-        msg = f"allowlist entries must be str host names, not {type(entry).__name__}"
-        raise TypeError(msg)
-    text = entry.strip().lower()
-    port: str | None = None
-    if text.startswith("["):  # [v6] or [v6]:port
-        host, closed, rest = text[1:].partition("]")
-        if not closed or (rest and not rest.startswith(":")):
-            host = ""
-        port = rest[1:] if rest else None
-    elif text.count(":") == 1:  # host:port (more colons: a bare IPv6 address)
-        host, _, port = text.partition(":")
-    else:
-        host = text
-    if not host or _BAD_HOST_CHARS.search(host) or (":" in host and not _is_ipv6(host)):
-        msg = (
-            f"invalid allowlist entry {entry!r}: give a host name such as 'api.heygen.com' "
-            "or 'host:port', without a scheme or a path"
-        )
-        raise ConfigurationError(msg)
-    if port is None:
-        return host, None
-    if not (port.isascii() and port.isdigit() and 0 < int(port) <= _MAX_PORT):
-        msg = f"invalid port in allowlist entry {entry!r}: use 'host:port' with a port 1-65535"
-        raise ConfigurationError(msg)
-    return host, int(port)
-
-
-def _show(host: str, port: int) -> str:
-    """Render a host and port as an allowlist entry (IPv6 in brackets)."""
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
-
-
-def _base_host(base_url: object) -> tuple[str, str, str]:
-    """The scheme, host and allowlist entry (``host`` or ``host:port``) of ``base_url``."""
-    if not isinstance(base_url, str):
-        msg = f"base_url must be a str, not {type(base_url).__name__}"
-        raise TypeError(msg)
-    try:
-        parts = urlsplit(base_url)
-        port = parts.port
-    except ValueError:
-        parts, port = None, None
-    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
-        msg = (
-            f"base_url {redact_url(base_url)!r} must be an absolute http(s) URL such as "
-            f"{DEFAULT_BASE_URL!r}"
-        )
-        raise ConfigurationError(msg)
-    host = parts.hostname
-    return parts.scheme, host, host if port is None else _show(host, port)
 
 
 def _credential(value: object, *, env_var: str | None, what: str) -> Secret:
@@ -159,12 +93,12 @@ def _credential(value: object, *, env_var: str | None, what: str) -> Secret:
 class _CredentialAuth:
     """The shared host policy: send one credential header to allowlisted hosts only."""
 
-    __slots__ = ("_header", "_hosts", "_names", "_pairs", "_ported", "_strip", "_value")
+    __slots__ = ("_allowlist", "_header", "_strip", "_value")
 
     def __init__(
         self, header: str, value: Secret, *, base_url: str, hosts: Iterable[str] | None
     ) -> None:
-        scheme, host, entry = _base_host(base_url)
+        scheme, host, entry = base_host(base_url)
         if scheme == "http" and not _is_loopback(host):
             msg = (
                 f"refusing an http:// base_url ({redact_url(base_url)!r}): the credential "
@@ -182,11 +116,7 @@ class _CredentialAuth:
             if not entries:
                 msg = "hosts is empty: the credential would never be sent"
                 raise ConfigurationError(msg)
-        parsed = [_parse_entry(e) for e in entries]
-        self._names = frozenset(h for h, p in parsed if p is None)
-        self._pairs = frozenset((h, p) for h, p in parsed if p is not None)
-        self._ported = frozenset(h for h, _ in self._pairs)
-        self._hosts = tuple(dict.fromkeys(h if p is None else _show(h, p) for h, p in parsed))
+        self._allowlist = HostAllowlist(entries)
         Headers({header: "x"})  # validates the header name once
         self._header = header
         self._value = value
@@ -195,7 +125,7 @@ class _CredentialAuth:
     @property
     def hosts(self) -> tuple[str, ...]:
         """The allowlist, as given (lower case): host names and ``host:port`` entries."""
-        return self._hosts
+        return self._allowlist.entries
 
     @property
     def header(self) -> str:
@@ -204,8 +134,7 @@ class _CredentialAuth:
 
     def allows(self, request: Request) -> bool:
         """Whether ``request`` goes to an allowlisted host (and so would carry the credential)."""
-        host = request.host
-        return host in self._names or (host in self._ported and (host, request.port) in self._pairs)
+        return self._allowlist.allows(request)
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
         """Add the credential for an allowlisted host; strip credentials for any other host."""
@@ -236,7 +165,7 @@ class _CredentialAuth:
 
     def __repr__(self) -> str:
         """Header name and hosts; never the credential."""
-        return f"{type(self).__name__}(header={self._header!r}, hosts={self._hosts!r})"
+        return f"{type(self).__name__}(header={self._header!r}, hosts={self._allowlist.entries!r})"
 
     def __reduce__(self) -> NoReturn:
         """Refuse pickling: a pickle would carry the credential in clear."""

@@ -54,6 +54,7 @@ from heygen_pipeline.middleware._breaker_policy import (
     is_failure,
 )
 from heygen_pipeline.middleware._context import Outcome
+from heygen_pipeline.middleware._hosts import HostAllowlist
 from heygen_pipeline.typing import Clock, Handler
 
 __all__ = [
@@ -110,29 +111,19 @@ class _Ticket:
     trial: bool
 
 
-def _host_set(hosts: Iterable[str] | None) -> frozenset[str] | None:
-    """The lowered host entries, checked; None guards every host."""
+def _allowlist(hosts: Iterable[str] | None) -> HostAllowlist | None:
+    """The guarded hosts, checked; None guards every host."""
     if hosts is None:
         return None
     if isinstance(hosts, str):
         msg = "hosts must be an iterable of host names, not a single str"
         raise TypeError(msg)
-    entries = []
-    for host in hosts:
+    entries = list(hosts)
+    for host in entries:
         if not isinstance(host, str) or not host.strip():
             msg = f"each host must be a non-empty str, not {host!r}"
             raise TypeError(msg)
-        entries.append(host.strip().lower())
-    return frozenset(entries)
-
-
-def _guarded(hosts: frozenset[str], request: Request) -> bool:
-    """Whether ``request`` goes to one of ``hosts`` (by name, or name and port)."""
-    host = request.host
-    if host in hosts:
-        return True
-    shown = f"[{host}]" if ":" in host else host
-    return f"{shown}:{request.port}" in hosts
+    return HostAllowlist(entries)
 
 
 class CircuitBreakerMiddleware:
@@ -186,7 +177,7 @@ class CircuitBreakerMiddleware:
                 CDN cannot open the breaker for the API. Default: every host.
         """
         _check_int("half_open_max_calls", half_open_max_calls)
-        self._hosts = _host_set(hosts)
+        self._hosts = _allowlist(hosts)
         if not callable(clock):
             msg = f"clock must be callable like time.time, not {type(clock).__name__}"
             raise TypeError(msg)
@@ -257,7 +248,7 @@ class CircuitBreakerMiddleware:
     @property
     def hosts(self) -> frozenset[str] | None:
         """The hosts this breaker guards (``None``: every host)."""
-        return self._hosts
+        return None if self._hosts is None else frozenset(self._hosts.entries)
 
     @property
     def state(self) -> str:
@@ -272,7 +263,7 @@ class CircuitBreakerMiddleware:
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
         """Pass ``request`` on if the breaker allows it, and record what came back."""
         hosts = self._hosts
-        if hosts is not None and not _guarded(hosts, request):
+        if hosts is not None and not hosts.allows(request):
             return call_next(request)
         ticket = self._admit(request)
         try:
