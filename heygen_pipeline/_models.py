@@ -6,19 +6,20 @@ Everything a caller passes is checked here, once, so middlewares can trust what 
 
 from __future__ import annotations
 
-import functools
 import json as _json
 import math
 import re
+import threading
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import IO, TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
-from urllib.parse import SplitResult, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import attrs
 
 from heygen_pipeline._headers import Headers, to_headers
-from heygen_pipeline._redact import redact_url, scrub
+from heygen_pipeline._redact import cut, redact_url, scrub
+from heygen_pipeline._urls import ParsedURL, parse_url
 from heygen_pipeline.errors import MalformedResponseError
 
 if TYPE_CHECKING:
@@ -35,8 +36,6 @@ _IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 _EXCERPT: Final = 200
 _SCRUB_MARGIN: Final = 4096
 """Bytes decoded beyond an excerpt's end, so a secret cut by it is still scrubbed whole."""
-_URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f]")
-"""Space, ASCII control characters and DEL: never valid in a URL we send."""
 
 
 @attrs.frozen
@@ -212,48 +211,76 @@ def _to_method(value: str) -> str:
     return method
 
 
-def _split_url(url: object) -> SplitResult:
-    if not isinstance(url, str):
-        msg = f"the URL must be a str, not {type(url).__name__}"
-        raise TypeError(msg)
+class _URLCache:
+    """Parsed URLs by URL, bounded in count and in bytes (redirect chains can be long URLs).
+
+    A client calls the same few URLs over and over, and parsing costs more than building the
+    rest of a request. Only valid URLs are kept: an invalid one raises on every call.
+    """
+
+    __slots__ = ("_bytes", "_entries", "_lock", "max_bytes", "max_entries")
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        self._entries: dict[str, ParsedURL] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+
+    def get(self, url: str) -> ParsedURL:
+        """The parse of ``url``, from the cache or parsed now (and kept if it fits)."""
+        parsed = self._entries.get(url)
+        if parsed is not None:
+            return parsed
+        parsed = _parse(url)
+        size = _cost(url, parsed)
+        if size > self.max_bytes // 16:  # a huge URL is parsed again rather than kept
+            return parsed
+        with self._lock:
+            while self._entries and (  # bounded: each turn drops one entry
+                len(self._entries) >= self.max_entries or self._bytes + size > self.max_bytes
+            ):
+                old = next(iter(self._entries))
+                self._bytes -= _cost(old, self._entries.pop(old))
+            if url not in self._entries:
+                self._entries[url] = parsed
+                self._bytes += size
+        return parsed
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(entries, bytes) held now."""
+        return len(self._entries), self._bytes
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+def _cost(url: str, parsed: ParsedURL) -> int:
+    """Characters a cache entry keeps alive (the URL, and the parts that are not shared)."""
+    return len(url) + len(parsed.host) + len(parsed.path) + len(parsed.target)
+
+
+def _parse(url: str) -> ParsedURL:
     try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - parsing the port validates it
+        return parse_url(url)
     except ValueError as exc:
         msg = f"invalid URL {redact_url(url)!r}: {exc}"
         raise ValueError(msg) from None
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        msg = (
-            f"the URL {redact_url(url)!r} must be absolute, with an http or https scheme and a "
-            "host (relative paths are resolved by the client against its base_url)"
-        )
-        raise ValueError(msg)
-    if _URL_FORBIDDEN.search(url):
-        msg = f"the URL {redact_url(url)!r} contains whitespace or control characters"
-        raise ValueError(msg)
-    return parts
 
 
-@functools.lru_cache(maxsize=1024)
-def _parse_target(url: str) -> tuple[str, str, int, str]:
-    """(scheme, host, port, path) of a checked URL; cached, as clients send the same URLs.
-
-    Only valid URLs are cached: an invalid one raises on every call, with the same message.
-    """
-    parts = _split_url(url)
-    scheme = parts.scheme
-    return (
-        scheme,
-        cast("str", parts.hostname),
-        parts.port or (443 if scheme == "https" else 80),
-        parts.path or "/",
-    )
+URL_CACHE: Final = _URLCache(max_entries=1024, max_bytes=1024 * 1024)
+"""Parsed request URLs: at most 1024 entries and about 1 MiB of URL text."""
 
 
-def _target_of(url: object) -> tuple[str, str, int, str]:
+def _target_of(url: object) -> ParsedURL:
     if not isinstance(url, str):
-        _split_url(url)  # raises the TypeError
-    return _parse_target(cast("str", url))
+        msg = f"the URL must be a str, not {type(url).__name__}"
+        raise TypeError(msg)
+    return URL_CACHE.get(url if type(url) is str else str(url))
 
 
 def _check_body(_inst: object, _attr: object, body: RequestBody) -> None:
@@ -289,8 +316,12 @@ class Request:
     headers: Headers = attrs.field(factory=Headers, converter=to_headers)
     body: RequestBody = attrs.field(default=None, validator=_check_body)
     options: RequestOptions = attrs.field(default=DEFAULT_OPTIONS)
-    _target: tuple[str, str, int, str] = attrs.field(init=False, eq=False)
-    """(scheme, host, port, path), parsed once from ``url``."""
+    _target: ParsedURL = attrs.field(init=False, eq=False)
+    """Scheme, host, port, path and request target, parsed once from ``url``.
+
+    The one parse that decides everything: the auth middleware's allowlist, the breaker's
+    scope, redirects and the transport's connection all use it.
+    """
 
     @options.validator
     def _check_options(self, _attr: object, value: object) -> None:
@@ -370,6 +401,11 @@ class Request:
     def path(self) -> str:
         """The path, ``/`` when empty."""
         return self._target[3]
+
+    @property
+    def target(self) -> str:
+        """The request target sent on the request line: path and query, no fragment."""
+        return self._target[4]
 
     @property
     def idempotency_key(self) -> str | None:
@@ -524,5 +560,7 @@ def excerpt(body: bytes, limit: int = _EXCERPT) -> str:
     tail behind, where scrubbing no longer recognises it.
     """
     head = body[: 4 * limit + _SCRUB_MARGIN]  # UTF-8: at most 4 bytes a character
+    # Scrubbed before the whitespace is collapsed (a key with spaces, echoed with other
+    # spacing, is found by the second scrub in `cut`), and cut last.
     text = " ".join(scrub(head.decode("utf-8", "replace")).split())
-    return text[:limit] + ("..." if len(text) > limit or len(head) < len(body) else "")
+    return cut(text, limit, truncated=len(head) < len(body), ellipsis="...")

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from heygen_pipeline import Request, _redact, errors
+from heygen_pipeline import Request, _redact, _secrets, errors
 from heygen_pipeline.errors import (
     APIError,
     AuthenticationError,
@@ -41,8 +41,8 @@ SECRET = "sk-test-9f3a1c77e0b2"
 @pytest.fixture
 def registry(monkeypatch):
     """An empty secret registry for one test, restored afterwards."""
-    monkeypatch.setattr(_redact, "_secrets", set())
-    monkeypatch.setattr(_redact, "_pattern", None)
+    monkeypatch.setattr(_redact, "REGISTRY", _secrets._Registry())
+    monkeypatch.setattr(_secrets, "REGISTRY", _redact.REGISTRY)
 
 
 class TestStatusMapping:
@@ -230,15 +230,15 @@ class TestSecrets:
     @given(key=secret_keys())
     def test_any_secret(self, key):
         """Any registered key of 8+ characters is absent from str and repr."""
-        saved = (_redact._secrets, _redact._pattern)
-        _redact._secrets, _redact._pattern = set(), None
+        saved = _secrets.REGISTRY
+        _secrets.REGISTRY = _redact.REGISTRY = _secrets._Registry()
         try:
             _redact.register_secret(key)
             err = APIError(f"key={key}!", status=401, code=key, request_id=key)
             assert key not in str(err)
             assert key not in repr(err)
         finally:
-            _redact._secrets, _redact._pattern = saved
+            _secrets.REGISTRY = _redact.REGISTRY = saved
 
 
 class TestPickle:
