@@ -1,6 +1,9 @@
+import gc
 import io
 import json
 import math
+import tracemalloc
+import urllib.parse
 
 import attrs
 import pytest
@@ -14,8 +17,12 @@ from heygen_pipeline import (
     Request,
     RequestOptions,
     Response,
+    Stack,
     Timeout,
+    _models,
+    _transport,
 )
+from heygen_pipeline.middleware import RedirectMiddleware
 from heygen_pipeline.testing import BytesStream, make_response
 from heygen_pipeline.testing._strategies_core import methods, requests, secret_keys, urls
 
@@ -489,9 +496,10 @@ class TestRedaction:
         assert "REDACTED" in text
 
     def test_userinfo_redacted(self):
-        """Credentials in the URL's userinfo are hidden."""
-        r = Request("GET", "https://user:pw-secret-5@h.test/x")
-        assert "pw-secret-5" not in repr(r)
+        """A URL with userinfo is refused, and the refusal hides the credentials."""
+        with pytest.raises(ValueError, match="userinfo") as info:
+            Request("GET", "https://user:pw-secret-5@h.test/x")
+        assert "pw-secret-5" not in str(info.value)
 
     @given(key=secret_keys(), method=methods(), query_name=st.sampled_from(["token", "api_key"]))
     def test_any_key(self, key, method, query_name):
@@ -519,3 +527,70 @@ class TestRedaction:
         assert attrs.evolve(r) == r
         assert r.method == r.method.upper()
         assert repr(r).startswith(f"<Request {r.method} ")
+
+
+def _redirecting(hops, length):
+    """A transport answering each request with a 302 to a fresh URL of ``length`` characters.
+
+    A plain function, not MockTransport, which keeps every request it saw.
+    """
+    counter = iter(range(10**6))
+
+    def answer(request):
+        n = next(counter)
+        if n % (hops + 1) == hops:
+            return make_response(request, 200)
+        filler = "x" * (length - 40)
+        return make_response(request, 302, headers={"Location": f"/long/{n}/{filler}"})
+
+    return answer
+
+
+class TestURLCache:
+    """The parsed-URL cache is bounded in entries and in bytes, whatever URLs come through."""
+
+    def test_bounded_in_bytes_and_count(self):
+        """Thousands of distinct URLs, short and long, never hold more than the cache's limits."""
+        cache = _models._URLCache(max_entries=64, max_bytes=64 * 1024)
+        for n in range(2000):
+            cache.get(f"https://h.test/{n}/{'y' * (n % 5000)}")
+            entries, size = cache.size
+            assert entries <= 64
+            assert size <= 64 * 1024
+        assert cache.get("https://h.test/again").host == "h.test"
+        cache.clear()
+        assert cache.size == (0, 0)
+
+    def test_huge_urls_are_not_kept(self):
+        """A URL over a sixteenth of the byte limit is parsed each time, never kept."""
+        cache = _models._URLCache(max_entries=64, max_bytes=16 * 1024)
+        assert cache.get(f"https://h.test/{'z' * 2048}").path.startswith("/z")
+        assert cache.size == (0, 0)
+
+    def test_redirect_chains_with_long_urls_pin_little_memory(self):
+        """200 hops to fresh 60 KiB URLs (12 MiB of URLs) leave well under 2 MiB behind.
+
+        Python's own ``urlsplit`` cache (128 entries on 3.11+, bounded by Python) is emptied
+        before measuring: it is not the library's.
+        """
+        stack = Stack([("redirects", RedirectMiddleware(max_redirects=5))])
+        handler = stack.build(_redirecting(hops=4, length=60 * 1024))
+        _models.URL_CACHE.clear()
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for _ in range(40):
+                assert handler(Request("GET", "https://api.heygen.com/v2/videos")).status == 200
+            getattr(urllib.parse.urlsplit, "cache_clear", lambda: None)()
+            gc.collect()
+            kept = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert kept < 2 * 1024 * 1024, kept
+        assert _models.URL_CACHE.size[1] <= _models.URL_CACHE.max_bytes
+
+    def test_the_transport_keeps_no_cache_per_url(self):
+        """The transport connects by the request's own parse: no URL-keyed cache of its own."""
+        cached = [name for name, value in vars(_transport).items() if hasattr(value, "cache_info")]
+        assert cached == []
