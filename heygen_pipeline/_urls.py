@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import ipaddress
 import re
+import threading
 from typing import Final, NamedTuple
 from urllib.parse import quote
 
-__all__ = ["ParsedURL", "parse_url"]
+from heygen_pipeline._redact import redact_url
+
+__all__ = ["URL_CACHE", "ParsedURL", "parse_url", "target_of"]
 
 _SCHEME: Final = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f]")
@@ -147,3 +150,78 @@ def _check_name(host: str) -> None:
             "its host is not a valid name (letters, digits, '-' and '_' in dot-separated "
             "labels of 1-63 characters)"
         )
+
+
+class _URLCache:
+    """Parsed URLs by URL, bounded in count and in bytes (redirect chains can be long URLs).
+
+    A client calls the same few URLs over and over, and parsing costs more than building the
+    rest of a request. Only valid URLs are kept: an invalid one raises on every call.
+    """
+
+    __slots__ = ("_bytes", "_entries", "_lock", "max_bytes", "max_entries")
+
+    def __init__(self, max_entries: int, max_bytes: int) -> None:
+        """An empty cache holding at most ``max_entries`` URLs and ``max_bytes`` characters."""
+        self._entries: dict[str, ParsedURL] = {}
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.max_entries = max_entries
+        self.max_bytes = max_bytes
+
+    def get(self, url: str) -> ParsedURL:
+        """The parse of ``url``, from the cache or parsed now (and kept if it fits)."""
+        parsed = self._entries.get(url)
+        if parsed is not None:
+            return parsed
+        parsed = _parse(url)
+        size = _cost(url, parsed)
+        if size > self.max_bytes // 16:  # a huge URL is parsed again rather than kept
+            return parsed
+        with self._lock:
+            while self._entries and (  # bounded: each turn drops one entry
+                len(self._entries) >= self.max_entries or self._bytes + size > self.max_bytes
+            ):
+                old = next(iter(self._entries))
+                self._bytes -= _cost(old, self._entries.pop(old))
+            if url not in self._entries:
+                self._entries[url] = parsed
+                self._bytes += size
+        return parsed
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(entries, bytes) held now."""
+        return len(self._entries), self._bytes
+
+    def clear(self) -> None:
+        """Forget every entry."""
+        with self._lock:
+            self._entries.clear()
+            self._bytes = 0
+
+
+def _cost(url: str, parsed: ParsedURL) -> int:
+    """Characters a cache entry keeps alive (the URL, and the parts that are not shared)."""
+    return len(url) + len(parsed.host) + len(parsed.path) + len(parsed.target)
+
+
+def _parse(url: str) -> ParsedURL:
+    """`parse_url`, its refusal naming the URL (redacted)."""
+    try:
+        return parse_url(url)
+    except ValueError as exc:
+        msg = f"invalid URL {redact_url(url)!r}: {exc}"
+        raise ValueError(msg) from None
+
+
+URL_CACHE: Final = _URLCache(max_entries=1024, max_bytes=1024 * 1024)
+"""Parsed request URLs: at most 1024 entries and about 1 MiB of URL text."""
+
+
+def target_of(url: object) -> ParsedURL:
+    """The parse of a request URL (cached); TypeError or ValueError naming the problem."""
+    if not isinstance(url, str):
+        msg = f"the URL must be a str, not {type(url).__name__}"
+        raise TypeError(msg)
+    return URL_CACHE.get(url if type(url) is str else str(url))

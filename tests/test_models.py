@@ -19,8 +19,8 @@ from heygen_pipeline import (
     Response,
     Stack,
     Timeout,
-    _models,
     _transport,
+    _urls,
 )
 from heygen_pipeline.middleware import RedirectMiddleware
 from heygen_pipeline.testing import BytesStream, make_response
@@ -551,7 +551,7 @@ class TestURLCache:
 
     def test_bounded_in_bytes_and_count(self):
         """Thousands of distinct URLs, short and long, never hold more than the cache's limits."""
-        cache = _models._URLCache(max_entries=64, max_bytes=64 * 1024)
+        cache = _urls._URLCache(max_entries=64, max_bytes=64 * 1024)
         for n in range(2000):
             cache.get(f"https://h.test/{n}/{'y' * (n % 5000)}")
             entries, size = cache.size
@@ -563,7 +563,7 @@ class TestURLCache:
 
     def test_huge_urls_are_not_kept(self):
         """A URL over a sixteenth of the byte limit is parsed each time, never kept."""
-        cache = _models._URLCache(max_entries=64, max_bytes=16 * 1024)
+        cache = _urls._URLCache(max_entries=64, max_bytes=16 * 1024)
         assert cache.get(f"https://h.test/{'z' * 2048}").path.startswith("/z")
         assert cache.size == (0, 0)
 
@@ -575,7 +575,7 @@ class TestURLCache:
         """
         stack = Stack([("redirects", RedirectMiddleware(max_redirects=5))])
         handler = stack.build(_redirecting(hops=4, length=60 * 1024))
-        _models.URL_CACHE.clear()
+        _urls.URL_CACHE.clear()
         gc.collect()
         tracemalloc.start()
         try:
@@ -588,7 +588,7 @@ class TestURLCache:
         finally:
             tracemalloc.stop()
         assert kept < 2 * 1024 * 1024, kept
-        assert _models.URL_CACHE.size[1] <= _models.URL_CACHE.max_bytes
+        assert _urls.URL_CACHE.size[1] <= _urls.URL_CACHE.max_bytes
 
     def test_the_transport_keeps_no_cache_per_url(self):
         """The transport connects by the request's own parse: no URL-keyed cache of its own."""
