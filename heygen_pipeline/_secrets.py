@@ -101,16 +101,6 @@ class _Registry:
             self._drain()
             return value in self._counts
 
-    def clear(self) -> None:
-        """Forget every secret (tests only)."""
-        with self._lock:
-            self._released.clear()
-            self._counts.clear()
-            self._index.clear()
-            self._longest = 0
-            self._pattern = None
-            self._stale = False
-
     def _small_pattern(self) -> re.Pattern[str] | None:
         """The expression of every secret while there are few of them, else None."""
         if self._stale:

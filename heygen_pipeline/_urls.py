@@ -132,8 +132,6 @@ def _check_name(host: str) -> None:
         raise _RefusedError(_ABSOLUTE)
     if "%" in host:
         raise _RefusedError("its host is percent-encoded")
-    if ":" in host:
-        raise _RefusedError("its host has more than one ':' (an IPv6 address goes in brackets)")
     if host.endswith("."):
         raise _RefusedError("its host ends with a dot; write the name without it")
     labels = host.split(".")

@@ -113,6 +113,30 @@ class TestURL:
         with pytest.raises(ValueError, match="invalid URL"):
             Request("GET", url)
 
+    @pytest.mark.parametrize(
+        ("url", "problem"),
+        [
+            ("https://127.000.000.001/", "dotted-quad"),
+            ("https://0x7f.0.0.1/", "dotted-quad"),
+            ("https://[::1]x/", "other than a port"),
+            ("https://[zz]/", "not an IPv6 address"),
+            ("https://[::1/", "no closing bracket"),
+            ("https://a-.test/", "not a valid name"),
+            ("https://a..test/", "not a valid name"),
+            ("https://host:/", "not a number"),
+        ],
+    )
+    def test_ambiguous_hosts_and_ports(self, url, problem):
+        """Hosts and ports other parsers could read differently are refused, saying why."""
+        with pytest.raises(ValueError, match=problem):
+            Request("GET", url)
+
+    def test_non_ascii_target_percent_encoded(self):
+        """Non-ASCII text in the path and query is sent percent-encoded (UTF-8), never raw."""
+        r = Request("GET", "https://h.test/caf\u00e9?q=\u00fc#frag")
+        assert (r.path, r.target) == ("/caf%C3%A9", "/caf%C3%A9?q=%C3%BC")
+        assert Request("GET", "https://h.test?x=1").target == "/?x=1"
+
     @pytest.mark.parametrize("url", [None, b"https://h/", 5])
     def test_non_str(self, url):
         """A non-str URL is a TypeError."""

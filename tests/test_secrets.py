@@ -72,6 +72,24 @@ class TestScrub:
         assert results[0] == keys[: SMALL // 2 : 5]
         assert results[1] == keys[::5]
 
+    def test_registry_edges(self):
+        """Short values are ignored; a value registered for good outlives its holders."""
+        registry = _Registry()
+        registry.add("abc", held=False)
+        registry.add("hgk-for-good-1", held=True)
+        registry.add("hgk-for-good-1", held=False)
+        registry.release("hgk-for-good-1")
+        registry.release("hgk-never-registered")
+        assert len(registry) == 1
+        assert "abc" not in registry
+        assert "hgk-for-good-1" in registry
+
+    def test_percent_bytes_that_are_not_utf8(self):
+        """Percent-encoded bytes that are not UTF-8 stand for themselves; the key is still found."""
+        held = Secret("hgk-bytes-key-9")
+        assert scrub("%ff%fe hgk%2Dbytes%2dkey%2D9 %C3%A9") == f"%ff%fe {REDACTED} %C3%A9"
+        assert held.reveal().startswith("hgk")
+
 
 class TestCut:
     """Scrubbed whole, then cut: a key placed across any cut leaves no piece of it."""
