@@ -6,19 +6,19 @@ Everything a caller passes is checked here, once, so middlewares can trust what 
 
 from __future__ import annotations
 
-import functools
 import json as _json
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from types import MappingProxyType
 from typing import IO, TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
-from urllib.parse import SplitResult, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import attrs
 
 from heygen_pipeline._headers import Headers, to_headers
-from heygen_pipeline._redact import redact_url, scrub
+from heygen_pipeline._redact import cut, redact_url, scrub
+from heygen_pipeline._urls import ParsedURL, target_of
 from heygen_pipeline.errors import MalformedResponseError
 
 if TYPE_CHECKING:
@@ -35,8 +35,6 @@ _IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 _EXCERPT: Final = 200
 _SCRUB_MARGIN: Final = 4096
 """Bytes decoded beyond an excerpt's end, so a secret cut by it is still scrubbed whole."""
-_URL_FORBIDDEN: Final = re.compile(r"[\x00-\x20\x7f]")
-"""Space, ASCII control characters and DEL: never valid in a URL we send."""
 
 
 @attrs.frozen
@@ -212,50 +210,6 @@ def _to_method(value: str) -> str:
     return method
 
 
-def _split_url(url: object) -> SplitResult:
-    if not isinstance(url, str):
-        msg = f"the URL must be a str, not {type(url).__name__}"
-        raise TypeError(msg)
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - parsing the port validates it
-    except ValueError as exc:
-        msg = f"invalid URL {redact_url(url)!r}: {exc}"
-        raise ValueError(msg) from None
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
-        msg = (
-            f"the URL {redact_url(url)!r} must be absolute, with an http or https scheme and a "
-            "host (relative paths are resolved by the client against its base_url)"
-        )
-        raise ValueError(msg)
-    if _URL_FORBIDDEN.search(url):
-        msg = f"the URL {redact_url(url)!r} contains whitespace or control characters"
-        raise ValueError(msg)
-    return parts
-
-
-@functools.lru_cache(maxsize=1024)
-def _parse_target(url: str) -> tuple[str, str, int, str]:
-    """(scheme, host, port, path) of a checked URL; cached, as clients send the same URLs.
-
-    Only valid URLs are cached: an invalid one raises on every call, with the same message.
-    """
-    parts = _split_url(url)
-    scheme = parts.scheme
-    return (
-        scheme,
-        cast("str", parts.hostname),
-        parts.port or (443 if scheme == "https" else 80),
-        parts.path or "/",
-    )
-
-
-def _target_of(url: object) -> tuple[str, str, int, str]:
-    if not isinstance(url, str):
-        _split_url(url)  # raises the TypeError
-    return _parse_target(cast("str", url))
-
-
 def _check_body(_inst: object, _attr: object, body: RequestBody) -> None:
     if body is None or isinstance(body, bytes):
         return
@@ -289,8 +243,12 @@ class Request:
     headers: Headers = attrs.field(factory=Headers, converter=to_headers)
     body: RequestBody = attrs.field(default=None, validator=_check_body)
     options: RequestOptions = attrs.field(default=DEFAULT_OPTIONS)
-    _target: tuple[str, str, int, str] = attrs.field(init=False, eq=False)
-    """(scheme, host, port, path), parsed once from ``url``."""
+    _target: ParsedURL = attrs.field(init=False, eq=False)
+    """Scheme, host, port, path and request target, parsed once from ``url``.
+
+    The one parse that decides everything: the auth middleware's allowlist, the breaker's
+    scope, redirects and the transport's connection all use it.
+    """
 
     @options.validator
     def _check_options(self, _attr: object, value: object) -> None:
@@ -300,7 +258,7 @@ class Request:
 
     def __attrs_post_init__(self) -> None:
         """Parse the URL once and reconcile the idempotency key with the header."""
-        object.__setattr__(self, "_target", _target_of(self.url))
+        object.__setattr__(self, "_target", target_of(self.url))
         key = self.options.idempotency_key
         if key is not None:
             current = self.headers.get("Idempotency-Key")
@@ -370,6 +328,11 @@ class Request:
     def path(self) -> str:
         """The path, ``/`` when empty."""
         return self._target[3]
+
+    @property
+    def target(self) -> str:
+        """The request target sent on the request line: path and query, no fragment."""
+        return self._target[4]
 
     @property
     def idempotency_key(self) -> str | None:
@@ -524,5 +487,7 @@ def excerpt(body: bytes, limit: int = _EXCERPT) -> str:
     tail behind, where scrubbing no longer recognises it.
     """
     head = body[: 4 * limit + _SCRUB_MARGIN]  # UTF-8: at most 4 bytes a character
+    # Scrubbed before the whitespace is collapsed (a key with spaces, echoed with other
+    # spacing, is found by the second scrub in `cut`), and cut last.
     text = " ".join(scrub(head.decode("utf-8", "replace")).split())
-    return text[:limit] + ("..." if len(text) > limit or len(head) < len(body) else "")
+    return cut(text, limit, truncated=len(head) < len(body), ellipsis="...")

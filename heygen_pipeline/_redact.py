@@ -7,10 +7,11 @@ renders for humans (exception messages, reprs, log events) passes through `scrub
 
 from __future__ import annotations
 
-import re
-import threading
+import weakref
 from typing import Final, NoReturn
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from heygen_pipeline._secrets import GRAM, REGISTRY, secret_spans
 
 REDACTED: Final = "REDACTED"
 
@@ -32,32 +33,57 @@ SENSITIVE_QUERY: Final = frozenset(
 )
 """Query parameter names whose values are redacted when a URL is rendered."""
 
-MIN_SECRET_LEN: Final = 4
-_lock = threading.Lock()
-_secrets: set[str] = set()
-_pattern: re.Pattern[str] | None = None
+MIN_SECRET_LEN: Final = GRAM
 
 
 def register_secret(value: str) -> None:
-    """Remember ``value`` so that `scrub` removes it from any text, process-wide."""
-    global _pattern  # noqa: PLW0603 - one registry for the process is the point
+    """Remember ``value`` for good so that `scrub` removes it from any text, process-wide.
+
+    A `Secret` registers its value only for as long as it (or another holder of the same
+    value) lives; this function is for values nothing holds, such as a webhook secret read
+    from an answer.
+    """
     if len(value.strip()) < MIN_SECRET_LEN:  # blanks would scrub every run of spaces
         return
-    with _lock:
-        if value in _secrets:
-            return
-        _secrets.add(value)
-        # Longest first so a secret that contains another is removed whole.
-        ordered = sorted(_secrets, key=len, reverse=True)
-        _pattern = re.compile("|".join(re.escape(s) for s in ordered))
+    REGISTRY.add(value, held=False)
 
 
 def scrub(text: str) -> str:
-    """Return ``text`` with every registered secret replaced by ``REDACTED``."""
-    pattern = _pattern
-    if pattern is None or not text:
+    """Return ``text`` with every registered secret replaced by ``REDACTED``.
+
+    Found raw, percent-encoded (either hex case, spaces as ``+`` or ``%20``) and JSON-escaped,
+    overlapping occurrences included.
+    """
+    if not text:
         return text
-    return pattern.sub(REDACTED, text)
+    spans = secret_spans(text)
+    if not spans:
+        return text
+    parts: list[str] = []
+    last = 0
+    for start, end in spans:
+        parts += (text[last:start], REDACTED)
+        last = end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def cut(text: str, limit: int, *, truncated: bool = False, ellipsis: str = "") -> str:
+    """At most ``limit`` characters of ``text``, scrubbed, holding no piece of a secret.
+
+    The whole text is scrubbed before it is cut, so a secret across the cut is replaced whole.
+    When the result is shorter than the text (or ``text`` was itself a cut piece of something
+    longer: ``truncated``), a tail that is the start of a secret is replaced too, and
+    ``ellipsis`` is appended.
+    """
+    shown = scrub(text)
+    if not truncated and len(shown) <= limit:
+        return shown
+    shown = shown[:limit]
+    start = REGISTRY.tail_prefix(shown)
+    if start >= 0:
+        shown = shown[:start] + REDACTED
+    return shown + ellipsis
 
 
 def redact_url(url: str) -> str:
@@ -85,15 +111,18 @@ class Secret:
     Use `reveal` at the one place the value is needed (building a header).
     """
 
-    __slots__ = ("_value",)
+    __slots__ = ("__weakref__", "_value")
 
     def __init__(self, value: str) -> None:
-        """Hold ``value`` and register it for scrubbing."""
+        """Hold ``value`` and register it for scrubbing while this holder lives."""
         if not isinstance(value, str):
             msg = f"a secret must be a str, not {type(value).__name__}"
             raise TypeError(msg)
         self._value = value
-        register_secret(value)
+        if len(value.strip()) >= MIN_SECRET_LEN:
+            REGISTRY.add(value, held=True)
+            release = weakref.finalize(self, REGISTRY.release, value)
+            release.atexit = False
 
     def reveal(self) -> str:
         """Return the secret itself."""

@@ -7,7 +7,6 @@ error tree, chained with ``from``, so nothing above this line ever sees a urllib
 from __future__ import annotations
 
 import contextlib
-import functools
 import os
 import ssl
 import time
@@ -17,7 +16,6 @@ from typing import TYPE_CHECKING, Final
 
 import urllib3
 from urllib3 import exceptions as u3
-from urllib3.util import parse_url
 from urllib3.util.retry import Retry
 
 from heygen_pipeline._headers import Headers
@@ -45,17 +43,6 @@ _MIN_TIMEOUT: Final = 1e-6
 _NO_RETRIES: Final = Retry(total=False, redirect=False)
 """What urllib3 makes of ``retries=False, redirect=False`` on every call; immutable, so shared."""
 _MAX_CACHED_POOLS: Final = 256
-
-
-@functools.lru_cache(maxsize=1024)
-def _route(url: str) -> tuple[str, str | None, int | None, str]:
-    """Scheme, host, port and request target of ``url``, split as ``PoolManager.urlopen`` does.
-
-    Cached: a client calls the same few URLs over and over, and parsing costs more than the
-    rest of the transport's own work. Errors are not cached (they raise on every call).
-    """
-    parts = parse_url(url)
-    return parts.scheme or "http", parts.host, parts.port, parts.request_uri
 
 
 def _headers_of(raw: urllib3.BaseHTTPResponse) -> Headers:
@@ -394,10 +381,11 @@ class Urllib3Transport:
                 preload_content=False,
                 decode_content=True,
             )
-        # What PoolManager.urlopen does with redirect=False, minus parsing the URL and finding
-        # the pool on every call: both are cached.
-        scheme, host, port, target = _route(request.url)
-        key = (scheme, host, port)
+        # What PoolManager.urlopen does with redirect=False, minus parsing the URL (the
+        # request's own parse decides where it goes, as it decided whether it carries the key)
+        # and finding the pool on every call (cached).
+        scheme, host, port, target = request.scheme, request.host, request.port, request.target
+        key: tuple[str, str | None, int | None] = (scheme, host, port)
         pool = self._pools.get(key)
         if pool is None or pool.pool is None:  # new, or closed by the PoolManager meanwhile
             pool = self._pool_for(key)

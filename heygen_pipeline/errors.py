@@ -2,7 +2,8 @@
 
 API errors keep what HeyGen said (status, code, message, request id, param, doc url); transport
 errors say whether the request may have reached the server (``sent``), which decides whether a
-retry is safe. Every rendered message is scrubbed of registered secrets.
+retry is safe. Every text an error holds (message, args and every field, whenever it is set)
+is scrubbed of registered secrets, and scrubbed again when rendered or pickled.
 """
 
 from __future__ import annotations
@@ -52,14 +53,27 @@ __all__ = [
 ]
 
 
+def _scrubbed(value: object) -> Any:
+    """``value`` with registered secrets removed from its text (str, or a tuple holding str)."""
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, tuple):
+        return tuple(_scrubbed(item) for item in value)
+    return value
+
+
 class HeyGenError(Exception):
     """Root of every error the library raises on purpose."""
 
     def __init__(self, message: str, *, request: Request | None = None) -> None:
         """Keep a scrubbed message and the request that failed, if any."""
-        self.message = scrub(str(message))
+        self.message = str(message)
         self.request = request
         super().__init__(self.message)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        """Scrub every text field as it is set: a server may echo the key into any of them."""
+        super().__setattr__(name, _scrubbed(value))
 
     def __str__(self) -> str:
         """The message, with any registered secret removed."""
@@ -75,7 +89,7 @@ class HeyGenError(Exception):
         The request and response are left out (unpickled as None): they may hold a live
         stream or connection, and are not picklable.
         """
-        state = {k: None if k in _UNPICKLED else v for k, v in self.__dict__.items()}
+        state = {k: None if k in _UNPICKLED else _scrubbed(v) for k, v in self.__dict__.items()}
         return (_rebuild, (type(self), state))
 
 
@@ -84,8 +98,8 @@ _UNPICKLED = frozenset({"request", "response"})
 
 def _rebuild(cls: type[HeyGenError], state: dict[str, Any]) -> HeyGenError:
     err = cls.__new__(cls)
-    Exception.__init__(err, state.get("message", ""))
-    err.__dict__.update(state)
+    Exception.__init__(err, _scrubbed(state.get("message", "")))
+    err.__dict__.update({k: _scrubbed(v) for k, v in state.items()})
     return err
 
 
@@ -132,7 +146,7 @@ class APIError(HeyGenError):
         self.request_id = request_id
         self.param = param
         self.doc_url = doc_url
-        self.body_excerpt = scrub(body_excerpt) if body_excerpt is not None else None
+        self.body_excerpt = body_excerpt
         self.response = response
         super().__init__(message, request=request)
 
@@ -312,7 +326,7 @@ class JobFailedError(APIError):
         """Keep the job's id, final status and HeyGen's failure message beside the API fields."""
         self.job_id = job_id
         self.job_status = job_status
-        self.failure_message = scrub(failure_message) if failure_message is not None else None
+        self.failure_message = failure_message
         super().__init__(message, **kwargs)
 
 

@@ -5,12 +5,15 @@ import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import urlsplit
 
 import pytest
-from hypothesis import given
+import urllib3
+from hypothesis import given, settings
 from hypothesis import strategies as st
+from urllib3.util import parse_url
 
-from heygen_pipeline._models import Request
+from heygen_pipeline._models import Request, Timeout
 from heygen_pipeline._redact import Secret
 from heygen_pipeline._stack import Stack
 from heygen_pipeline._transport import Urllib3Transport
@@ -23,6 +26,7 @@ from heygen_pipeline.middleware._auth import (
 )
 from heygen_pipeline.testing._mock import MockTransport, make_response
 from heygen_pipeline.testing._strategies_logging import allowlists, api_keys, target_urls
+from heygen_pipeline.testing._strategies_urls import tricky_urls
 
 KEY = "hgtest_auth_key_0123456789"
 TOKEN = "hgtest_oauth_token_abcdef"
@@ -388,9 +392,11 @@ class TestSecrecy:
     @given(key=api_keys(), header=st.sampled_from(["X-Api-Key", "X-Custom-Key"]))
     def test_outgoing_request_repr_hides_key(self, key, header):
         """The request the transport receives shows REDACTED where the key is."""
-        sent = send(ApiKeyAuth(key, header=header), "https://api.heygen.com/")
+        auth = ApiKeyAuth(key, header=header)  # the key is registered while auth lives
+        sent = send(auth, "https://api.heygen.com/")
         assert sent.headers[header] == key
         assert key not in repr(sent)
+        assert auth.header == header
 
 
 class _Recorder(BaseHTTPRequestHandler):
@@ -438,3 +444,99 @@ class TestRealSockets:
         assert len(other_seen) == 1
         assert "x-api-key" not in other_seen[0]
         assert "authorization" not in other_seen[0]
+
+
+def _urllib3_route(url):
+    """(scheme, host, port) as urllib3's own parser reads ``url`` (brackets off, defaults in)."""
+    parts = parse_url(url)
+    scheme = parts.scheme or "http"
+    host = (parts.host or "").strip("[]").lower()
+    return scheme, host, parts.port or (443 if scheme == "https" else 80)
+
+
+def _request_or_refusal(url):
+    """A GET request for ``url``, or the ValueError that refuses it."""
+    try:
+        return Request("GET", url)
+    except ValueError as exc:
+        return exc
+
+
+class TestOneParseDecides:
+    """The host the allowlist approves is the host the socket goes to, for any URL."""
+
+    @settings(max_examples=400)
+    @given(url=tricky_urls())
+    def test_decided_host_is_the_connected_host(self, url):
+        """A URL is refused with a clear ValueError, or every parser agrees where it goes."""
+        request = _request_or_refusal(url)
+        if isinstance(request, ValueError):
+            assert str(request).startswith("invalid URL ")
+            return
+        decided = (request.scheme, request.host, request.port)
+        assert _urllib3_route(url) == decided
+        split = urlsplit(url)
+        assert (split.scheme.lower(), split.hostname, split.port or request.port) == decided
+        pool = urllib3.PoolManager().connection_from_host(
+            request.host, port=request.port, scheme=request.scheme
+        )
+        connection = pool._new_conn()
+        assert (connection.host, connection.port) == (request.host, request.port)
+
+    @pytest.mark.parametrize(
+        ("url", "problem"),
+        [
+            ("http://a.test\\@b.test/", "backslash"),
+            ("http://user:pw@b.test/", "userinfo"),
+            ("http://a.test\t/", "whitespace or control"),
+            ("http://%61.test/", "percent-encoded"),
+            ("http://[fe80::1%25eth0]/", "zone id"),
+            ("http://a.test./", "ends with a dot"),
+            ("http://\u0430pi.test/", "IDNA"),
+            ("http://a.test:0443/", "leading zeros"),
+            ("http://a.test:65536/", "1-65535"),
+            ("http://127.1/", "canonical dotted-quad"),
+            ("http:///a.test/", "must be absolute"),
+            ("http://a.test:80:81/", "1-65535"),
+        ],
+    )
+    def test_ambiguous_urls_refused_naming_the_problem(self, url, problem):
+        """Each kind of ambiguous URL is a ValueError that says what is wrong with it."""
+        with pytest.raises(ValueError, match=problem):
+            Request("GET", url)
+
+    def test_key_goes_where_the_socket_goes(self):
+        """Over real sockets, no tricky URL gets the key to a server off the allowlist."""
+        with (
+            recording_server() as (api, api_seen),
+            recording_server() as (other, other_seen),
+            Urllib3Transport(timeout=Timeout(connect=5.0, read=5.0)) as transport,
+        ):
+            handler = Stack([("auth", ApiKeyAuth(KEY, base_url=api))]).build(transport)
+            on, off = api.removeprefix("http://"), other.removeprefix("http://")
+            tricky = [
+                f"http://{off}\\@{on}/x",
+                f"http://{off}\\\\@{on}/x",
+                f"http://{off}%5C@{on}/x",
+                f"http://{off}\t@{on}/x",
+                f"http://{off}\n@{on}/x",
+                f"http://user@{off}/x",
+                f"http://{off}#@{on}/x",
+                f"http://{off}?@{on}/x",
+                f"http://{off};@{on}/x",
+                f"http://{on.replace(':', ':0')}/x",
+                f"HTTP://{off.upper()}/x",
+            ]
+            sent = 0
+            for url in tricky:
+                try:
+                    request = Request("GET", url)
+                except ValueError:
+                    continue
+                assert handler(request).status == 200
+                sent += 1
+            assert handler(Request("GET", f"{api}/ok")).status == 200
+        assert sent >= 3  # the unambiguous ones were sent
+        assert [h.get("x-api-key") for h in other_seen] == [None] * len(other_seen)
+        assert len(other_seen) == sent
+        assert [h.get("x-api-key") for h in api_seen] == [KEY]

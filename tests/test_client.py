@@ -209,9 +209,10 @@ class TestConstruction:
         assert KEY not in repr(client.stack) + repr(client.stack["auth"]) + str(client)
 
     def test_repr_redacts_url_credentials(self):
-        """Credentials embedded in the base URL are redacted in repr."""
-        c = mock_client(base_url="https://user:hunter2secret@api.example.test")
-        assert "hunter2secret" not in repr(c)
+        """A base URL with credentials is refused, and the refusal never shows them."""
+        with pytest.raises(ValueError, match="userinfo") as info:
+            mock_client(base_url="https://user:hunter2secret@api.example.test")
+        assert "hunter2secret" not in str(info.value)
 
     def test_defaults(self):
         """Without a stack the client runs the default stack with its key bound."""

@@ -1,11 +1,14 @@
 import builtins
+import copy
+import inspect
 import pickle
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heygen_pipeline import Request, _redact, errors
+from heygen_pipeline import Request, _redact, _secrets, errors
+from heygen_pipeline._redact import Secret
 from heygen_pipeline.errors import (
     APIError,
     AuthenticationError,
@@ -34,6 +37,11 @@ from heygen_pipeline.errors import (
     error_class_for_status,
 )
 from heygen_pipeline.testing._strategies_core import secret_keys
+from heygen_pipeline.testing._strategies_secrets import (
+    awkward_keys,
+    encoded_forms,
+    encoded_key_forms,
+)
 
 SECRET = "sk-test-9f3a1c77e0b2"
 
@@ -41,8 +49,8 @@ SECRET = "sk-test-9f3a1c77e0b2"
 @pytest.fixture
 def registry(monkeypatch):
     """An empty secret registry for one test, restored afterwards."""
-    monkeypatch.setattr(_redact, "_secrets", set())
-    monkeypatch.setattr(_redact, "_pattern", None)
+    monkeypatch.setattr(_redact, "REGISTRY", _secrets._Registry())
+    monkeypatch.setattr(_secrets, "REGISTRY", _redact.REGISTRY)
 
 
 class TestStatusMapping:
@@ -230,15 +238,15 @@ class TestSecrets:
     @given(key=secret_keys())
     def test_any_secret(self, key):
         """Any registered key of 8+ characters is absent from str and repr."""
-        saved = (_redact._secrets, _redact._pattern)
-        _redact._secrets, _redact._pattern = set(), None
+        saved = _secrets.REGISTRY
+        _secrets.REGISTRY = _redact.REGISTRY = _secrets._Registry()
         try:
             _redact.register_secret(key)
             err = APIError(f"key={key}!", status=401, code=key, request_id=key)
             assert key not in str(err)
             assert key not in repr(err)
         finally:
-            _redact._secrets, _redact._pattern = saved
+            _secrets.REGISTRY = _redact.REGISTRY = saved
 
 
 class TestPickle:
@@ -276,3 +284,69 @@ class TestPickle:
         assert err.request is req
         assert str(back) == "slow"
         assert back.sent is True
+
+
+ERROR_CLASSES = sorted(
+    (
+        obj
+        for name in errors.__all__
+        if isinstance(obj := getattr(errors, name), type) and issubclass(obj, HeyGenError)
+    ),
+    key=lambda cls: cls.__name__,
+)
+_NUMBERS = {"status": 401, "retry_after": 1.0, "limit": 10, "size": 20, "timeout": 5.0}
+
+
+def build_error(cls, text):
+    """An instance of ``cls`` whose every text field (and message) is ``text``."""
+    params = dict(inspect.signature(cls.__init__).parameters)
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+        params |= inspect.signature(APIError.__init__).parameters
+    kwargs = {}
+    for name, param in params.items():
+        if name in {"self", "message", "request", "response", "kwargs"}:
+            continue
+        if param.kind is inspect.Parameter.VAR_KEYWORD:
+            continue
+        if name == "names":
+            kwargs[name] = (text, "auth")
+        else:
+            kwargs[name] = _NUMBERS.get(name, text)
+    return cls(f"failed: {text}", **kwargs)
+
+
+def renderings(err):
+    """Every way an error's content can be read or shipped elsewhere."""
+    yield "str", str(err)
+    yield "repr", repr(err)
+    yield "args", repr(err.args)
+    yield "vars", repr(vars(err))
+    for name in dir(err):
+        if not name.startswith("__"):
+            yield f"attribute {name}", repr(getattr(err, name, None))
+    yield "pickle", pickle.dumps(err).decode("latin-1")
+    yield "copy", repr(vars(copy.copy(err)))
+    yield "unpickled", repr(vars(pickle.loads(pickle.dumps(err))))  # noqa: S301 - our own data
+
+
+class TestEchoedFields:
+    """A key a server echoes into any field of any error is held nowhere in it."""
+
+    @settings(max_examples=150)
+    @given(data=st.data(), cls=st.sampled_from(ERROR_CLASSES))
+    def test_no_field_holds_the_key(self, data, cls):
+        """str, repr, args, vars, every attribute, pickle and copies hold no form of the key."""
+        key = data.draw(awkward_keys(), label="key")
+        held = Secret(key)
+        echoed = data.draw(encoded_key_forms(key), label="echoed as")
+        err = build_error(cls, f"<{echoed}>")
+        err.code = f"late {echoed}"  # a field set after construction is scrubbed too
+        for where, text in renderings(err):
+            for form in encoded_forms(held.reveal()):
+                assert form not in text, (where, form)
+
+    def test_every_error_class_is_covered(self):
+        """The property above builds every class the error tree exports."""
+        built = {type(build_error(cls, "x")) for cls in ERROR_CLASSES}
+        assert built == set(ERROR_CLASSES)
+        assert {APIError, RateLimitError, TooManyRedirectsError} <= built

@@ -442,9 +442,8 @@ class TestRedactSecrets:
     def test_registered_secrets(self):
         """registered=True also removes secrets the library registered, even later ones."""
         proc = RedactSecrets()
-        late = "hgtest_registered_later_3"
-        Secret(late)
-        assert proc(None, "info", {"m": f"{KEY} {late}"})["m"] == f"{REDACTED} {REDACTED}"
+        late = Secret("hgtest_registered_later_3")  # registered while it lives
+        assert proc(None, "info", {"m": f"{KEY} {late.reveal()}"})["m"] == f"{REDACTED} {REDACTED}"
         assert RedactSecrets(registered=False)(None, "info", {"m": KEY})["m"] == KEY
 
     def test_exception_text_scrubbed_exc_info_kept(self):

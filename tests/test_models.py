@@ -1,6 +1,9 @@
+import gc
 import io
 import json
 import math
+import tracemalloc
+import urllib.parse
 
 import attrs
 import pytest
@@ -14,8 +17,12 @@ from heygen_pipeline import (
     Request,
     RequestOptions,
     Response,
+    Stack,
     Timeout,
+    _transport,
+    _urls,
 )
+from heygen_pipeline.middleware import RedirectMiddleware
 from heygen_pipeline.testing import BytesStream, make_response
 from heygen_pipeline.testing._strategies_core import methods, requests, secret_keys, urls
 
@@ -105,6 +112,30 @@ class TestURL:
         """Bad ports and brackets are ValueErrors that quote the URL."""
         with pytest.raises(ValueError, match="invalid URL"):
             Request("GET", url)
+
+    @pytest.mark.parametrize(
+        ("url", "problem"),
+        [
+            ("https://127.000.000.001/", "dotted-quad"),
+            ("https://0x7f.0.0.1/", "dotted-quad"),
+            ("https://[::1]x/", "other than a port"),
+            ("https://[zz]/", "not an IPv6 address"),
+            ("https://[::1/", "no closing bracket"),
+            ("https://a-.test/", "not a valid name"),
+            ("https://a..test/", "not a valid name"),
+            ("https://host:/", "not a number"),
+        ],
+    )
+    def test_ambiguous_hosts_and_ports(self, url, problem):
+        """Hosts and ports other parsers could read differently are refused, saying why."""
+        with pytest.raises(ValueError, match=problem):
+            Request("GET", url)
+
+    def test_non_ascii_target_percent_encoded(self):
+        """Non-ASCII text in the path and query is sent percent-encoded (UTF-8), never raw."""
+        r = Request("GET", "https://h.test/caf\u00e9?q=\u00fc#frag")
+        assert (r.path, r.target) == ("/caf%C3%A9", "/caf%C3%A9?q=%C3%BC")
+        assert Request("GET", "https://h.test?x=1").target == "/?x=1"
 
     @pytest.mark.parametrize("url", [None, b"https://h/", 5])
     def test_non_str(self, url):
@@ -489,9 +520,10 @@ class TestRedaction:
         assert "REDACTED" in text
 
     def test_userinfo_redacted(self):
-        """Credentials in the URL's userinfo are hidden."""
-        r = Request("GET", "https://user:pw-secret-5@h.test/x")
-        assert "pw-secret-5" not in repr(r)
+        """A URL with userinfo is refused, and the refusal hides the credentials."""
+        with pytest.raises(ValueError, match="userinfo") as info:
+            Request("GET", "https://user:pw-secret-5@h.test/x")
+        assert "pw-secret-5" not in str(info.value)
 
     @given(key=secret_keys(), method=methods(), query_name=st.sampled_from(["token", "api_key"]))
     def test_any_key(self, key, method, query_name):
@@ -519,3 +551,70 @@ class TestRedaction:
         assert attrs.evolve(r) == r
         assert r.method == r.method.upper()
         assert repr(r).startswith(f"<Request {r.method} ")
+
+
+def _redirecting(hops, length):
+    """A transport answering each request with a 302 to a fresh URL of ``length`` characters.
+
+    A plain function, not MockTransport, which keeps every request it saw.
+    """
+    counter = iter(range(10**6))
+
+    def answer(request):
+        n = next(counter)
+        if n % (hops + 1) == hops:
+            return make_response(request, 200)
+        filler = "x" * (length - 40)
+        return make_response(request, 302, headers={"Location": f"/long/{n}/{filler}"})
+
+    return answer
+
+
+class TestURLCache:
+    """The parsed-URL cache is bounded in entries and in bytes, whatever URLs come through."""
+
+    def test_bounded_in_bytes_and_count(self):
+        """Thousands of distinct URLs, short and long, never hold more than the cache's limits."""
+        cache = _urls._URLCache(max_entries=64, max_bytes=64 * 1024)
+        for n in range(2000):
+            cache.get(f"https://h.test/{n}/{'y' * (n % 5000)}")
+            entries, size = cache.size
+            assert entries <= 64
+            assert size <= 64 * 1024
+        assert cache.get("https://h.test/again").host == "h.test"
+        cache.clear()
+        assert cache.size == (0, 0)
+
+    def test_huge_urls_are_not_kept(self):
+        """A URL over a sixteenth of the byte limit is parsed each time, never kept."""
+        cache = _urls._URLCache(max_entries=64, max_bytes=16 * 1024)
+        assert cache.get(f"https://h.test/{'z' * 2048}").path.startswith("/z")
+        assert cache.size == (0, 0)
+
+    def test_redirect_chains_with_long_urls_pin_little_memory(self):
+        """200 hops to fresh 60 KiB URLs (12 MiB of URLs) leave well under 2 MiB behind.
+
+        Python's own ``urlsplit`` cache (128 entries on 3.11+, bounded by Python) is emptied
+        before measuring: it is not the library's.
+        """
+        stack = Stack([("redirects", RedirectMiddleware(max_redirects=5))])
+        handler = stack.build(_redirecting(hops=4, length=60 * 1024))
+        _urls.URL_CACHE.clear()
+        gc.collect()
+        tracemalloc.start()
+        try:
+            before = tracemalloc.get_traced_memory()[0]
+            for _ in range(40):
+                assert handler(Request("GET", "https://api.heygen.com/v2/videos")).status == 200
+            getattr(urllib.parse.urlsplit, "cache_clear", lambda: None)()
+            gc.collect()
+            kept = tracemalloc.get_traced_memory()[0] - before
+        finally:
+            tracemalloc.stop()
+        assert kept < 2 * 1024 * 1024, kept
+        assert _urls.URL_CACHE.size[1] <= _urls.URL_CACHE.max_bytes
+
+    def test_the_transport_keeps_no_cache_per_url(self):
+        """The transport connects by the request's own parse: no URL-keyed cache of its own."""
+        cached = [name for name, value in vars(_transport).items() if hasattr(value, "cache_info")]
+        assert cached == []

@@ -343,7 +343,9 @@ class TestRedactionInProcess:
         request = place_key(data.draw(requests(), label="request"), key, where)
         if data.draw(st.booleans(), label="stream"):
             request = request.with_options(stream=True)
-        handler = stack.build(MockTransport(Server(tuple(script), Secret(key) if echo else None)))
+        # The caller holds the key (a key is registered while a holder of it lives).
+        secret = Secret(key)
+        handler = stack.build(MockTransport(Server(tuple(script), secret if echo else None)))
         with captured() as capture:
             response, error = call(handler, request)
         try:
@@ -354,6 +356,7 @@ class TestRedactionInProcess:
         finally:
             if response is not None:
                 response.close()
+            del secret
 
     def test_capture_sees_every_source(self):
         """The capture gets structlog DEBUG events and stdlib DEBUG records, urllib3's too."""
@@ -407,6 +410,8 @@ def _raise_with_headers(request, call_next):
 
 
 EXCERPT_KEY = "hgk-excerpt-7f3a9c1d5e0b2468"
+EXCERPT_SECRET = Secret(EXCERPT_KEY)
+"""Held for the module's life: a key is registered while a holder of it lives."""
 
 
 def excerpt_errors(status, body):

@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import heygen_pipeline.testing.strategies as public
-from heygen_pipeline import DEFAULT_NAMES, ClientAuth, Headers, Request, Response, Stack
+from heygen_pipeline import DEFAULT_NAMES, ClientAuth, Headers, Request, Response, Secret, Stack
 from heygen_pipeline.errors import APIError, HeyGenError, MalformedResponseError
 from heygen_pipeline.middleware import (
     ApiKeyAuth,
@@ -40,6 +40,8 @@ from heygen_pipeline.testing.strategies import (
 )
 
 KEY = "hgtest_strategies_key_31415"
+KEY_HOLDER = Secret(KEY)
+"""Keeps the key registered for scrubbing (a key is registered while a holder of it lives)."""
 URL = "https://api.heygen.com/v2/avatars"
 _CLASSES = {
     "envelope": EnvelopeMiddleware,

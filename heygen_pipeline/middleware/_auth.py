@@ -229,7 +229,7 @@ class ApiKeyAuth(_CredentialAuth):
 class BearerAuth(_CredentialAuth):
     """Send an OAuth token as ``Authorization: Bearer <token>`` (v3), to allowlisted hosts only."""
 
-    __slots__ = ()
+    __slots__ = ("_token",)
 
     def __init__(
         self,
@@ -247,3 +247,4 @@ class BearerAuth(_CredentialAuth):
         secret = _credential(token, env_var=None, what="token")
         value = Secret(f"Bearer {secret.reveal()}")
         super().__init__("Authorization", value, base_url=base_url, hosts=hosts)
+        self._token = secret  # keeps the bare token registered (scrubbed) while auth lives

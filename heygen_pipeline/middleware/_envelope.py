@@ -26,6 +26,7 @@ from typing import Any, Final
 import attrs
 
 from heygen_pipeline._models import Request, Response, excerpt
+from heygen_pipeline._redact import cut
 from heygen_pipeline.errors import (
     APIError,
     AuthenticationError,
@@ -120,7 +121,7 @@ def _text(value: object, limit: int = 500) -> str | None:
         text = value if isinstance(value, str) else json.dumps(value, default=str)
     except RecursionError:  # parsed, but nested too deeply to encode again
         text = f"<a {type(value).__name__} nested too deeply to show>"
-    return text[:limit]
+    return cut(text, limit)  # scrubbed whole first: a key across the cut leaves no piece
 
 
 def _code(value: object) -> str | int | None:

@@ -10,10 +10,10 @@ import ipaddress
 import re
 from collections.abc import Iterable
 from typing import Final
-from urllib.parse import urlsplit
 
 from heygen_pipeline._models import Request
 from heygen_pipeline._redact import redact_url
+from heygen_pipeline._urls import parse_url
 from heygen_pipeline.errors import ConfigurationError
 
 __all__ = ["DEFAULT_BASE_URL", "HostAllowlist", "base_host", "parse_entry", "show"]
@@ -71,19 +71,16 @@ def base_host(base_url: object) -> tuple[str, str, str]:
     if not isinstance(base_url, str):
         msg = f"base_url must be a str, not {type(base_url).__name__}"
         raise TypeError(msg)
-    try:
-        parts = urlsplit(base_url)
-        port = parts.port
-    except ValueError:
-        parts, port = None, None
-    if parts is None or parts.scheme not in {"http", "https"} or not parts.hostname:
+    try:  # the parse requests use, so the allowlist names hosts exactly as requests do
+        parts = parse_url(base_url)
+    except ValueError as exc:
         msg = (
             f"base_url {redact_url(base_url)!r} must be an absolute http(s) URL such as "
-            f"{DEFAULT_BASE_URL!r}"
+            f"{DEFAULT_BASE_URL!r} ({exc})"
         )
-        raise ConfigurationError(msg)
-    host = parts.hostname
-    return parts.scheme, host, host if port is None else show(host, port)
+        raise ConfigurationError(msg) from None
+    host = parts.host
+    return parts.scheme, host, show(host, parts.port) if parts.explicit_port else host
 
 
 class HostAllowlist:
