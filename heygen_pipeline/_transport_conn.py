@@ -285,8 +285,10 @@ class _PhasedMixin:
         last: OSError | None = None
         # One connect timeout for all the addresses together, and never past the deadline.
         budget = None if self.timeout is None else time.monotonic() + self.timeout
-        for family, kind, proto, _, address in infos:  # bounded by the addresses and the deadline
-            timeout = None if budget is None else budget - time.monotonic()
+        for index, (family, kind, proto, _, address) in enumerate(infos):  # bounded: addresses
+            # Each address gets an equal share of what is left, so a dead first one leaves
+            # time for the next (the last gets all that is left).
+            timeout = None if budget is None else (budget - time.monotonic()) / (len(infos) - index)
             if (timeout is not None and timeout <= 0) or (call is not None and _passed(call)):
                 last = TimeoutError("the connect timeout or the deadline passed")
                 break
