@@ -56,6 +56,7 @@ SECURITY_DOCS = DOCS.with_name("security.md")
 BEGIN, END = "<!-- soak:begin -->", "<!-- soak:end -->"
 _LIBRARY_DIRS = ("heygen_pipeline", "urllib3", os.sep + "http" + os.sep, "socket.py", "ssl.py")
 _TESTING_DIR = os.sep + "testing" + os.sep
+_DEFAULT_THREADS = 8
 
 
 @dataclass(frozen=True)
@@ -568,14 +569,21 @@ def main(argv: list[str] | None = None) -> int:
     """Run a soak from the command line; exit 1 if a check did not hold."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=300.0, help="seconds (default 300)")
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=_DEFAULT_THREADS)
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-trace-memory", action="store_true", help="RSS only (faster)")
     parser.add_argument(
         "--write-docs", action="store_true", help="update docs/reliability.md and security.md"
     )
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="soak the transport's phases instead (tests/soak/phases.py; 16 threads by default)",
+    )
     args = parser.parse_args(argv)
+    if args.phases:
+        return _main_phases(args)
     config = SoakConfig(
         duration=args.duration,
         threads=args.threads,
@@ -591,6 +599,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FAILED: {problem}", file=sys.stderr)
     if args.write_docs:
         write_docs(report)
+    return 1 if problems else 0
+
+
+def _main_phases(args: argparse.Namespace) -> int:
+    """The phase soak: a TLS server stalling each phase, unkeyed POSTs counted."""
+    tests = str(Path(__file__).resolve().parents[1])
+    if tests not in sys.path:  # run as a script: the tests folder holds the hostile server
+        sys.path.insert(0, tests)
+    from soak.phases import PhaseConfig, run_phase_soak  # noqa: PLC0415 - only for --phases
+
+    threads = args.threads if args.threads != _DEFAULT_THREADS else 16
+    report = run_phase_soak(PhaseConfig(duration=args.duration, threads=threads, seed=args.seed))
+    print(report.table())
+    problems = report.failures()
+    for problem in problems:
+        print(f"FAILED: {problem}", file=sys.stderr)
     return 1 if problems else 0
 
 
