@@ -8,6 +8,7 @@ call cut at its deadline is a timeout whatever urllib3 made of the cut.
 from __future__ import annotations
 
 import http.client
+import ssl
 import traceback
 from typing import TYPE_CHECKING, Final
 
@@ -64,7 +65,16 @@ def translate(exc: BaseException, request: Request, call: _Call | None = None) -
     error = _by_phase(exc, request, call, where) or _by_class(exc, request, where)
     if call is not None and call.phase != "unknown":
         error.sent = call.sent
+    elif isinstance(error, TLSError) and not _certificate_refused(exc):
+        error.sent = True  # phase unknown (a caller's PoolManager): it may have gone out
     return error
+
+
+def _certificate_refused(exc: BaseException) -> bool:
+    """Whether ``exc`` is a refused certificate (which only a handshake can raise)."""
+    return any(isinstance(a, ssl.SSLCertVerificationError) for a in exc.args) or (
+        "CERTIFICATE_VERIFY_FAILED" in str(exc)
+    )
 
 
 _BROKEN: Final = (u3.ProtocolError, u3.DecodeError, u3.ResponseError, OSError)

@@ -10,6 +10,7 @@ import ssl
 
 import pytest
 import trustme
+import urllib3
 from _hostile_server import Answer, HostileServer, http_answer
 
 from heygen_pipeline import (
@@ -104,6 +105,28 @@ class TestSentByPhase:
                 backoff_stack(transport)(Request("POST", f"{server.url}/x", body=b"{}"))
             assert server.recorded() == []
             assert server.connections == 3  # retried: nothing had been sent
+        assert info.value.sent is False
+
+    def test_callers_pool_manager_errs_on_the_safe_side(self, ca, ca_file, tmp_path):
+        """With a caller's PoolManager (no phases known), a bad record still says sent=True."""
+        manager = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=str(ca_file))
+        with (
+            tls_server(ca, lambda _r: Answer(BAD_RECORD, plaintext=True)) as server,
+            Urllib3Transport(pool_manager=manager) as transport,
+        ):
+            with pytest.raises(TLSError) as info:
+                backoff_stack(transport)(Request("POST", f"{server.url}/x", body=b"{}"))
+            assert len(server.recorded()) == 1
+        assert info.value.sent is True
+        other = tmp_path / "other.pem"
+        trustme.CA().cert_pem.write_to_path(str(other))
+        refusing = urllib3.PoolManager(cert_reqs="CERT_REQUIRED", ca_certs=str(other))
+        with (
+            tls_server(ca, lambda _r: http_answer(200)) as server,
+            Urllib3Transport(pool_manager=refusing) as transport,
+            pytest.raises(TLSError) as info,
+        ):
+            transport(Request("GET", f"{server.url}/x"))
         assert info.value.sent is False
 
     def test_good_tls_answers(self, ca, ca_file):
