@@ -19,6 +19,7 @@ import gzip
 import json
 import random
 import ssl
+import sys
 import tempfile
 import threading
 import time
@@ -310,3 +311,34 @@ def run_phase_soak(config: PhaseConfig | None = None) -> PhaseReport:
             report.leaks += soak.watch.leaks
             report.raw += [repr(e)[:200] for e in server.errors]
     return report
+
+
+def main_phases(
+    duration: float,
+    threads: int,
+    seed: int,
+    pages: tuple[Path, Path] | None,
+    replace: Callable[[Path, str, tuple[str, str]], None],
+) -> int:
+    """Run, print the table, and with ``pages`` (reliability, security) write the figures."""
+    report = run_phase_soak(PhaseConfig(duration=duration, threads=threads, seed=seed))
+    print(report.table())  # noqa: T201 - a command-line report
+    problems = report.failures()
+    for problem in problems:
+        print(f"FAILED: {problem}", file=sys.stderr)  # noqa: T201 - a command-line report
+    if pages is not None:
+        docs, security = pages
+        stamp = time.strftime("%Y-%m-%d", time.gmtime())
+        command = f"python tests/soak/run_soak.py --phases --duration {duration:g}"
+        markers = ("<!-- phase-soak:begin -->", "<!-- phase-soak:end -->")
+        body = f"\n_Last run: {stamp}, `{command}`._\n\n{report.table()}\n"
+        replace(docs, body, markers)
+        summary = (
+            f"\nLast phase soak ({stamp}, {report.elapsed:.0f} s, {threads} threads, faults in "
+            f"every phase): {report.calls} calls, {report.unkeyed_posts} POSTs without a key, "
+            f"{report.unkeyed_duplicates} seen twice, {len(report.leaks)} key leaks, "
+            f"{len(report.raw)} raw exceptions, worst deadline overrun "
+            f"{report.worst_overrun * 1000:+.0f} ms.\n"
+        )
+        replace(security, summary, markers)
+    return 1 if problems else 0

@@ -535,15 +535,16 @@ def _fold(report: SoakReport, stats: list[WorkerStats], soak: _Soak) -> None:
     report.fake_errors = [repr(e)[:200] for e in fake.handler_errors]
 
 
-def _replace_between(path: Path, body: str) -> None:
+def _replace_between(path: Path, body: str, markers: tuple[str, str] = (BEGIN, END)) -> None:
     """Put ``body`` between the soak markers of ``path`` (refusing a page without them)."""
+    begin, end = markers
     text = path.read_text(encoding="utf-8")
-    head, found, rest = text.partition(BEGIN)
-    _, found_end, tail = rest.partition(END)
+    head, found, rest = text.partition(begin)
+    _, found_end, tail = rest.partition(end)
     if not (found and found_end):
-        msg = f"{path} has no {BEGIN} ... {END} markers"
+        msg = f"{path} has no {begin} ... {end} markers"
         raise SystemExit(msg)
-    path.write_text(head + BEGIN + body + END + tail, encoding="utf-8")
+    path.write_text(head + begin + body + end + tail, encoding="utf-8")
 
 
 def write_docs(
@@ -603,19 +604,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main_phases(args: argparse.Namespace) -> int:
-    """The phase soak: a TLS server stalling each phase, unkeyed POSTs counted."""
+    """The phase soak (tests/soak/phases.py): a TLS server stalling each phase."""
     tests = str(Path(__file__).resolve().parents[1])
     if tests not in sys.path:  # run as a script: the tests folder holds the hostile server
         sys.path.insert(0, tests)
-    from soak.phases import PhaseConfig, run_phase_soak  # noqa: PLC0415 - only for --phases
+    from soak.phases import main_phases  # noqa: PLC0415 - only for --phases
 
     threads = args.threads if args.threads != _DEFAULT_THREADS else 16
-    report = run_phase_soak(PhaseConfig(duration=args.duration, threads=threads, seed=args.seed))
-    print(report.table())
-    problems = report.failures()
-    for problem in problems:
-        print(f"FAILED: {problem}", file=sys.stderr)
-    return 1 if problems else 0
+    pages = (DOCS, SECURITY_DOCS) if args.write_docs else None
+    return main_phases(args.duration, threads, args.seed, pages, _replace_between)
 
 
 if __name__ == "__main__":
