@@ -25,6 +25,7 @@ import itertools
 import socket
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final
 
@@ -116,7 +117,13 @@ class _Call:
         return left if timeout is None else min(timeout, left)
 
     def attach(self, sock: socket.socket) -> None:
-        """The socket the watchdog cuts at the deadline (cut at once if it already passed)."""
+        """The socket the watchdog cuts at the deadline (cut at once if it already passed).
+
+        The call becomes the socket's owner: a pooled connection that a finished call gave
+        back and a new call took is never cut by the old call's watchdog.
+        """
+        with _owners_lock:
+            _owners[sock] = self
         with self.lock:
             self.sock = sock
             cut = self.fired
@@ -130,14 +137,22 @@ class _Call:
                 return
             self.fired = True
             sock = self.sock
-        if sock is not None:
-            _shut(sock)
+        if sock is None:
+            return
+        with _owners_lock:  # held while cutting: no new owner can take it in between
+            if _owners.get(sock) is self:
+                _shut(sock)
 
     def finish(self) -> None:
         """The call no longer uses its socket: the watchdog must leave it alone."""
         with self.lock:
             self.done = True
             self.sock = None
+
+
+_owners_lock = threading.Lock()
+_owners: weakref.WeakKeyDictionary[socket.socket, _Call] = weakref.WeakKeyDictionary()
+"""The call each live socket currently serves."""
 
 
 def _shut(sock: socket.socket) -> None:
@@ -201,8 +216,9 @@ watchdog = _Watchdog()
 
 def reset_after_fork() -> None:
     """In a forked child: no thread, no armed call of the parent's, a fresh lock."""
-    global watchdog  # noqa: PLW0603 - the child's own watchdog
+    global watchdog, _owners_lock  # noqa: PLW0603 - the child's own watchdog and lock
     watchdog = _Watchdog()
+    _owners_lock = threading.Lock()
     _local.__dict__.clear()
 
 

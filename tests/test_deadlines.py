@@ -225,6 +225,25 @@ class TestConnectionPhases:
         assert server.recorded()[0].headers["host"] == "api.test.invalid"
 
 
+class TestPooledConnections:
+    """A deadline belongs to its call: it never cuts a connection another call now uses."""
+
+    def test_finished_calls_deadline_spares_the_next_call(self):
+        """A quick call with a near deadline, then a slow one on its connection: it ends well."""
+        answers = iter([http_answer(200, b"quick"), late(b"", http_answer(200, b"slow").data, 0.6)])
+        with (
+            HostileServer(lambda _r: next(answers), connection_timeout=30) as server,
+            Urllib3Transport(timeout=LONG) as transport,
+        ):
+            quick = Request("GET", f"{server.url}/a").with_options(
+                deadline=time.monotonic() + 0.3, timeout=LONG
+            )
+            assert transport(quick).content == b"quick"
+            slow = transport(Request("GET", f"{server.url}/b"))
+            assert slow.content == b"slow"
+            assert server.connections == 1
+
+
 class TestThroughTheClient:
     """total_timeout bounds a call through the whole default stack."""
 
