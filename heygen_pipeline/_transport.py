@@ -1,7 +1,11 @@
 """Urllib3Transport: the innermost handler, and the only place urllib3 is spoken to.
 
 Every urllib3 (and socket) exception is translated here into the most specific class of the
-error tree, chained with ``from``, so nothing above this line ever sees a urllib3 type.
+error tree, chained with ``from``, so nothing above this line ever sees a urllib3 type
+(`_transport_errors`). The connections are the transport's own (`_transport_conn`): they
+report each call's phase, bound every phase by its deadline and keep credentials out of
+reprs. Bodies are read in `_transport_body`; urllib3's log records are scrubbed by
+`_transport_scrub`. A forked child gets fresh pools.
 """
 
 from __future__ import annotations
