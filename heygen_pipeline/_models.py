@@ -37,6 +37,11 @@ _SCRUB_MARGIN: Final = 4096
 """Bytes decoded beyond an excerpt's end, so a secret cut by it is still scrubbed whole."""
 
 
+MAX_SECONDS: Final = 366 * 86400.0
+"""The longest timeout or total timeout accepted (a year); longer ones are caller mistakes
+(``inf``, ``1e10``) that the socket layer would refuse on every call."""
+
+
 @attrs.frozen
 class Timeout:
     """Per-attempt timeouts in seconds; ``None`` waits for ever (not recommended)."""
@@ -51,8 +56,11 @@ def _nonneg(value: object) -> None:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         msg = f"a timeout must be a number of seconds or None, not {type(value).__name__}"
         raise TypeError(msg)
-    if not value >= 0:  # also rejects NaN
-        msg = f"a timeout must be >= 0 seconds, not {value!r}"
+    if not 0 <= value <= MAX_SECONDS:  # also rejects NaN and infinities
+        msg = (
+            f"a timeout must be >= 0 seconds and at most {MAX_SECONDS:.0f} (a year), "
+            f"not {value!r} (None waits without a limit)"
+        )
         raise ValueError(msg)
 
 
@@ -123,6 +131,9 @@ def _check_deadline(_inst: object, _attr: object, value: float | None) -> None:
             f"deadline must be a number (an instant on the monotonic clock) or None, not {value!r}"
         )
         raise TypeError(msg)
+    if math.isinf(value):
+        msg = f"deadline must be a finite instant (None for no deadline), not {value!r}"
+        raise ValueError(msg)
 
 
 def _optional_bool(_inst: object, attribute: attrs.Attribute[bool | None], value: object) -> None:

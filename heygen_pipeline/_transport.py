@@ -1,36 +1,38 @@
 """Urllib3Transport: the innermost handler, and the only place urllib3 is spoken to.
 
 Every urllib3 (and socket) exception is translated here into the most specific class of the
-error tree, chained with ``from``, so nothing above this line ever sees a urllib3 type.
+error tree, chained with ``from``, so nothing above this line ever sees a urllib3 type
+(`_transport_errors`). The connections are the transport's own (`_transport_conn`): they
+report each call's phase, bound every phase by its deadline and keep credentials out of
+reprs. Bodies are read in `_transport_body`; urllib3's log records are scrubbed by
+`_transport_scrub`. A forked child gets fresh pools.
 """
 
 from __future__ import annotations
 
-import contextlib
+import http.client
 import os
 import ssl
 import time
-import traceback
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Final
+import weakref
+from typing import TYPE_CHECKING, Any, Final
 
 import urllib3
 from urllib3 import exceptions as u3
 from urllib3.util.retry import Retry
 
+from heygen_pipeline import _transport_conn as conn
 from heygen_pipeline._headers import Headers
 from heygen_pipeline._models import Request, Response, Timeout
-from heygen_pipeline._redact import redact_url
+from heygen_pipeline._transport_body import Urllib3Stream, discard, read_body
+from heygen_pipeline._transport_errors import translate
+from heygen_pipeline._transport_scrub import install_log_filter
 from heygen_pipeline.errors import (
-    ConnectError,
-    ConnectTimeoutError,
     HeyGenError,
-    ProtocolError,
-    ReadTimeoutError,
-    ResponseTooLargeError,
-    TLSError,
-    TransportError,
 )
+
+if TYPE_CHECKING:
+    from heygen_pipeline._transport_conn import Resolver
 
 if TYPE_CHECKING:
     from types import TracebackType
@@ -38,11 +40,25 @@ if TYPE_CHECKING:
 DEFAULT_TIMEOUT: Final = Timeout(connect=10.0, read=30.0)
 DEFAULT_MAX_BODY_SIZE: Final = 64 * 1024 * 1024
 """Bytes of a non-streamed response body read at most (64 MiB); streamed bodies are not limited."""
-_CHUNK: Final = 65536
 _MIN_TIMEOUT: Final = 1e-6
 _NO_RETRIES: Final = Retry(total=False, redirect=False)
 """What urllib3 makes of ``retries=False, redirect=False`` on every call; immutable, so shared."""
 _MAX_CACHED_POOLS: Final = 256
+_TRANSPORTS: weakref.WeakSet[Urllib3Transport] = weakref.WeakSet()
+"""Every live transport, so a forked child can give each fresh pools at once."""
+_INHERITED: list[object] = []
+"""A forked child's references to its parent's pools: never used, never closed."""
+
+
+def _in_child() -> None:
+    """After ``os.fork()``, in the child: a new watchdog, and fresh pools for every transport."""
+    conn.reset_after_fork()
+    for transport in list(_TRANSPORTS):
+        transport._after_fork()
+
+
+os.register_at_fork(after_in_child=_in_child)
+install_log_filter()
 
 
 def _headers_of(raw: urllib3.BaseHTTPResponse) -> Headers:
@@ -58,46 +74,6 @@ def _headers_of(raw: urllib3.BaseHTTPResponse) -> Headers:
     return Headers._trusted(raw.headers.items())
 
 
-def _forget_locals(exc: BaseException) -> None:
-    """Clear the local variables of the finished frames behind ``exc`` and its chain.
-
-    urllib3's frames hold the request headers as a plain dict, the key in clear: a traceback
-    of the chained cause rendered with ``capture_locals=True`` (or a post-mortem debugger)
-    would show it. Frames still running (this module's own) cannot be cleared and are skipped.
-    """
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:  # bounded: each exception of the chain is visited once
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        traceback.clear_frames(current.__traceback__)
-        pending += (current.__cause__, current.__context__)
-
-
-def _translate(exc: BaseException, request: Request) -> HeyGenError:
-    """The error-tree exception for a urllib3 or socket exception (most specific first)."""
-    _forget_locals(exc)
-    where = f"{request.method} {redact_url(request.url)}"
-    if isinstance(exc, u3.MaxRetryError) and exc.reason is not None:
-        exc = exc.reason
-    if isinstance(exc, u3.SSLError):
-        return TLSError(f"TLS failed for {where}: {exc}", request=request)
-    if isinstance(exc, u3.NewConnectionError):  # before ConnectTimeoutError: it subclasses it
-        return ConnectError(f"could not connect for {where}: {_reason(exc)}", request=request)
-    if isinstance(exc, u3.ConnectTimeoutError):
-        return ConnectTimeoutError(f"connecting timed out for {where}", request=request)
-    if isinstance(exc, (u3.ReadTimeoutError, TimeoutError)):
-        return ReadTimeoutError(f"the server did not answer in time for {where}", request=request)
-    if isinstance(exc, u3.ProxyError):
-        return ConnectError(f"the proxy failed for {where}: {exc}", request=request)
-    if isinstance(exc, (u3.ProtocolError, u3.DecodeError, u3.ResponseError, OSError)):
-        reason = _reason(exc)
-        return ProtocolError(f"the connection broke during {where}: {reason}", request=request)
-    return TransportError(f"{type(exc).__name__} during {where}: {exc}", request=request)
-
-
 def _u3_timeout(timeout: Timeout) -> urllib3.Timeout:
     """urllib3's Timeout; a zero (which urllib3 rejects) becomes the shortest wait there is."""
 
@@ -107,156 +83,31 @@ def _u3_timeout(timeout: Timeout) -> urllib3.Timeout:
     return urllib3.Timeout(connect=positive(timeout.connect), read=positive(timeout.read))
 
 
-def _reason(exc: BaseException) -> str:
-    """The innermost readable reason (urllib3 nests the socket error in ``args``)."""
-    for arg in getattr(exc, "args", ()):
-        if isinstance(arg, BaseException):
-            return _reason(arg)
-    text = str(exc)
-    # urllib3 prefixes its messages with the connection object's repr; keep the reason.
-    return text.rpartition(": ")[2] if ">: " in text else text
-
-
-def _discard(response: urllib3.BaseHTTPResponse) -> None:
-    """Close a half-read response's connection (it cannot be reused) and free its pool slot."""
-    with contextlib.suppress(Exception):
-        response.close()
-    with contextlib.suppress(Exception):
-        response.release_conn()
-
-
-def _too_large(
-    response: urllib3.BaseHTTPResponse, request: Request, limit: int, size: int | None
-) -> ResponseTooLargeError:
-    _discard(response)
-    declared = "" if size is None else f" (Content-Length: {size})"
-    return ResponseTooLargeError(
-        f"the response body of {request.method} {redact_url(request.url)} is larger than the "
-        f"{limit} byte limit{declared}; raise max_body_size or stream it (stream=True)",
-        limit=limit,
-        size=size,
-        status=response.status,
-        request=request,
-    )
-
-
-def _read_body(response: urllib3.BaseHTTPResponse, request: Request, limit: int | None) -> bytes:
-    """The whole body, never reading more than ``limit`` bytes (decoded) of it.
-
-    A declared ``Content-Length`` over the limit fails before reading. A plain body of known
-    length within the limit is read in one call, as urllib3's preloading does; anything else
-    (no length, or compressed, so the decoded size is unknown) is read up to ``limit + 1``.
-    With a deadline on the request, the body is read piece by piece instead, so a server that
-    trickles it cannot hold the call past the deadline. Whatever goes wrong while reading, the
-    connection is closed: urllib3 leaves it open (and unreleased) after a decoding error.
-    """
-    declared = response.length_remaining
-    if limit is not None and declared is not None and declared > limit:
-        raise _too_large(response, request, limit, declared)
-    try:
-        deadline = request.options.deadline
-        if deadline is not None:
-            return _read_by_deadline(response, request, limit, declared, deadline)
-        if limit is None or (declared is not None and "content-encoding" not in response.headers):
-            return response.read()
-        data = response.read(limit + 1)
-    except BaseException:
-        _discard(response)
-        raise
-    if len(data) > limit:
-        raise _too_large(response, request, limit, declared)
-    return data
-
-
-def _read_by_deadline(
-    response: urllib3.BaseHTTPResponse,
-    request: Request,
-    limit: int | None,
-    declared: int | None,
-    deadline: float,
-) -> bytes:
-    """Read the body one socket read at a time, checking the deadline and the limit between.
-
-    Each read waits at most the read timeout (which the backoff middleware has already shrunk
-    to the time left), so the call ends within about one read timeout of the deadline.
-    """
-    chunks: list[bytes] = []
-    size = 0
-    while True:  # bounded: each turn reads >= 1 byte of a limited body, or ends at the deadline
-        if time.monotonic() >= deadline:
-            _discard(response)
-            msg = f"the body of {request.method} {redact_url(request.url)} was still arriving"
-            raise ReadTimeoutError(f"{msg} at the deadline", request=request)
-        chunk = response.read1(_CHUNK)
-        if not chunk:
-            return b"".join(chunks)
-        chunks.append(chunk)
-        size += len(chunk)
-        if limit is not None and size > limit:
-            raise _too_large(response, request, limit, declared)
-
-
 def _send(
-    pool: urllib3.HTTPConnectionPool, request: Request, target: str, timeout: urllib3.Timeout
+    pool: urllib3.HTTPConnectionPool,
+    request: Request,
+    target: str,
+    timeout: urllib3.Timeout,
+    pool_timeout: float | None,
 ) -> urllib3.BaseHTTPResponse:
-    """``pool.urlopen`` with the arguments PoolManager.urlopen would pass (body left unread)."""
+    """``pool.urlopen`` with the arguments PoolManager.urlopen would pass (body left unread).
+
+    The headers go as `_transport_conn.wire_headers`: no frame below holds the key in a
+    local whose repr shows it.
+    """
     return pool.urlopen(
         request.method,
         target,
         body=request.body,
-        headers=request.headers.raw(),
+        headers=conn.wire_headers(request.headers.raw()),
         retries=_NO_RETRIES,
         redirect=False,
         assert_same_host=False,
         timeout=timeout,
+        pool_timeout=pool_timeout,  # type: ignore[arg-type]  # a float works as documented
         preload_content=False,
         decode_content=True,
     )
-
-
-class Urllib3Stream:
-    """A streamed response body; releases its connection once read or closed."""
-
-    __slots__ = ("_closed", "_request", "_response")
-
-    def __init__(self, response: urllib3.BaseHTTPResponse, request: Request) -> None:
-        """Wrap an unread urllib3 response."""
-        self._response = response
-        self._request = request
-        self._closed = False
-
-    def iter_bytes(self, chunk_size: int = _CHUNK) -> Iterator[bytes]:
-        """Yield the rest of the body, then give the connection back to the pool."""
-        try:
-            yield from self._response.stream(chunk_size, decode_content=True)
-        except (u3.HTTPError, OSError) as exc:
-            self._drop()
-            raise _translate(exc, self._request) from exc
-        except BaseException:
-            self._drop()
-            raise
-        self.close()
-
-    def read(self) -> bytes:
-        """Read the rest of the body."""
-        return b"".join(self.iter_bytes())
-
-    def close(self) -> None:
-        """Return a fully read connection to the pool; drop a half-read one."""
-        if self._closed:
-            return
-        self._closed = True
-        if self._response.closed:  # read to the end: the connection is clean
-            self._response.release_conn()
-        else:
-            self._drop()
-
-    def _drop(self) -> None:
-        self._closed = True
-        with contextlib.suppress(Exception):
-            self._response.close()
-        with contextlib.suppress(Exception):
-            self._response.release_conn()
 
 
 class Urllib3Transport:
@@ -278,6 +129,7 @@ class Urllib3Transport:
         ssl_context: ssl.SSLContext | None = None,
         pool_manager: urllib3.PoolManager | None = None,
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
+        resolver: Resolver | None = None,
     ) -> None:
         """Configure the pools.
 
@@ -292,6 +144,9 @@ class Urllib3Transport:
             max_body_size: the most bytes of a (decoded) response body read into memory; a
                 bigger body raises `ResponseTooLargeError` without being read further.
                 ``None``: no limit. Streamed bodies (``stream=True``) are not limited.
+            resolver: ``(host, port) -> getaddrinfo entries``, instead of the system's
+                ``socket.getaddrinfo``; either way a lookup is bounded by the connect timeout
+                and the request's deadline.
         """
         if not isinstance(timeout, Timeout):
             msg = f"timeout must be a Timeout, not {type(timeout).__name__}"
@@ -311,32 +166,74 @@ class Urllib3Transport:
         if ca_certs is not None and not os.path.isfile(ca_certs):  # noqa: PTH113 - PathLike too
             msg = f"ca_certs {os.fspath(ca_certs)!r} is not a file"
             raise ValueError(msg)
+        if resolver is not None and not callable(resolver):
+            msg = f"resolver must be callable, not {type(resolver).__name__}"
+            raise TypeError(msg)
         self.timeout = timeout
         self.max_body_size = max_body_size
+        self._resolver = resolver
         self._owns_pool = pool_manager is None
+        self._pool_settings: dict[str, Any] = {
+            "num_pools": num_pools,
+            "maxsize": maxsize,
+            "block": block,
+            "cert_reqs": "CERT_REQUIRED",
+            "ca_certs": os.fspath(ca_certs) if ca_certs is not None else None,
+            "ssl_context": ssl_context,
+            "retries": False,
+        }
         # (Timeout, the urllib3 Timeout made of it): one tuple, so threads read a matching pair.
         self._last_timeout: tuple[Timeout | None, urllib3.Timeout | None] = (None, None)
         # Connection pools by (scheme, host, port), so a call skips PoolManager's lookup.
         self._pools: dict[tuple[str, str | None, int | None], urllib3.HTTPConnectionPool] = {}
-        self._pool = pool_manager or urllib3.PoolManager(
-            num_pools=num_pools,
-            maxsize=maxsize,
-            block=block,
-            cert_reqs="CERT_REQUIRED",
-            ca_certs=os.fspath(ca_certs) if ca_certs is not None else None,
-            ssl_context=ssl_context,
-            retries=False,
-        )
+        self._pool = pool_manager or self._new_pool_manager()
         # Only a plain PoolManager is bypassed: a ProxyManager (or any subclass) must see the URL.
         self._direct = type(self._pool) is urllib3.PoolManager
+        self._pid = os.getpid()
+        _TRANSPORTS.add(self)
+
+    def _new_pool_manager(self) -> urllib3.PoolManager:
+        """A PoolManager of phase-tracking pools (`_transport_conn`), with this one's settings."""
+        manager = urllib3.PoolManager(**self._pool_settings)
+        manager.pool_classes_by_scheme = dict(conn.POOL_CLASSES)
+        return manager
+
+    def _after_fork(self) -> None:
+        """In a forked child: fresh pools; the parent's are kept, unused and never closed.
+
+        Closing them here would not touch the parent's sockets at the TCP level, but keeping
+        them referenced guarantees that nothing in the child (a close, a finaliser) writes
+        to or shuts down a connection the parent still uses.
+        """
+        self._pid = os.getpid()
+        _INHERITED.append((self._pool, self._pools))
+        self._pools = {}
+        if self._owns_pool:
+            self._pool = self._new_pool_manager()
+        else:  # the caller's manager: same object, its pools forgotten (not closed)
+            pools = self._pool.pools
+            self._pool.pools = type(pools)(pools._maxsize, dispose_func=pools.dispose_func)
 
     def __call__(self, request: Request) -> Response:
-        """Send ``request`` once and return the response (body read unless streaming)."""
+        """Send ``request`` once and return the response (body read unless streaming).
+
+        With a deadline on the request, every phase ends by it: the wait for a pooled
+        connection, the name lookup, connecting (all addresses together), sending, and
+        reading the head and body (a watchdog cuts the socket at the deadline).
+        """
+        if self._pid != os.getpid():
+            self._after_fork()
         options = request.options
         stream = options.stream
         started = time.perf_counter()
+        deadline = options.deadline
+        call = conn._Call(deadline, self._resolver, tracked=self._owns_pool)
+        if deadline is not None:
+            conn.watchdog.arm(call)
+        outer = conn.current()
+        conn.enter(call)
         try:
-            raw = self._urlopen(request, self._u3_timeout(options.timeout or self.timeout))
+            raw = self._urlopen(request, self._u3_timeout(options.timeout or self.timeout), call)
             if stream:
                 return Response(
                     status=raw.status,
@@ -345,11 +242,17 @@ class Urllib3Transport:
                     stream=Urllib3Stream(raw, request),
                     elapsed=time.perf_counter() - started,
                 )
-            content = _read_body(raw, request, self.max_body_size)
+            content = read_body(raw, request, self.max_body_size)
+            if call.fired:  # cut at the deadline: what was read may look complete, it is not
+                discard(raw)
+                raise translate(TimeoutError("cut at the deadline"), request, call)
         except HeyGenError:  # ours already (our TimeoutError is an OSError too): as it is
             raise
-        except (u3.HTTPError, OSError) as exc:
-            raise _translate(exc, request) from exc
+        except (u3.HTTPError, OSError, http.client.HTTPException) as exc:
+            raise translate(exc, request, call) from exc
+        finally:
+            call.finish()
+            conn.enter(outer)
         return Response(
             status=raw.status,
             headers=_headers_of(raw),
@@ -367,17 +270,21 @@ class Urllib3Transport:
         self._last_timeout = (timeout, converted)
         return converted
 
-    def _urlopen(self, request: Request, timeout: urllib3.Timeout) -> urllib3.BaseHTTPResponse:
+    def _urlopen(
+        self, request: Request, timeout: urllib3.Timeout, call: conn._Call
+    ) -> urllib3.BaseHTTPResponse:
         """Send the request with urllib3 (the body is left unread)."""
+        pool_timeout = call.bound(None)  # a blocking pool waits no longer than the deadline
         if not self._direct:
             return self._pool.urlopen(
                 request.method,
                 request.url,
                 body=request.body,
-                headers=request.headers.raw(),
+                headers=conn.wire_headers(request.headers.raw()),
                 retries=False,
                 redirect=False,
                 timeout=timeout,
+                pool_timeout=pool_timeout,
                 preload_content=False,
                 decode_content=True,
             )
@@ -390,9 +297,9 @@ class Urllib3Transport:
         if pool is None or pool.pool is None:  # new, or closed by the PoolManager meanwhile
             pool = self._pool_for(key)
         try:
-            return _send(pool, request, target, timeout)
+            return _send(pool, request, target, timeout, pool_timeout)
         except u3.ClosedPoolError:  # closed between the check and the call; nothing was sent
-            return _send(self._pool_for(key), request, target, timeout)
+            return _send(self._pool_for(key), request, target, timeout, pool_timeout)
 
     def _pool_for(self, key: tuple[str, str | None, int | None]) -> urllib3.HTTPConnectionPool:
         """The PoolManager's pool for ``(scheme, host, port)``, remembered for the next call."""

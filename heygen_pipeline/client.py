@@ -20,6 +20,7 @@ from heygen_pipeline._defaults import (
 from heygen_pipeline._headers import Headers
 from heygen_pipeline._models import (
     DEFAULT_OPTIONS,
+    MAX_SECONDS,
     Request,
     RequestBody,
     RequestOptions,
@@ -77,8 +78,11 @@ def _deadline_in(total_timeout: object) -> float:
     if isinstance(total_timeout, bool) or not isinstance(total_timeout, (int, float)):
         msg = f"total_timeout must be a number of seconds, not {type(total_timeout).__name__}"
         raise TypeError(msg)
-    if not total_timeout >= 0:  # also rejects NaN
-        msg = f"total_timeout must be >= 0 seconds, not {total_timeout!r}"
+    if not 0 <= total_timeout <= MAX_SECONDS:  # also rejects NaN and infinities
+        msg = (
+            f"total_timeout must be >= 0 seconds and at most {MAX_SECONDS:.0f} (a year), "
+            f"not {total_timeout!r}"
+        )
         raise ValueError(msg)
     return time.monotonic() + total_timeout
 

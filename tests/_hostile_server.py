@@ -5,6 +5,11 @@ declared length), records it, asks the test's ``script`` for an `Answer` and wri
 bytes verbatim, however broken they are. So the tests can send a client any status line,
 header, framing or body a hostile or broken server could.
 
+It can also speak TLS (``tls=`` a server context) and, after reading a request over TLS,
+write an answer in plaintext on the raw socket (``Answer(plaintext=True)``: a bad record
+after the request was sent); read request bodies slowly (``read_pause``: a server that
+takes its time over an upload); and `blackhole` gives addresses whose connects never finish.
+
 Every wait is bounded: connections time out after ``connection_timeout`` seconds, ``close()``
 cuts open connections and joins every thread, and a trickling or stalling answer stops as soon
 as the client goes away or the server closes.
@@ -13,10 +18,12 @@ as the client goes away or the server closes.
 from __future__ import annotations
 
 import contextlib
+import os
 import select
 import socket
+import ssl
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 _MAX_HEAD = 256 * 1024
@@ -50,6 +57,8 @@ class Answer:
     chunks: Callable[[], Iterable[bytes]] | None = None
     pause: float = 0.0
     stall: bool = False
+    plaintext: bool = False
+    """On a TLS connection, write ``data`` on the raw socket, outside any TLS record."""
 
 
 Script = Callable[[RawRequest], Answer]
@@ -88,6 +97,12 @@ class HostileServer:
     connection_timeout: float = 10.0
     requests: list[RawRequest] = field(default_factory=list)
     errors: list[BaseException] = field(default_factory=list)
+    tls: ssl.SSLContext | None = None
+    """Speak TLS with this server context (the handshake happens on the connection's thread)."""
+    read_pause: float = 0.0
+    """Seconds between reads of 1 KiB of a request body (0: read as fast as it comes)."""
+    max_body: int = _MAX_BODY
+    """The largest request body read; a bigger one drops the connection."""
 
     def __post_init__(self) -> None:
         """Bind and listen before returning; serve on a background thread."""
@@ -106,8 +121,8 @@ class HostileServer:
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://127.0.0.1:{self.port}"
+        """``http://127.0.0.1:PORT`` (``https://`` with ``tls``)."""
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     @property
     def connections(self) -> int:
@@ -167,10 +182,22 @@ class HostileServer:
 
     def _serve(self, sock: socket.socket, number: int) -> None:
         try:
+            if self.tls is not None:
+                wrapped = self.tls.wrap_socket(sock, server_side=True)
+                with self._lock:
+                    self._open[wrapped] = self._open.pop(sock)
+                sock = wrapped
             with sock:
                 buffer = b""
                 while not self._stop.is_set():  # one request per turn; bounded by the peer
-                    request, buffer = _read_request(sock, buffer, number)
+                    request, buffer = _read_request(
+                        sock,
+                        buffer,
+                        number,
+                        pause=self._body_pause,
+                        size=1024 if self.read_pause else 65536,
+                        max_body=self.max_body,
+                    )
                     if request is None:
                         return
                     with self._lock:
@@ -179,7 +206,7 @@ class HostileServer:
                     answer = script(request)
                     if not self._write(sock, answer) or answer.close:
                         return
-        except (OSError, ValueError):
+        except (OSError, ValueError, ssl.SSLError):
             return  # the client went away, or sent something unreadable: drop it
         except BaseException as exc:  # a bug in a script: keep it for the test to see
             with self._lock:
@@ -191,7 +218,9 @@ class HostileServer:
     def _write(self, sock: socket.socket, answer: Answer) -> bool:
         """Write ``answer``; False if the client went away or the server is closing."""
         try:
-            if answer.chunks is None:
+            if answer.plaintext:
+                os.write(sock.fileno(), answer.data)
+            elif answer.chunks is None:
                 sock.sendall(answer.data)
             else:
                 sock.sendall(answer.data)
@@ -210,9 +239,19 @@ class HostileServer:
             return False
         return True
 
+    def _body_pause(self) -> bool:
+        """Wait ``read_pause`` before a body read; False if the server is closing."""
+        return not (self.read_pause and self._stop.wait(self.read_pause))
+
 
 def _read_request(
-    sock: socket.socket, buffer: bytes, connection: int
+    sock: socket.socket,
+    buffer: bytes,
+    connection: int,
+    *,
+    pause: Callable[[], bool] = lambda: True,
+    size: int = 65536,
+    max_body: int = _MAX_BODY,
 ) -> tuple[RawRequest | None, bytes]:
     """Read one request head and its ``Content-Length`` body; None when the peer closed."""
     while b"\r\n\r\n" not in buffer:
@@ -232,12 +271,37 @@ def _read_request(
     length = int(headers.get("content-length", "0") or 0)
     if "chunked" in headers.get("transfer-encoding", "").lower():
         raise ValueError("chunked request bodies are not read by this server")
-    if length > _MAX_BODY:
+    if length > max_body:
         raise ValueError("request body too large")
-    while len(rest) < length:
-        data = sock.recv(65536)
+    while len(rest) < length:  # bounded by the declared length and the connection timeout
+        if not pause():
+            return None, b""
+        data = sock.recv(size)
         if not data:
             return None, b""
         rest += data
     body, remaining = rest[:length], rest[length:]
     return RawRequest(method, target, headers, body, connection), remaining
+
+
+@contextlib.contextmanager
+def blackhole(count: int = 1) -> Iterator[list[tuple[str, int]]]:
+    """``count`` addresses on 127.0.0.1 where a connect never completes (it times out).
+
+    Each is a listener with a backlog of one that is already full and never accepts: the
+    kernel drops further SYNs, so a client's connect waits for its timeout.
+    """
+    listeners: list[socket.socket] = []
+    fillers: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(0)
+            listeners.append(listener)
+            filler = socket.create_connection(listener.getsockname(), timeout=5)
+            fillers.append(filler)
+        yield [listener.getsockname() for listener in listeners]
+    finally:
+        for sock in fillers + listeners:
+            sock.close()

@@ -519,12 +519,6 @@ class TestNoHang:
         check_outcome(outcome, api, other, total=1.0)
         assert isinstance(outcome.error, ReadTimeoutError)
 
-    @pytest.mark.xfail(
-        strict=True,
-        reason="urllib3 reads the status line and headers through http.client with a per-recv "
-        "timeout only: a server trickling header bytes holds one attempt past the deadline "
-        "(bounded by http.client's 100 headers of 64 KiB each, not by the deadline)",
-    )
     def test_trickled_headers(self, servers):
         """A head sent a byte every 50 ms (3 s in all) still ends by a 1 s deadline."""
         api, _other = servers

@@ -652,13 +652,6 @@ def echo_server():
         thread.join(timeout=5)
 
 
-_CAUSE_CHAIN = (
-    "urllib3/http.client exceptions chained as __cause__ keep the server's raw bytes in their "
-    "messages; traceback.format_exception renders them unscrubbed (_transport.py raises "
-    "'from exc'); only the translated HeyGenError is scrubbed"
-)
-
-
 class TestServerEchoesInTheFraming:
     """A server that puts the key into the HTTP framing (status line, header names, chunks)."""
 
@@ -667,25 +660,10 @@ class TestServerEchoesInTheFraming:
         [
             "reason phrase",
             "header name",
-            pytest.param("status line", marks=pytest.mark.xfail(strict=True, reason=_CAUSE_CHAIN)),
-            pytest.param("chunk size", marks=pytest.mark.xfail(strict=True, reason=_CAUSE_CHAIN)),
-            pytest.param(
-                "malformed header line",
-                marks=pytest.mark.xfail(
-                    strict=True,
-                    reason="urllib3 logs 'Failed to parse headers ... unparsed data' at WARNING "
-                    "with the raw header bytes; the library never configures logging, so it "
-                    "cannot scrub urllib3's own records",
-                ),
-            ),
-            pytest.param(
-                "location",
-                marks=pytest.mark.xfail(
-                    strict=True,
-                    reason="a redirect whose Location carries the key is followed; urllib3 logs "
-                    "the request line ('GET /next?sig=<key>') at DEBUG, unscrubbed",
-                ),
-            ),
+            "status line",
+            "chunk size",
+            "malformed header line",
+            "location",
         ],
     )
     def test_echo_in_framing(self, echo_server, mode):

@@ -56,6 +56,7 @@ SECURITY_DOCS = DOCS.with_name("security.md")
 BEGIN, END = "<!-- soak:begin -->", "<!-- soak:end -->"
 _LIBRARY_DIRS = ("heygen_pipeline", "urllib3", os.sep + "http" + os.sep, "socket.py", "ssl.py")
 _TESTING_DIR = os.sep + "testing" + os.sep
+_DEFAULT_THREADS = 8
 
 
 @dataclass(frozen=True)
@@ -534,15 +535,16 @@ def _fold(report: SoakReport, stats: list[WorkerStats], soak: _Soak) -> None:
     report.fake_errors = [repr(e)[:200] for e in fake.handler_errors]
 
 
-def _replace_between(path: Path, body: str) -> None:
+def _replace_between(path: Path, body: str, markers: tuple[str, str] = (BEGIN, END)) -> None:
     """Put ``body`` between the soak markers of ``path`` (refusing a page without them)."""
+    begin, end = markers
     text = path.read_text(encoding="utf-8")
-    head, found, rest = text.partition(BEGIN)
-    _, found_end, tail = rest.partition(END)
+    head, found, rest = text.partition(begin)
+    _, found_end, tail = rest.partition(end)
     if not (found and found_end):
-        msg = f"{path} has no {BEGIN} ... {END} markers"
+        msg = f"{path} has no {begin} ... {end} markers"
         raise SystemExit(msg)
-    path.write_text(head + BEGIN + body + END + tail, encoding="utf-8")
+    path.write_text(head + begin + body + end + tail, encoding="utf-8")
 
 
 def write_docs(
@@ -568,14 +570,21 @@ def main(argv: list[str] | None = None) -> int:
     """Run a soak from the command line; exit 1 if a check did not hold."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=float, default=300.0, help="seconds (default 300)")
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=_DEFAULT_THREADS)
     parser.add_argument("--fault-rate", type=float, default=0.2)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--no-trace-memory", action="store_true", help="RSS only (faster)")
     parser.add_argument(
         "--write-docs", action="store_true", help="update docs/reliability.md and security.md"
     )
+    parser.add_argument(
+        "--phases",
+        action="store_true",
+        help="soak the transport's phases instead (tests/soak/phases.py; 16 threads by default)",
+    )
     args = parser.parse_args(argv)
+    if args.phases:
+        return _main_phases(args)
     config = SoakConfig(
         duration=args.duration,
         threads=args.threads,
@@ -592,6 +601,18 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_docs:
         write_docs(report)
     return 1 if problems else 0
+
+
+def _main_phases(args: argparse.Namespace) -> int:
+    """The phase soak (tests/soak/phases.py): a TLS server stalling each phase."""
+    tests = str(Path(__file__).resolve().parents[1])
+    if tests not in sys.path:  # run as a script: the tests folder holds the hostile server
+        sys.path.insert(0, tests)
+    from soak.phases import main_phases  # noqa: PLC0415 - only for --phases
+
+    threads = args.threads if args.threads != _DEFAULT_THREADS else 16
+    pages = (DOCS, SECURITY_DOCS) if args.write_docs else None
+    return main_phases(args.duration, threads, args.seed, pages, _replace_between)
 
 
 if __name__ == "__main__":
