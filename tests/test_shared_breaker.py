@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -18,7 +19,8 @@ from heygen_pipeline.testing import MockTransport, make_response
 
 redis = pytest.importorskip("redis")
 
-from heygen_pipeline.shared import RedisBreakerStorage, connect  # noqa: E402
+from heygen_pipeline.shared import RedisBreakerStorage, SharedStateError, connect  # noqa: E402
+from heygen_pipeline.testing._strategies_shared import breaker_hashes  # noqa: E402
 from heygen_pipeline.shared._breaker_local import MemoryBreakerState  # noqa: E402
 
 pytest_plugins = ["redis_fixtures"]
@@ -293,9 +295,7 @@ class TestMiddlewareOnSharedStorage:
         a(REQUEST, answering(503))
         assert b.state == "open"
 
-    def test_a_late_result_of_an_earlier_period_is_ignored(
-        self, redis_client, namespace, wait_for
-    ):
+    def test_a_late_result_of_an_earlier_period_is_ignored(self, redis_client, namespace, wait_for):
         """A slow call admitted while closed, ending after an open/close cycle, counts nothing."""
         a = worker(redis_client, namespace, fail_max=1, reset_timeout=0.2)
         b = worker(redis_client, namespace, fail_max=1, reset_timeout=0.2)
@@ -401,3 +401,110 @@ class TestFourProcesses:
             assert result["transport_calls_after"] == 0
             late = [t for t in result["successes"] if t > opened["opened"]]
             assert late == []
+
+
+# ---- what another program may have left in the hash ---------------------------------------
+
+
+class TestMalformedHash:
+    """Whatever the hash holds, a typed error or a reset: never a raw ValueError."""
+
+    @settings(max_examples=60, deadline=None)
+    @given(fields=breaker_hashes(), on_error=st.sampled_from(["open", "closed"]))
+    def test_any_hash_gives_a_breaker_state_or_a_typed_error(self, redis_client, fields, on_error):
+        """Random fields written into Redis: every operation ends in a state or a typed error."""
+        storage = RedisBreakerStorage(
+            redis_client,
+            namespace=f"bad-{uuid.uuid4().hex}",
+            on_error=on_error,
+            retry_interval=0.0,
+        )
+        if fields:
+            redis_client.hset(storage.key, mapping=fields)
+
+        def middleware():
+            return CircuitBreakerMiddleware(storage=storage, fail_max=2, logger=Recorder())
+
+        operations = [
+            storage.snapshot,
+            lambda: storage.half_open(0),
+            lambda: storage.record(
+                success=False, generation=0, now=START, fail_max=1, success_threshold=1
+            ),
+            lambda: storage.counter,
+            lambda: storage.success_counter,
+            lambda: storage.opened_at,
+            lambda: middleware()(REQUEST, answering(503)),
+            lambda: middleware().state,
+        ]
+        for operation in operations:
+            try:
+                operation()
+            except SharedStateError:
+                assert on_error == "closed"  # "open" resets instead
+            except CircuitOpenError:
+                pass  # a readable hash that says open
+        if on_error == "open":
+            snapshot = storage.snapshot()  # reset to a readable state
+            assert snapshot.state in {"closed", "open", "half-open"}
+            assert not storage.degraded
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"generation": "99999999999999999999"},
+            {"generation": "1e400"},
+            {"opened_at": "nan", "state": "open"},
+            {"state": "melted"},
+            {"failures": "lots"},
+        ],
+    )
+    def test_open_resets_closed_refuses(self, redis_client, namespace, fields):
+        """``open``: the hash is reset to closed (warned); ``closed``: SharedStateError."""
+        closed = RedisBreakerStorage(
+            redis_client, namespace=namespace, on_error="closed", retry_interval=0.0
+        )
+        redis_client.hset(closed.key, mapping=fields)
+        with pytest.raises(SharedStateError):
+            closed.snapshot()
+        opened = RedisBreakerStorage(redis_client, namespace=namespace, on_error="open")
+        assert opened.snapshot().state == "closed"
+        assert closed.snapshot().state == "closed"  # the reset hash is fine for both now
+
+    def test_a_hash_of_the_wrong_type(self, redis_client, namespace):
+        """A string where the hash should be: reset under ``open``."""
+        storage = RedisBreakerStorage(redis_client, namespace=namespace)
+        redis_client.set(storage.key, "not a hash")
+        assert storage.snapshot().state == "closed"
+        assert redis_client.type(storage.key) == b"hash"
+
+
+# ---- clocks --------------------------------------------------------------------------------
+
+
+class TestClockSkew:
+    """Shared timing runs on the Redis server's clock, whatever each worker's clock says."""
+
+    @pytest.mark.parametrize("skew", [-120.0, 120.0])
+    def test_a_skewed_worker_is_refused_while_open(self, redis_client, namespace, skew):
+        """A opens the breaker; B, whose clock is 120 s off, is refused for the reset timeout."""
+        a = worker(redis_client, namespace, time.time, fail_max=2, reset_timeout=30.0)
+        b = worker(redis_client, namespace, lambda: time.time() + skew, reset_timeout=30.0)
+        for _ in range(2):
+            a(REQUEST, answering(503))
+        transport = answering(200)
+        for _ in range(5):
+            with pytest.raises(CircuitOpenError) as info:
+                b(REQUEST, transport)
+            assert 25.0 < info.value.retry_after <= 30.0
+        assert transport.requests == []
+
+    def test_a_skewed_worker_that_opens_keeps_others_out(self, redis_client, namespace):
+        """B (clock 120 s behind) opens it: A, on time, is refused for the reset timeout."""
+        b = worker(redis_client, namespace, lambda: time.time() - 120.0, fail_max=2)
+        a = worker(redis_client, namespace, time.time)
+        for _ in range(2):
+            b(REQUEST, answering(503))
+        with pytest.raises(CircuitOpenError) as info:
+            a(REQUEST, answering(200))
+        assert 25.0 < info.value.retry_after <= 30.0

@@ -83,9 +83,7 @@ class TestCooldownPhases:
         transport = MockTransport(ok)
         cooldown(Request("GET", URL), transport)  # a pooled connection exists
         own_redis_server.pause()
-        outcome, late = within_deadline(
-            BUDGET, lambda: cooldown(deadline_request(), transport)
-        )
+        outcome, late = within_deadline(BUDGET, lambda: cooldown(deadline_request(), transport))
         own_redis_server.resume()
         assert isinstance(outcome, HeyGenTimeoutError), outcome
         assert outcome.sent is False

@@ -134,7 +134,7 @@ def text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bytes):
-        return value.decode()
+        return value.decode(errors="replace")  # garbage stays garbage, and fails to parse
     return str(value)
 
 

@@ -136,9 +136,14 @@ class Link:
         except redis.ConnectionError:
             connection.disconnect()
             connection.send_command(*args)
-        if read_timeout is None:
-            return connection.read_response()
-        return connection.read_response(timeout=read_timeout)
+        try:
+            if read_timeout is None:
+                return connection.read_response()
+            return connection.read_response(timeout=read_timeout)
+        except UnicodeDecodeError as exc:  # a decoding client, bytes that are not UTF-8
+            connection.disconnect()
+            msg = "Redis sent a reply this client cannot decode"
+            raise redis.DataError(msg) from exc
 
     def run(
         self,
