@@ -211,7 +211,7 @@ class LatencyProxy:
         self.delay = delay
         self._upstream = upstream_port
         self._listener = socket.create_server(("127.0.0.1", 0))
-        self._listener.setblocking(False)
+        self._listener.settimeout(0.0)
         self.port = self._listener.getsockname()[1]
         self._selector = selectors.DefaultSelector()
         self._selector.register(self._listener, selectors.EVENT_READ, ("accept", None))
@@ -233,9 +233,9 @@ class LatencyProxy:
             while self._due and self._due[0][0] <= now:
                 _, _, client, data = self._heapq.heappop(self._due)
                 with contextlib.suppress(OSError):
-                    client.setblocking(True)
+                    client.settimeout(None)
                     client.sendall(data)
-                    client.setblocking(False)
+                    client.settimeout(0.0)
             wait = 0.05 if not self._due else max(0.0, min(0.05, self._due[0][0] - now))
             for key, _ in self._selector.select(wait):
                 kind, peer = key.data
@@ -263,7 +263,7 @@ class LatencyProxy:
         upstream = self._socket.create_connection(("127.0.0.1", self._upstream), timeout=5)
         for sock in (client, upstream):
             sock.setsockopt(self._socket.IPPROTO_TCP, self._socket.TCP_NODELAY, 1)
-            sock.setblocking(False)
+            sock.settimeout(0.0)
             self._sockets.append(sock)
         self._selector.register(client, selectors.EVENT_READ, ("from_client", upstream))
         self._selector.register(upstream, selectors.EVENT_READ, ("from_server", client))
