@@ -286,6 +286,10 @@ class JobSlots:
             slot, hint = self._guard.call(shared, local, deadline=deadline)
         except errors.TimeoutError:
             slot, hint = None, 0.0
+        except BaseException:
+            if asked[0]:
+                self._orphan(holder)  # the caller gets the error; Redis may hold the slot
+            raise
         if slot is not None:
             self._logger.debug(
                 "job_slot_acquired", holder=holder, job_hint=job_hint, shared=slot.shared
