@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from heygen_pipeline import RateLimitError, Request, RequestOptions, Secret, default_stack
-from heygen_pipeline.middleware import BackoffMiddleware, CircuitBreakerMiddleware
+from heygen_pipeline.middleware import BackoffMiddleware, BackoffPolicy, CircuitBreakerMiddleware
 from heygen_pipeline.testing import FakeHeyGen, Fault, MockTransport, make_response
 
 redis = pytest.importorskip("redis")
@@ -343,3 +343,66 @@ class TestFourProcesses:
         assert max(later) <= t429 + 3.0
         for other in results[1:]:
             assert other["seen"] < t429 + 0.9  # they were ready to send well before
+
+
+CDN = "https://cdn.example.com/videos/v1.mp4"
+A_YEAR = str(365 * 24 * 3600)
+
+
+class TestOnlyTheApiCounts:
+    """A 429 from another host (the CDN) pauses no API call; over-cap waits are not stored."""
+
+    def shared_cooldown(self, client, ns, fake, stack=None, **options):
+        """The cool-down with_shared_state puts in ``stack``, on the fake time."""
+        stack = stack if stack is not None else default_stack(base_url="https://api.heygen.com")
+        wired = with_shared_state(
+            stack,
+            client,
+            api_key_id=key_id(KEY),
+            namespace=ns,
+            sleep=fake.sleep,
+            clock=fake.clock,
+            **options,
+        )
+        return wired["cooldown"]
+
+    def test_a_cdn_429_pauses_no_api_call(self, redis_client, namespace):
+        """The CDN answers 429 Retry-After 20: API calls go out at once; nothing is stored."""
+        fake = FakeTime(redis_client)
+        cd = self.shared_cooldown(redis_client, namespace, fake)
+        assert cd.hosts == {"api.heygen.com", "upload.heygen.com"}
+        cd(Request("GET", CDN), answers((429, {"Retry-After": "20"})))
+        ok = answers(OK)
+        assert cd(Request("GET", URL), ok).status == 200
+        assert fake.sleeps == []
+        assert redis_client.keys(f"{namespace}:*") == []
+
+    def test_without_an_allowlist_each_host_waits_alone(self, redis_client, namespace):
+        """A stack guarding every host: the CDN's 429 pauses the CDN, not the API."""
+        fake = FakeTime(redis_client)
+        cd = self.shared_cooldown(redis_client, namespace, fake, stack=default_stack())
+        assert cd.hosts is None
+        cd(Request("GET", CDN), answers((429, {"Retry-After": "20"})))
+        assert cd(Request("GET", URL), answers(OK)).status == 200
+        assert fake.sleeps == []
+        assert cd.remaining(cd.key_of(Request("GET", CDN))[len(cd.key) + 1 :]) > 19
+
+    def test_a_wait_over_the_cap_is_not_stored_for_everyone(self, redis_client, namespace):
+        """Retry-After of a year: not published, so another worker is not stopped by it."""
+        fake = FakeTime(redis_client)
+        a = self.shared_cooldown(redis_client, namespace, fake)
+        b = self.shared_cooldown(redis_client, namespace, fake)
+        assert a(Request("GET", URL), answers((429, {"Retry-After": A_YEAR}))).status == 429
+        assert redis_client.keys(f"{namespace}:*") == []
+        assert b(Request("GET", URL), answers(OK)).status == 200
+        assert fake.sleeps == []
+
+    def test_the_cap_is_the_backoff_policy_s(self, redis_client, namespace):
+        """With the backoff capped at 5 s, a 10 s Retry-After is not published; a 4 s one is."""
+        fake = FakeTime(redis_client)
+        stack = default_stack(base_url="https://api.heygen.com", backoff=BackoffPolicy(max_delay=5))
+        cd = self.shared_cooldown(redis_client, namespace, fake, stack=stack)
+        cd(Request("GET", URL), answers((429, {"Retry-After": "10"})))
+        assert cd.remaining() == 0
+        cd(Request("GET", URL), answers((429, {"Retry-After": "4"})))
+        assert cd.remaining() == pytest.approx(4, abs=0.05)

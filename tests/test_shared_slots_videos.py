@@ -138,9 +138,11 @@ class TestCreatedJobsAreNeverLost:
             on_error="closed",
             retry_interval=0.0,
         )
-        with self.make(fake, slots, after_post=own_redis_server.stop) as client:
-            with capture_logs() as logs:
-                video = client.videos.create(script="hi", avatar_id="a")
+        with (
+            self.make(fake, slots, after_post=own_redis_server.stop) as client,
+            capture_logs() as logs,
+        ):
+            video = client.videos.create(script="hi", avatar_id="a")
         assert video.id
         assert "job_slot_bind_deferred" in [e["event"] for e in logs]
         own_redis_server.restart()  # empty: the deferred binding is made on the next use
