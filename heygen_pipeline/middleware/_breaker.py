@@ -21,10 +21,16 @@ instead: one read per call (`BreakerSnapshot`), and every transition made in one
 that applies only if the breaker is still in the period (``generation``) the call was admitted
 in.
 
-Time: pybreaker's storage records ``opened_at`` as a UTC wall-clock datetime, which Redis
-storage shares between hosts. The injected ``clock`` therefore gives wall-clock seconds since
-the epoch (``time.time`` by default, never ``time.monotonic``, whose values mean nothing to
-another process); it stamps ``opened_at`` and measures the reset timeout.
+No lock is held across I/O: on an atomic storage the reads and transitions (Redis round
+trips) run outside the lock, which covers only the count of trials in flight and pybreaker's
+cached state; snapshots read concurrently are numbered so an older one never undoes a newer.
+After ``os.fork()`` the child gets new locks.
+
+Time: pybreaker's storage records ``opened_at`` as a UTC wall-clock datetime. The injected
+``clock`` therefore gives wall-clock seconds since the epoch (``time.time`` by default, never
+``time.monotonic``, whose values mean nothing to another process); it stamps ``opened_at`` and
+measures the reset timeout. A snapshot that carries the storage's own ``now`` (Redis's
+``TIME``) is measured on that clock instead, so hosts whose clocks disagree decide alike.
 """
 
 from __future__ import annotations

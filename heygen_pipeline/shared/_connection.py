@@ -6,7 +6,8 @@ with one warning per outage (``on_error="open"``) or raises
 [SharedStateError][heygen_pipeline.shared.SharedStateError] (``"closed"``). After an error the
 guard leaves Redis alone for ``retry_interval`` seconds, so an outage costs one short timeout
 per interval rather than one per call; the next call after that tries Redis again, and
-redis-py opens a fresh connection by itself.
+redis-py opens a fresh connection by itself. A caller's deadline bounds each round trip (see
+`Guard.call`).
 """
 
 from __future__ import annotations
