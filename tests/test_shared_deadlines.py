@@ -8,6 +8,7 @@ waits up to 10 s per reply, so only the deadline can end these calls in time.
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -189,3 +190,54 @@ class TestWholeStack:
                 own_redis_server.resume()
         assert isinstance(outcome, HeyGenError), outcome
         assert late <= SLACK
+
+
+class TestClientEdges:
+    """A busy single connection and undecodable replies end in time, typed."""
+
+    def test_a_busy_single_connection_is_waited_for_until_the_deadline(
+        self, redis_server, namespace
+    ):
+        """Another thread holds the one connection: the read gives up at the deadline."""
+        client = connect(redis_server.url, timeout=PATIENT, single_connection_client=True)
+        storage = RedisBreakerStorage(client, namespace=namespace)
+        storage.snapshot()
+        holding, done = threading.Event(), threading.Event()
+
+        def busy():  # a thread in the middle of a command on the one connection
+            with client.single_connection_lock:
+                holding.set()
+                done.wait(PATIENT)
+
+        thread = threading.Thread(target=busy, daemon=True)
+        thread.start()
+        assert holding.wait(PATIENT)
+        try:
+            outcome, late = within_deadline(
+                BUDGET, lambda: storage.snapshot(deadline=time.monotonic() + BUDGET)
+            )
+        finally:
+            done.set()
+            thread.join(PATIENT)
+        assert isinstance(outcome, HeyGenTimeoutError), outcome
+        assert late <= SLACK
+        assert not storage.degraded  # a deadline says nothing about Redis
+        client.close()
+
+    @pytest.mark.parametrize("on_error", ["open", "closed"])
+    def test_bytes_a_decoding_client_cannot_decode(self, redis_server, namespace, on_error):
+        """A counter that is not UTF-8, read by a decode_responses client: local or typed."""
+        from heygen_pipeline.shared import SharedStateError  # noqa: PLC0415
+
+        client = connect(redis_server.url, decode_responses=True)
+        storage = RedisBreakerStorage(
+            client, namespace=namespace, on_error=on_error, retry_interval=0.0
+        )
+        connect(redis_server.url).hset(storage.key, "failures", b"\x80\xff")
+        if on_error == "open":
+            assert storage.counter == 0  # the local count, Redis's being unreadable
+        else:
+            with pytest.raises(SharedStateError):
+                _ = storage.counter
+        assert client.ping()  # the connection that got the bytes was dropped, not reused
+        client.close()
