@@ -406,3 +406,29 @@ class TestOnlyTheApiCounts:
         assert cd.remaining() == 0
         cd(Request("GET", URL), answers((429, {"Retry-After": "4"})))
         assert cd.remaining() == pytest.approx(4, abs=0.05)
+
+    def test_publish_refuses_more_than_max_wait(self, redis_client, namespace):
+        """publish() over max_wait is a ValueError naming the field; nothing is stored."""
+        with pytest.raises(ValueError, match="max_wait"):
+            cooldown(redis_client, namespace, max_wait=5).publish(6)
+        assert redis_client.keys(f"{namespace}:*") == []
+
+    def test_hosts_must_be_a_list_of_names(self, redis_client, namespace):
+        """hosts="api.heygen.com" (a str, not a list) is a TypeError."""
+        with pytest.raises(TypeError, match="hosts"):
+            cooldown(redis_client, namespace, hosts="api.heygen.com")
+
+    def test_a_wait_that_ends_at_the_deadline_sends_nothing(self, redis_client, namespace):
+        """A wait that uses up the deadline: TimeoutError (nothing sent), not a late request."""
+        from heygen_pipeline import TimeoutError as HeyGenTimeoutError  # noqa: PLC0415
+
+        fake = FakeTime(redis_client)
+        cd = cooldown(redis_client, namespace, fake)
+        fake.keys.append(cd.key)
+        cd.publish(2)
+        transport = answers(OK)
+        request = Request("GET", URL, options=RequestOptions(deadline=fake.now + 2.0))
+        with pytest.raises(HeyGenTimeoutError) as info:
+            cd(request, transport)
+        assert info.value.sent is False
+        assert transport.requests == []
