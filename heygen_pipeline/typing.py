@@ -73,6 +73,14 @@ class JobSlot(Protocol):
         """Give the slot back."""
         ...
 
+    def bind_created(self, video_id: str) -> None:
+        """`bind` after HeyGen created the job: problems are logged and repaired, not raised."""
+        ...
+
+    def create_failed(self, error: BaseException) -> None:
+        """The create raised ``error``: release, unless the job may be running anyway."""
+        ...
+
 
 class JobSlotProvider(Protocol):
     """Limits how many video jobs run at once on a key (``heygen_pipeline.shared.JobSlots``).
@@ -92,4 +100,12 @@ class JobSlotProvider(Protocol):
 
     def renew_video(self, video_id: str) -> bool:
         """Extend the lease of the slot bound to ``video_id``; False when none was held."""
+        ...
+
+    def job_running(self, video_id: str) -> None:
+        """`renew_video` that never raises (a status poll saw the job running)."""
+        ...
+
+    def job_ended(self, video_id: str) -> None:
+        """`release_video` that never raises (the job finished, failed or was deleted)."""
         ...

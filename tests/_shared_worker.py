@@ -143,7 +143,10 @@ def cooldown(config) -> None:
     redis = connect(config["redis_url"])
     ns = config["namespace"]
     stack = with_shared_state(
-        default_stack(), redis, api_key_id=key_id(config["api_key"]), namespace=ns
+        default_stack(base_url=config["base_url"]),
+        redis,
+        api_key_id=key_id(config["api_key"]),
+        namespace=ns,
     )
     cooldown_key = stack["cooldown"].key
     with HeyGenClient(config["api_key"], base_url=config["base_url"], stack=stack) as client:

@@ -192,3 +192,109 @@ def _wait_for(condition, timeout: float = 10.0, interval: float = 0.01) -> None:
 def wait_for():
     """``wait_for(condition, timeout=10)``: poll until true (real time passes in Redis)."""
     return _wait_for
+
+
+class LatencyProxy:
+    """A TCP proxy on 127.0.0.1 in front of Redis that delays every reply by ``delay`` s.
+
+    One thread, one selector: bytes to Redis go through at once, bytes from Redis are held
+    until ``delay`` seconds after they arrived. `close` stops the thread for sure.
+    """
+
+    def __init__(self, upstream_port: int, delay: float) -> None:
+        """Listen on an OS-assigned port, ready when this returns."""
+        import heapq  # noqa: PLC0415 - only the proxy needs these
+        import selectors  # noqa: PLC0415
+        import socket  # noqa: PLC0415
+
+        self._heapq, self._socket = heapq, socket
+        self.delay = delay
+        self._upstream = upstream_port
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self._listener.settimeout(0.0)
+        self.port = self._listener.getsockname()[1]
+        self._selector = selectors.DefaultSelector()
+        self._selector.register(self._listener, selectors.EVENT_READ, ("accept", None))
+        self._due: list = []  # (when, order, client socket, data)
+        self._order = 0
+        self._stop = threading.Event()
+        self._sockets: list = []
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+
+    @property
+    def url(self) -> str:
+        """``redis://127.0.0.1:<port>/0``."""
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            now = time.monotonic()
+            while self._due and self._due[0][0] <= now:
+                _, _, client, data = self._heapq.heappop(self._due)
+                with contextlib.suppress(OSError):
+                    client.settimeout(None)
+                    client.sendall(data)
+                    client.settimeout(0.0)
+            wait = 0.05 if not self._due else max(0.0, min(0.05, self._due[0][0] - now))
+            for key, _ in self._selector.select(wait):
+                kind, peer = key.data
+                if kind == "accept":
+                    self._accept()
+                    continue
+                try:
+                    data = key.fileobj.recv(65536)
+                except OSError:
+                    data = b""
+                if not data:
+                    self._drop(key.fileobj, peer)
+                elif kind == "from_client":
+                    with contextlib.suppress(OSError):
+                        peer.sendall(data)
+                else:
+                    self._order += 1
+                    due = time.monotonic() + self.delay
+                    self._heapq.heappush(self._due, (due, self._order, peer, data))
+
+    def _accept(self) -> None:
+        import selectors  # noqa: PLC0415
+
+        client, _ = self._listener.accept()
+        upstream = self._socket.create_connection(("127.0.0.1", self._upstream), timeout=5)
+        for sock in (client, upstream):
+            sock.setsockopt(self._socket.IPPROTO_TCP, self._socket.TCP_NODELAY, 1)
+            sock.settimeout(0.0)
+            self._sockets.append(sock)
+        self._selector.register(client, selectors.EVENT_READ, ("from_client", upstream))
+        self._selector.register(upstream, selectors.EVENT_READ, ("from_server", client))
+
+    def _drop(self, sock, peer) -> None:
+        for s in (sock, peer):
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self._selector.unregister(s)
+            with contextlib.suppress(OSError):
+                s.close()
+
+    def close(self) -> None:
+        """Stop the thread and close every socket."""
+        self._stop.set()
+        self._thread.join(5)
+        for sock in [*self._sockets, self._listener]:
+            with contextlib.suppress(OSError):
+                sock.close()
+        self._selector.close()
+
+
+@pytest.fixture
+def latency_proxy(redis_server):
+    """``latency_proxy(delay)``: a LatencyProxy in front of the module's server."""
+    made: list[LatencyProxy] = []
+
+    def make(delay: float) -> LatencyProxy:
+        proxy = LatencyProxy(redis_server.port, delay)
+        made.append(proxy)
+        return proxy
+
+    yield make
+    for proxy in made:
+        proxy.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -18,8 +19,9 @@ from heygen_pipeline.testing import MockTransport, make_response
 
 redis = pytest.importorskip("redis")
 
-from heygen_pipeline.shared import RedisBreakerStorage, connect  # noqa: E402
+from heygen_pipeline.shared import RedisBreakerStorage, SharedStateError, connect  # noqa: E402
 from heygen_pipeline.shared._breaker_local import MemoryBreakerState  # noqa: E402
+from heygen_pipeline.testing._strategies_shared import breaker_hashes  # noqa: E402
 
 pytest_plugins = ["redis_fixtures"]
 
@@ -76,6 +78,24 @@ def worker(client, ns, clock=None, **options) -> CircuitBreakerMiddleware:
     )
 
 
+def same(shared: BreakerSnapshot, model: BreakerSnapshot) -> bool:
+    """Equal states and generations; ``opened_at`` set in both or neither.
+
+    Redis stamps openings with its own clock, the model with the ``now`` it is given.
+    """
+    return (shared.state, shared.generation, shared.opened_at is None) == (
+        model.state,
+        model.generation,
+        model.opened_at is None,
+    )
+
+
+def wait_until_due(storage, reset_timeout, wait_for):
+    """Wait (real time on the Redis server) until the open breaker is due for a trial."""
+    opened = storage.snapshot().opened_at
+    wait_for(lambda: storage.snapshot().now - opened >= reset_timeout, timeout=10)
+
+
 # ---- the Lua scripts and their Python model ---------------------------------------------
 
 operations = st.lists(
@@ -107,7 +127,7 @@ class TestScriptsMatchTheModel:
         for op in ops:
             if op[0] == "half_open":
                 generation = model.generation + op[1]
-                assert shared.half_open(generation) == model.half_open(generation)
+                assert same(shared.half_open(generation), model.half_open(generation))
             elif op[0] == "record":
                 _, success, offset, now, fail_max, threshold = op
                 kwargs = {
@@ -116,11 +136,11 @@ class TestScriptsMatchTheModel:
                     "fail_max": fail_max,
                     "success_threshold": threshold,
                 }
-                assert shared.record(success, **kwargs) == model.record(success, **kwargs)
+                assert same(shared.record(success, **kwargs), model.record(success, **kwargs))
             else:
                 shared.state = op[1]
                 model.set_state(op[1])
-            assert shared.snapshot() == model.snapshot()
+            assert same(shared.snapshot(), model.snapshot())
             assert (shared.counter, shared.success_counter) == (model.failures, model.successes)
 
     def test_a_stale_generation_changes_nothing(self, redis_client, namespace):
@@ -129,13 +149,14 @@ class TestScriptsMatchTheModel:
         opened = storage.record(
             success=False, generation=0, now=START, fail_max=1, success_threshold=1
         )
-        assert opened == BreakerSnapshot("open", START, 1)
+        assert (opened.state, opened.generation) == ("open", 1)
+        assert opened.opened_at == pytest.approx(opened.now, abs=1.0)  # Redis's clock
         assert storage.record(
             success=False, generation=0, now=START + 5, fail_max=1, success_threshold=1
         )
         assert storage.half_open(0) == opened
         assert storage.snapshot() == opened
-        assert storage.half_open(1) == BreakerSnapshot("half-open", START, 2)
+        assert storage.half_open(1) == BreakerSnapshot("half-open", opened.opened_at, 2)
         assert storage.half_open(1).state == "half-open"  # a second mover gets the same answer
 
     def test_fresh_storage_reads_closed(self, redis_client, namespace):
@@ -249,24 +270,23 @@ class TestMiddlewareOnSharedStorage:
         with pytest.raises(CircuitOpenError) as info:
             b(REQUEST, ok)
         assert len(ok.requests) == 1
-        assert info.value.retry_after == pytest.approx(30.0)
+        assert info.value.retry_after == pytest.approx(30.0, abs=1.0)
         assert b._breaker._state_storage.counter == 3
         assert b._breaker.listeners[0].logger.transitions() == [("closed", "open")]
 
-    def test_noticing_a_change_resets_no_shared_counter(self, redis_client, namespace):
+    def test_noticing_a_change_resets_no_shared_counter(self, redis_client, namespace, wait_for):
         """A worker that notices another's transition leaves the shared counts alone.
 
         pybreaker resets the failure count whenever a breaker object notices 'closed'; with a
         shared storage that erased failures other workers had just counted.
         """
-        clock = Clock()
-        a = worker(redis_client, namespace, clock, reset_timeout=10.0)
-        b = worker(redis_client, namespace, clock, reset_timeout=10.0)
+        a = worker(redis_client, namespace, reset_timeout=0.2)
+        b = worker(redis_client, namespace, reset_timeout=0.2)
         for _ in range(3):
             a(REQUEST, answering(503))
         with pytest.raises(CircuitOpenError):
             b(REQUEST, answering(200))  # b now caches 'open'
-        clock.now += 11
+        wait_until_due(a.breaker._state_storage, 0.2, wait_for)
         a(REQUEST, answering(200))  # a's trial closes it
         a(REQUEST, answering(503))
         a(REQUEST, answering(503))
@@ -275,11 +295,10 @@ class TestMiddlewareOnSharedStorage:
         a(REQUEST, answering(503))
         assert b.state == "open"
 
-    def test_a_late_result_of_an_earlier_period_is_ignored(self, redis_client, namespace):
+    def test_a_late_result_of_an_earlier_period_is_ignored(self, redis_client, namespace, wait_for):
         """A slow call admitted while closed, ending after an open/close cycle, counts nothing."""
-        clock = Clock()
-        a = worker(redis_client, namespace, clock, fail_max=1, reset_timeout=1.0)
-        b = worker(redis_client, namespace, clock, fail_max=1, reset_timeout=1.0)
+        a = worker(redis_client, namespace, fail_max=1, reset_timeout=0.2)
+        b = worker(redis_client, namespace, fail_max=1, reset_timeout=0.2)
         gate, done = threading.Event(), threading.Event()
 
         def slow(request):
@@ -289,7 +308,7 @@ class TestMiddlewareOnSharedStorage:
         thread = threading.Thread(target=lambda: (b(REQUEST, MockTransport(slow)), done.set()))
         thread.start()
         a(REQUEST, answering(503))  # opens
-        clock.now += 2
+        wait_until_due(a.breaker._state_storage, 0.2, wait_for)
         a(REQUEST, answering(200))  # trial closes
         gate.set()
         thread.join(5)
@@ -297,13 +316,12 @@ class TestMiddlewareOnSharedStorage:
         assert a.state == "closed"
         assert a.breaker.fail_counter == 0
 
-    def test_one_trial_per_process_after_the_timeout(self, redis_client, namespace):
+    def test_one_trial_per_process_after_the_timeout(self, redis_client, namespace, wait_for):
         """Open and due: each worker gets at most one trial; the first success closes it."""
-        clock = Clock()
-        a = worker(redis_client, namespace, clock, fail_max=1, reset_timeout=5.0)
-        b = worker(redis_client, namespace, clock, fail_max=1, reset_timeout=5.0)
+        a = worker(redis_client, namespace, fail_max=1, reset_timeout=0.2)
+        b = worker(redis_client, namespace, fail_max=1, reset_timeout=0.2)
         a(REQUEST, answering(503))
-        clock.now += 6
+        wait_until_due(a.breaker._state_storage, 0.2, wait_for)
         started, release = threading.Event(), threading.Event()
 
         def held(request):
@@ -383,3 +401,115 @@ class TestFourProcesses:
             assert result["transport_calls_after"] == 0
             late = [t for t in result["successes"] if t > opened["opened"]]
             assert late == []
+
+
+# ---- what another program may have left in the hash ---------------------------------------
+
+
+def attempt(operation, on_error) -> None:
+    """Run ``operation``; only the typed errors its policy allows may come out."""
+    try:
+        operation()
+    except SharedStateError:
+        assert on_error == "closed"  # "open" resets instead
+    except CircuitOpenError:
+        pass  # a readable hash that says open
+
+
+class TestMalformedHash:
+    """Whatever the hash holds, a typed error or a reset: never a raw ValueError."""
+
+    @settings(max_examples=60, deadline=None)
+    @given(fields=breaker_hashes(), on_error=st.sampled_from(["open", "closed"]))
+    def test_any_hash_gives_a_breaker_state_or_a_typed_error(self, redis_client, fields, on_error):
+        """Random fields written into Redis: every operation ends in a state or a typed error."""
+        storage = RedisBreakerStorage(
+            redis_client,
+            namespace=f"bad-{uuid.uuid4().hex}",
+            on_error=on_error,
+            retry_interval=0.0,
+        )
+        if fields:
+            redis_client.hset(storage.key, mapping=fields)
+
+        def middleware():
+            return CircuitBreakerMiddleware(storage=storage, fail_max=2, logger=Recorder())
+
+        operations = [
+            storage.snapshot,
+            lambda: storage.half_open(0),
+            lambda: storage.record(
+                success=False, generation=0, now=START, fail_max=1, success_threshold=1
+            ),
+            lambda: storage.counter,
+            lambda: storage.success_counter,
+            lambda: storage.opened_at,
+            lambda: middleware()(REQUEST, answering(503)),
+            lambda: middleware().state,
+        ]
+        for operation in operations:
+            attempt(operation, on_error)
+        if on_error == "open":
+            snapshot = storage.snapshot()  # reset to a readable state
+            assert snapshot.state in {"closed", "open", "half-open"}
+            assert not storage.degraded
+
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"generation": "99999999999999999999"},
+            {"generation": "1e400"},
+            {"opened_at": "nan", "state": "open"},
+            {"state": "melted"},
+            {"failures": "lots"},
+        ],
+    )
+    def test_open_resets_closed_refuses(self, redis_client, namespace, fields):
+        """``open``: the hash is reset to closed (warned); ``closed``: SharedStateError."""
+        closed = RedisBreakerStorage(
+            redis_client, namespace=namespace, on_error="closed", retry_interval=0.0
+        )
+        redis_client.hset(closed.key, mapping=fields)
+        with pytest.raises(SharedStateError):
+            closed.snapshot()
+        opened = RedisBreakerStorage(redis_client, namespace=namespace, on_error="open")
+        assert opened.snapshot().state == "closed"
+        assert closed.snapshot().state == "closed"  # the reset hash is fine for both now
+
+    def test_a_hash_of_the_wrong_type(self, redis_client, namespace):
+        """A string where the hash should be: reset under ``open``."""
+        storage = RedisBreakerStorage(redis_client, namespace=namespace)
+        redis_client.set(storage.key, "not a hash")
+        assert storage.snapshot().state == "closed"
+        assert redis_client.type(storage.key) == b"hash"
+
+
+# ---- clocks --------------------------------------------------------------------------------
+
+
+class TestClockSkew:
+    """Shared timing runs on the Redis server's clock, whatever each worker's clock says."""
+
+    @pytest.mark.parametrize("skew", [-120.0, 120.0])
+    def test_a_skewed_worker_is_refused_while_open(self, redis_client, namespace, skew):
+        """A opens the breaker; B, whose clock is 120 s off, is refused for the reset timeout."""
+        a = worker(redis_client, namespace, time.time, fail_max=2, reset_timeout=30.0)
+        b = worker(redis_client, namespace, lambda: time.time() + skew, reset_timeout=30.0)
+        for _ in range(2):
+            a(REQUEST, answering(503))
+        transport = answering(200)
+        for _ in range(5):
+            with pytest.raises(CircuitOpenError) as info:
+                b(REQUEST, transport)
+            assert 25.0 < info.value.retry_after <= 30.0
+        assert transport.requests == []
+
+    def test_a_skewed_worker_that_opens_keeps_others_out(self, redis_client, namespace):
+        """B (clock 120 s behind) opens it: A, on time, is refused for the reset timeout."""
+        b = worker(redis_client, namespace, lambda: time.time() - 120.0, fail_max=2)
+        a = worker(redis_client, namespace, time.time)
+        for _ in range(2):
+            b(REQUEST, answering(503))
+        with pytest.raises(CircuitOpenError) as info:
+            a(REQUEST, answering(200))
+        assert 25.0 < info.value.retry_after <= 30.0

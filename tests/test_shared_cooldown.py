@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from heygen_pipeline import RateLimitError, Request, RequestOptions, Secret, default_stack
-from heygen_pipeline.middleware import BackoffMiddleware, CircuitBreakerMiddleware
+from heygen_pipeline.middleware import BackoffMiddleware, BackoffPolicy, CircuitBreakerMiddleware
 from heygen_pipeline.testing import FakeHeyGen, Fault, MockTransport, make_response
 
 redis = pytest.importorskip("redis")
@@ -67,6 +67,7 @@ class FakeTime:
 
 def cooldown(client, ns, fake: FakeTime | None = None, **options) -> SharedCooldown:
     """A SharedCooldown on the fake time: one per simulated process."""
+    options.setdefault("hosts", ["api.heygen.com"])
     if fake is not None:
         options.setdefault("sleep", fake.sleep)
         options.setdefault("clock", fake.clock)
@@ -127,7 +128,7 @@ class TestPublish:
     @given(waits=st.lists(st.floats(0.001, 1000.0), min_size=1, max_size=8))
     def test_the_wait_only_ever_grows(self, redis_client, waits):
         """After each publish the wait left is the longest asked for (minus time passed)."""
-        cd = cooldown(redis_client, f"p-{uuid.uuid4().hex}")
+        cd = cooldown(redis_client, f"p-{uuid.uuid4().hex}", max_wait=1000.0)
         low = high = 0.0  # bounds of the instant the wait ends, on the monotonic clock
         for seconds in waits:
             before = time.monotonic()
@@ -206,7 +207,7 @@ class TestMiddleware:
         """A wait longer than max_wait is not slept: RateLimitError with retry_after."""
         fake = FakeTime(redis_client)
         cd = cooldown(redis_client, namespace, fake, max_wait=10)
-        cd.publish(40)
+        cooldown(redis_client, namespace, fake, max_wait=60).publish(40)  # a worker allowing more
         with pytest.raises(RateLimitError, match="max_wait") as info:
             cd(Request("GET", URL), answers(OK))
         assert info.value.retry_after == pytest.approx(40, abs=0.05)
@@ -248,7 +249,7 @@ class TestMiddleware:
             sleep=fake.sleep,
             clock=fake.clock,
         )
-        fake.keys.append(stack["cooldown"].key)
+        fake.keys.append(stack["cooldown"].key_of(Request("GET", URL)))
         transport = answers((429, {"Retry-After": "1"}), OK)
         assert stack.build(transport)(Request("GET", URL)).status == 200
         assert fake.sleeps == [1.0]
@@ -342,3 +343,92 @@ class TestFourProcesses:
         assert max(later) <= t429 + 3.0
         for other in results[1:]:
             assert other["seen"] < t429 + 0.9  # they were ready to send well before
+
+
+CDN = "https://cdn.example.com/videos/v1.mp4"
+A_YEAR = str(365 * 24 * 3600)
+
+
+class TestOnlyTheApiCounts:
+    """A 429 from another host (the CDN) pauses no API call; over-cap waits are not stored."""
+
+    def shared_cooldown(self, client, ns, fake, stack=None, **options):
+        """The cool-down with_shared_state puts in ``stack``, on the fake time."""
+        stack = stack if stack is not None else default_stack(base_url="https://api.heygen.com")
+        wired = with_shared_state(
+            stack,
+            client,
+            api_key_id=key_id(KEY),
+            namespace=ns,
+            sleep=fake.sleep,
+            clock=fake.clock,
+            **options,
+        )
+        return wired["cooldown"]
+
+    def test_a_cdn_429_pauses_no_api_call(self, redis_client, namespace):
+        """The CDN answers 429 Retry-After 20: API calls go out at once; nothing is stored."""
+        fake = FakeTime(redis_client)
+        cd = self.shared_cooldown(redis_client, namespace, fake)
+        assert cd.hosts == {"api.heygen.com", "upload.heygen.com"}
+        cd(Request("GET", CDN), answers((429, {"Retry-After": "20"})))
+        ok = answers(OK)
+        assert cd(Request("GET", URL), ok).status == 200
+        assert fake.sleeps == []
+        assert redis_client.keys(f"{namespace}:*") == []
+
+    def test_without_an_allowlist_each_host_waits_alone(self, redis_client, namespace):
+        """A stack guarding every host: the CDN's 429 pauses the CDN, not the API."""
+        fake = FakeTime(redis_client)
+        cd = self.shared_cooldown(redis_client, namespace, fake, stack=default_stack())
+        assert cd.hosts is None
+        cd(Request("GET", CDN), answers((429, {"Retry-After": "20"})))
+        assert cd(Request("GET", URL), answers(OK)).status == 200
+        assert fake.sleeps == []
+        assert cd.remaining(cd.key_of(Request("GET", CDN))[len(cd.key) + 1 :]) > 19
+
+    def test_a_wait_over_the_cap_is_not_stored_for_everyone(self, redis_client, namespace):
+        """Retry-After of a year: not published, so another worker is not stopped by it."""
+        fake = FakeTime(redis_client)
+        a = self.shared_cooldown(redis_client, namespace, fake)
+        b = self.shared_cooldown(redis_client, namespace, fake)
+        assert a(Request("GET", URL), answers((429, {"Retry-After": A_YEAR}))).status == 429
+        assert redis_client.keys(f"{namespace}:*") == []
+        assert b(Request("GET", URL), answers(OK)).status == 200
+        assert fake.sleeps == []
+
+    def test_the_cap_is_the_backoff_policy_s(self, redis_client, namespace):
+        """With the backoff capped at 5 s, a 10 s Retry-After is not published; a 4 s one is."""
+        fake = FakeTime(redis_client)
+        stack = default_stack(base_url="https://api.heygen.com", backoff=BackoffPolicy(max_delay=5))
+        cd = self.shared_cooldown(redis_client, namespace, fake, stack=stack)
+        cd(Request("GET", URL), answers((429, {"Retry-After": "10"})))
+        assert cd.remaining() == 0
+        cd(Request("GET", URL), answers((429, {"Retry-After": "4"})))
+        assert cd.remaining() == pytest.approx(4, abs=0.05)
+
+    def test_publish_refuses_more_than_max_wait(self, redis_client, namespace):
+        """publish() over max_wait is a ValueError naming the field; nothing is stored."""
+        with pytest.raises(ValueError, match="max_wait"):
+            cooldown(redis_client, namespace, max_wait=5).publish(6)
+        assert redis_client.keys(f"{namespace}:*") == []
+
+    def test_hosts_must_be_a_list_of_names(self, redis_client, namespace):
+        """hosts="api.heygen.com" (a str, not a list) is a TypeError."""
+        with pytest.raises(TypeError, match="hosts"):
+            cooldown(redis_client, namespace, hosts="api.heygen.com")
+
+    def test_a_wait_that_ends_at_the_deadline_sends_nothing(self, redis_client, namespace):
+        """A wait that uses up the deadline: TimeoutError (nothing sent), not a late request."""
+        from heygen_pipeline import TimeoutError as HeyGenTimeoutError  # noqa: PLC0415
+
+        fake = FakeTime(redis_client)
+        cd = cooldown(redis_client, namespace, fake)
+        fake.keys.append(cd.key)
+        cd.publish(2)
+        transport = answers(OK)
+        request = Request("GET", URL, options=RequestOptions(deadline=fake.now + 2.0))
+        with pytest.raises(HeyGenTimeoutError) as info:
+            cd(request, transport)
+        assert info.value.sent is False
+        assert transport.requests == []

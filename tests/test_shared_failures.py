@@ -46,7 +46,7 @@ class Ticking:
         return self.now
 
 
-def refused():
+def refused(_timeout=None):
     """An operation that fails as a dead Redis would."""
     raise redis.ConnectionError("Error 111 connecting to 127.0.0.1:1. Connection refused.")
 
@@ -61,8 +61,8 @@ class TestGuard:
             assert guard.call(refused, lambda: "local") == "local"
             assert guard.call(refused, lambda: "local") == "local"
             assert guard.degraded
-            assert guard.call(lambda: "shared", lambda: "local") == "shared"
-            assert guard.call(lambda: "shared", lambda: "local") == "shared"
+            assert guard.call(lambda _t: "shared", lambda: "local") == "shared"
+            assert guard.call(lambda _t: "shared", lambda: "local") == "shared"
         assert [(e["event"], e["log_level"]) for e in logs] == [
             ("shared_state_unavailable", "warning"),
             ("shared_state_recovered", "info"),
@@ -91,7 +91,7 @@ class TestGuard:
         guard = Guard("thing", on_error="closed", retry_interval=2.0, clock=clock)
         calls = []
 
-        def counted():
+        def counted(_timeout):
             calls.append(clock.now)
             return refused()
 
@@ -102,13 +102,13 @@ class TestGuard:
             guard.call(counted, lambda: None)
         assert calls == [0.0]
         clock.now = 2.0
-        assert guard.call(lambda: "back", lambda: None) == "back"
+        assert guard.call(lambda _t: "back", lambda: None) == "back"
 
     def test_other_errors_are_not_swallowed(self):
         """A bug (not a Redis error) in an operation propagates unchanged."""
         guard = Guard("thing", on_error="open", retry_interval=0.0)
 
-        def bug():
+        def bug(_timeout):
             raise KeyError("bug")
 
         with pytest.raises(KeyError):

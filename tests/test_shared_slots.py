@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import pytest
@@ -343,3 +344,51 @@ class TestManyProcesses:
         for slot in held:
             slot.release()
         assert pool.in_use() == 0
+
+
+class TestStalls:
+    """A try whose answer was lost (Redis frozen) does not keep a slot for a whole lease."""
+
+    @pytest.mark.parametrize("on_error", ["open", "closed"])
+    def test_a_timed_out_acquire_is_given_back(
+        self, own_redis_server, namespace, on_error, wait_for
+    ):
+        """Frozen 0.6 s during acquire: the acquire that ran late is released on the next use."""
+        from heygen_pipeline.shared import SharedStateError, connect  # noqa: PLC0415
+
+        raw = connect(own_redis_server.url)
+        slots = JobSlots(
+            connect(own_redis_server.url),
+            api_key_id=KEY_ID,
+            limit=2,
+            namespace=namespace,
+            on_error=on_error,
+            retry_interval=0.0,
+        )
+        slots.acquire(timeout=0).release()  # connected, scripts loaded
+        own_redis_server.pause()
+        try:
+            try:
+                taken = slots.acquire(timeout=0.3)
+            except (SharedStateError, SlotTimeoutError):
+                taken = None
+            threading.Event().wait(0.3)  # frozen for 0.6 s in all
+        finally:
+            own_redis_server.resume()
+        if taken is not None:
+            assert taken.shared is False  # open: a slot of the local fallback
+            taken.release()
+        # The frozen server ran the acquire when it woke: a slot is held in Redis ...
+        wait_for(lambda: raw.zcard(slots.keys[0]) == 1)
+        # ... until the next operation of this worker gives it back.
+        assert slots.in_use() == 0
+        assert raw.zcard(slots.keys[0]) == 0
+
+    def test_acquire_is_idempotent_per_holder(self, redis_client, namespace):
+        """The acquire script run twice for one holder holds one slot (a retry is safe)."""
+        slots = JobSlots(redis_client, api_key_id=KEY_ID, limit=1, namespace=namespace)
+        first = slots._script("acquire", "holder-1", 1, 60_000, timeout=None)
+        again = slots._script("acquire", "holder-1", 1, 60_000, timeout=None)
+        other = slots._script("acquire", "holder-2", 1, 60_000, timeout=None)
+        assert [int(first[0]), int(again[0]), int(other[0])] == [1, 1, 0]
+        assert slots.in_use() == 1

@@ -21,16 +21,27 @@ instead: one read per call (`BreakerSnapshot`), and every transition made in one
 that applies only if the breaker is still in the period (``generation``) the call was admitted
 in.
 
-Time: pybreaker's storage records ``opened_at`` as a UTC wall-clock datetime, which Redis
-storage shares between hosts. The injected ``clock`` therefore gives wall-clock seconds since
-the epoch (``time.time`` by default, never ``time.monotonic``, whose values mean nothing to
-another process); it stamps ``opened_at`` and measures the reset timeout.
+No lock is held across I/O: on an atomic storage the reads and transitions (Redis round
+trips) run outside the lock, which covers only the count of trials in flight and pybreaker's
+cached state; snapshots read concurrently are numbered so an older one never undoes a newer.
+After ``os.fork()`` the child gets new locks.
+
+Time: pybreaker's storage records ``opened_at`` as a UTC wall-clock datetime. The injected
+``clock`` therefore gives wall-clock seconds since the epoch (``time.time`` by default, never
+``time.monotonic``, whose values mean nothing to another process); it stamps ``opened_at`` and
+measures the reset timeout. A snapshot that carries the storage's own ``now`` (Redis's
+``TIME``) is measured on that clock instead, so hosts whose clocks disagree decide alike.
 """
 
 from __future__ import annotations
 
+import inspect
+import itertools
+import os
+import threading
 import time
-from collections.abc import Iterable
+import weakref
+from collections.abc import Callable, Iterable
 from datetime import datetime, timezone
 from typing import Final
 
@@ -73,6 +84,27 @@ _DEFAULT_FAIL_MAX: Final = 5
 _DEFAULT_NAME: Final = "heygen"
 _DEFAULT_RESET_TIMEOUT: Final = 30.0
 _HALF_OPEN_RACES: Final = 2
+
+_INSTANCES: weakref.WeakSet[CircuitBreakerMiddleware] = weakref.WeakSet()
+
+
+def _reset_locks_in_child() -> None:
+    """After ``os.fork()``: new locks, as the parent's may be held by a thread gone here."""
+    for middleware in list(_INSTANCES):
+        middleware._breaker._lock = threading.RLock()
+
+
+if hasattr(os, "register_at_fork"):  # pragma: no branch - every POSIX Python has it
+    os.register_at_fork(after_in_child=_reset_locks_in_child)
+
+
+def _takes_deadline(method: Callable[..., object]) -> bool:
+    """Whether a storage method accepts ``deadline=`` (the atomic protocol's optional part)."""
+    try:
+        parameters = inspect.signature(method).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "deadline" or p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 class _StateLogger(pybreaker.CircuitBreakerListener):
@@ -237,6 +269,12 @@ class CircuitBreakerMiddleware:
             storage if type(storage) is pybreaker.CircuitMemoryStorage else None
         )
         self._closed_ticket = _Ticket(state=None, trial=False)
+        self._deadlines = self._atomic is not None and _takes_deadline(self._atomic.snapshot)
+        # Snapshots are read without the lock, so they may come back out of order: each read
+        # is numbered when it starts, and an older read never undoes a newer one.
+        self._reads = itertools.count()
+        self._synced = -1
+        _INSTANCES.add(self)
         if not any(isinstance(listener, _StateLogger) for listener in breaker.listeners):
             breaker.add_listener(_StateLogger(self._logger))
 
@@ -253,11 +291,12 @@ class CircuitBreakerMiddleware:
     @property
     def state(self) -> str:
         """``"closed"``, ``"open"`` or ``"half-open"``, as the breaker's storage says."""
+        if self._atomic is not None:
+            read = next(self._reads)
+            snapshot = self._atomic.snapshot()
+            self._sync(snapshot, read)
+            return snapshot.state
         with self._breaker._lock:
-            if self._atomic is not None:
-                snapshot = self._atomic.snapshot()
-                self._sync(snapshot)
-                return snapshot.state
             return self._breaker.state.name
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
@@ -271,9 +310,9 @@ class CircuitBreakerMiddleware:
                 listener.before_call(self._breaker, call_next, request)
             response = call_next(request)
         except BaseException as exc:
-            self._record(ticket, exc)
+            self._record(ticket, exc, request.options.deadline)
             raise
-        self._record(ticket, response)
+        self._record(ticket, response, request.options.deadline)
         return response
 
     def _admit(self, request: Request) -> _Ticket:
@@ -316,16 +355,23 @@ class CircuitBreakerMiddleware:
         raise self._refusal(admission, request)
 
     def _admit_atomic(self, request: Request, storage: AtomicBreakerStorage) -> _Ticket:
-        """`_admit` on an atomic storage: tickets name the generation they were taken in."""
+        """`_admit` on an atomic storage: tickets name the generation they were taken in.
+
+        No lock is held while the storage is read or changed (a Redis round trip): the lock
+        covers only the count of trials in flight.
+        """
         breaker = self._breaker
-        with breaker._lock:
-            snapshot = storage.snapshot()
-            admission = Admission(allow=False)
-            for _ in range(_HALF_OPEN_RACES + 1):
-                self._sync(snapshot)
+        options = {"deadline": request.options.deadline} if self._deadlines else {}
+        read = next(self._reads)
+        snapshot = storage.snapshot(**options)
+        admission = Admission(allow=False)
+        for _ in range(_HALF_OPEN_RACES + 1):
+            self._sync(snapshot, read)
+            now = snapshot.now if snapshot.now is not None else self._clock()
+            with breaker._lock:
                 admission = breaker_admission(
                     snapshot.state,
-                    now=self._clock(),
+                    now=now,
                     opened_at=snapshot.opened_at,
                     reset_timeout=breaker.reset_timeout,
                     trials_in_flight=(
@@ -333,19 +379,20 @@ class CircuitBreakerMiddleware:
                     ),
                     half_open_max_calls=self._half_open_max_calls,
                 )
-                if not admission.allow:
-                    break
-                if snapshot.state != OPEN:
+                if admission.allow and snapshot.state != OPEN:
                     if admission.trial:
                         if self._trial_state != snapshot.generation:
                             self._trial_state, self._trials = snapshot.generation, 0
                         self._trials += 1
                     return _Ticket(state=snapshot.generation, trial=admission.trial)
-                # Due for a trial: move to half-open, unless another process just did (or
-                # its trial already ended); then decide again on what the storage says now.
-                snapshot = storage.half_open(snapshot.generation)
-            else:
-                admission = Admission(allow=False)  # lost every race: let others' trials run
+            if not admission.allow:
+                break
+            # Due for a trial: move to half-open, unless another process just did (or
+            # its trial already ended); then decide again on what the storage says now.
+            read = next(self._reads)
+            snapshot = storage.half_open(snapshot.generation, **options)
+        else:
+            admission = Admission(allow=False)  # lost every race: let others' trials run
         raise self._refusal(admission, request)
 
     def _refusal(self, admission: Admission, request: Request) -> CircuitOpenError:
@@ -359,22 +406,29 @@ class CircuitBreakerMiddleware:
             )
         return CircuitOpenError(message, retry_after=admission.retry_after, request=request)
 
-    def _sync(self, snapshot: BreakerSnapshot) -> None:
+    def _sync(self, snapshot: BreakerSnapshot, read: int | None = None) -> None:
         """Make pybreaker's cached state follow ``snapshot``, telling the listeners of a change.
 
         The state object is made without pybreaker's notification, whose counter resets
-        would clobber counts other processes keep in the shared storage.
+        would clobber counts other processes keep in the shared storage. ``read`` numbers the
+        read that gave ``snapshot``: a read older than the last one applied is ignored. The
+        listeners are told after the lock is released.
         """
         breaker = self._breaker
-        old = breaker._state
-        if old.name == snapshot.state:
-            return
-        new = breaker._create_new_state(snapshot.state, prev_state=old)
-        breaker._state = new
+        with breaker._lock:
+            if read is not None:
+                if read < self._synced:
+                    return
+                self._synced = read
+            old = breaker._state
+            if old.name == snapshot.state:
+                return
+            new = breaker._create_new_state(snapshot.state, prev_state=old)
+            breaker._state = new
         for listener in breaker.listeners:
             listener.state_change(breaker, old, new)
 
-    def _record(self, ticket: _Ticket, outcome: Outcome) -> None:
+    def _record(self, ticket: _Ticket, outcome: Outcome, deadline: float | None = None) -> None:
         """Count the outcome and make the transition it calls for (lock held briefly)."""
         breaker = self._breaker
         verdict = breaker_verdict(outcome)
@@ -396,26 +450,53 @@ class CircuitBreakerMiddleware:
             # moves nothing: a no-op both ways, so the lock is not needed.
             self._notify(verdict, outcome)
             return
+        if self._atomic is not None and isinstance(ticket.state, int):
+            self._record_atomic(self._atomic, ticket, verdict, deadline)
+            if verdict is not Verdict.IGNORED:
+                self._notify(verdict, outcome)
+            return
         with breaker._lock:
             if ticket.trial and self._trial_state == ticket.state:
                 self._trials -= 1
             if verdict is Verdict.IGNORED:
                 pass
-            elif self._atomic is not None and isinstance(ticket.state, int):
-                self._sync(
-                    self._atomic.record(
-                        verdict is Verdict.SUCCESS,
-                        generation=ticket.state,
-                        now=self._clock(),
-                        fail_max=breaker.fail_max,
-                        success_threshold=breaker.success_threshold,
-                    )
-                )
             # A result of a call admitted under an earlier state is old news: it moves nothing.
             elif breaker.state is ticket.state:
                 self._transition(verdict)
         if verdict is not Verdict.IGNORED:
             self._notify(verdict, outcome)
+
+    def _record_atomic(
+        self,
+        storage: AtomicBreakerStorage,
+        ticket: _Ticket,
+        verdict: Verdict,
+        deadline: float | None,
+    ) -> None:
+        """Count a result in an atomic storage; no lock is held across the write.
+
+        A trial stays counted in flight until its result is written, so no second trial of
+        the same period starts in between.
+        """
+        breaker = self._breaker
+        try:
+            if verdict is not Verdict.IGNORED and isinstance(ticket.state, int):
+                options = {"deadline": deadline} if self._deadlines else {}
+                read = next(self._reads)
+                snapshot = storage.record(
+                    verdict is Verdict.SUCCESS,
+                    generation=ticket.state,
+                    now=self._clock(),
+                    fail_max=breaker.fail_max,
+                    success_threshold=breaker.success_threshold,
+                    **options,
+                )
+                self._sync(snapshot, read)
+        finally:
+            if ticket.trial:
+                with breaker._lock:
+                    if self._trial_state == ticket.state:
+                        self._trials -= 1
 
     def _transition(self, verdict: Verdict) -> None:
         """Count a success or failure in the current state; call with the lock held."""

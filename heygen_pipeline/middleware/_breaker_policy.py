@@ -140,6 +140,13 @@ class BreakerSnapshot:
     """When the breaker last opened, in Unix seconds (``None``: never, or unknown)."""
     generation: int
     """Counts transitions: a result counts only in the generation its call was admitted in."""
+    now: float | None = attrs.field(default=None, eq=False)
+    """The storage's clock when it was read, in Unix seconds (``None``: the caller's clock).
+
+    A storage shared between hosts gives its own time (Redis's ``TIME``), so that the time
+    since ``opened_at`` is measured on the clock that stamped it, whatever each host's clock
+    says.
+    """
 
 
 @runtime_checkable
@@ -149,6 +156,10 @@ class AtomicBreakerStorage(Protocol):
     Storages shared between processes need this: pybreaker's separate reads and writes race.
     [CircuitBreakerMiddleware][heygen_pipeline.middleware.CircuitBreakerMiddleware] uses these
     methods, and no other, when its breaker's storage has them.
+
+    A storage whose methods also take a keyword ``deadline`` (an instant on the monotonic
+    clock, the request's [deadline][heygen_pipeline.RequestOptions]) gets it, and must end each
+    operation by then.
     """
 
     def snapshot(self) -> BreakerSnapshot:

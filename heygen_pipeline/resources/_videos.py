@@ -134,11 +134,12 @@ class Videos(JobResource):
         slot = slots.acquire(timeout=self._client.slot_timeout, job_hint=hint)
         try:
             video = create()
-        except BaseException:
-            slot.release()  # nothing was rendered, or we cannot know its id: free it
+        except BaseException as exc:
+            slot.create_failed(exc)  # kept if the job may be running, else freed
             raise
+        # HeyGen created the job: bookkeeping problems are logged and repaired, never raised.
         if video.id:
-            slot.bind(video.id)
+            slot.bind_created(video.id)
         else:
             slot.release()
         return video
@@ -215,8 +216,10 @@ class Videos(JobResource):
         return (Video.from_api(item) for item in pages)
 
     def delete(self, video: VideoRef) -> None:
-        """Delete a video (``DELETE /v3/videos/{id}``)."""
+        """Delete a video (``DELETE /v3/videos/{id}``), freeing its job slot at once."""
         self._client.delete(f"/v3/videos/{video_id(video)}")
+        if self._client.job_slots is not None:
+            self._client.job_slots.job_ended(_raw_id(video))
 
     def wait(
         self,
@@ -250,7 +253,7 @@ class Videos(JobResource):
 
         def fetch(left: float) -> Video:
             if slots is not None:
-                slots.renew_video(job)  # renders outlive a lease: keep the slot while we watch
+                slots.job_running(job)  # renders outlive a lease: keep the slot while we watch
             if legacy:
                 response = self._client.request(
                     "GET", "/v1/video_status.get", params={"video_id": job}, total_timeout=left
@@ -280,10 +283,10 @@ class Videos(JobResource):
             )
         except JobFailedError:
             if slots is not None:
-                slots.release_video(job)
+                slots.job_ended(job)
             raise
         if slots is not None:
-            slots.release_video(job)
+            slots.job_ended(job)
         return result
 
     def download(

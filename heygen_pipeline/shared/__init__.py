@@ -21,7 +21,8 @@ from heygen_pipeline.shared._breaker_storage import RedisBreakerStorage
 from heygen_pipeline.shared._connection import OnError, connect, key_id
 from heygen_pipeline.shared._cooldown import SharedCooldown
 from heygen_pipeline.shared._errors import SharedStateError, SlotLostError, SlotTimeoutError
-from heygen_pipeline.shared._slots import JobSlots, Slot
+from heygen_pipeline.shared._slot import Slot
+from heygen_pipeline.shared._slots import JobSlots
 from heygen_pipeline.shared._wiring import with_shared_state
 
 __all__ = [

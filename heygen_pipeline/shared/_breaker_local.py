@@ -13,6 +13,7 @@ from typing import Final
 import pybreaker
 
 from heygen_pipeline.middleware._breaker import BreakerSnapshot
+from heygen_pipeline.shared._link import after_fork
 
 __all__ = ["FIELDS", "MemoryBreakerState"]
 
@@ -29,11 +30,15 @@ class MemoryBreakerState:
     def __init__(self) -> None:
         """Start closed, with no failures, in generation 0."""
         self._lock = threading.Lock()
+        after_fork(self, MemoryBreakerState._reset_in_child)
         self.state: str = _CLOSED
         self.failures = 0
         self.successes = 0
         self.opened_at: float | None = None
         self.generation = 0
+
+    def _reset_in_child(self) -> None:
+        self._lock = threading.Lock()
 
     def snapshot(self) -> BreakerSnapshot:
         """State, ``opened_at`` and generation, read together."""

@@ -6,7 +6,8 @@ with one warning per outage (``on_error="open"``) or raises
 [SharedStateError][heygen_pipeline.shared.SharedStateError] (``"closed"``). After an error the
 guard leaves Redis alone for ``retry_interval`` seconds, so an outage costs one short timeout
 per interval rather than one per call; the next call after that tries Redis again, and
-redis-py opens a fresh connection by itself.
+redis-py opens a fresh connection by itself. A caller's deadline bounds each round trip (see
+`Guard.call`).
 """
 
 from __future__ import annotations
@@ -23,11 +24,14 @@ import structlog
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from heygen_pipeline import errors
 from heygen_pipeline._redact import Secret, scrub
 from heygen_pipeline.shared._errors import SharedStateError
+from heygen_pipeline.shared._link import Link, after_fork
 from heygen_pipeline.typing import Clock
 
 __all__ = [
+    "BOOKKEEPING_GRACE",
     "DEFAULT_NAMESPACE",
     "DEFAULT_TIMEOUT",
     "Guard",
@@ -52,6 +56,8 @@ _KEY_ID_DOMAIN: Final = b"heygen-pipeline/key-id\x00"
 _KEY_ID_HEX: Final = 16
 _NAME: Final = re.compile(r"[A-Za-z0-9_.:\-]{1,200}")
 _LOGGER_NAME: Final = "heygen_pipeline.shared"
+BOOKKEEPING_GRACE: Final = 0.1
+"""Seconds past a deadline that writes after the fact (a result, a release) may still take."""
 
 
 def connect(
@@ -129,7 +135,7 @@ def text(value: object) -> str | None:
     if value is None:
         return None
     if isinstance(value, bytes):
-        return value.decode()
+        return value.decode(errors="replace")  # garbage stays garbage, and fails to parse
     return str(value)
 
 
@@ -145,7 +151,14 @@ def check_connection(connection: object) -> redis.Redis:
 
 
 class Guard:
-    """Runs one component's Redis operations under its ``on_error`` policy (thread-safe)."""
+    """Runs one component's Redis operations under its ``on_error`` policy (thread-safe).
+
+    An operation gets the seconds its round trip may take (``None``: the client's own
+    timeout): the time left to the caller's ``deadline``, so no Redis wait outlives the call.
+    A timeout caused by that bound says nothing about Redis: it neither warns nor pauses Redis
+    for the other callers; a read then raises a `TimeoutError` (nothing was sent) and
+    bookkeeping falls back.
+    """
 
     def __init__(
         self,
@@ -155,6 +168,7 @@ class Guard:
         retry_interval: float,
         clock: Clock = time.monotonic,
         logger: Any = None,
+        link: Link | None = None,
     ) -> None:
         """Guard ``component`` (a name for logs and errors).
 
@@ -162,8 +176,9 @@ class Guard:
             component: what is guarded, e.g. ``"cooldown"``.
             on_error: ``"open"`` or ``"closed"``.
             retry_interval: seconds Redis is left alone after an error.
-            clock: a monotonic clock for ``retry_interval``.
+            clock: a monotonic clock for ``retry_interval`` and deadlines.
             logger: a structlog logger (default ``heygen_pipeline.shared``).
+            link: the component's `Link` (its client's timeout tells a deadline's cut apart).
         """
         self.component = component
         self.on_error = check_on_error(on_error)
@@ -172,10 +187,20 @@ class Guard:
             msg = f"clock must be callable like time.monotonic, not {type(clock).__name__}"
             raise TypeError(msg)
         self._clock = clock
+        self._link = link
         self._logger = logger if logger is not None else structlog.get_logger(_LOGGER_NAME)
         self._lock = threading.Lock()
         self._down_until: float | None = None
         self._last_error: redis.RedisError | None = None
+        after_fork(self, Guard._reset_in_child)
+
+    def _reset_in_child(self) -> None:
+        self._lock = threading.Lock()
+
+    @property
+    def clock(self) -> Clock:
+        """The monotonic clock deadlines are read on."""
+        return self._clock
 
     @property
     def degraded(self) -> bool:
@@ -184,28 +209,55 @@ class Guard:
 
     def call(
         self,
-        operation: Callable[[], T],
+        operation: Callable[[float | None], T],
         fallback: Callable[[], T],
         *,
         always_fall_back: bool = False,
+        deadline: float | None = None,
     ) -> T:
-        """``operation()`` on Redis; on a Redis error, ``fallback()`` or `SharedStateError`.
+        """``operation(timeout)`` on Redis; on a Redis error, ``fallback()`` or `SharedStateError`.
 
         ``always_fall_back`` uses the fallback under ``"closed"`` too: for bookkeeping after
-        the fact (recording a result, releasing a slot) that must not lose a response.
+        the fact (recording a result, releasing a slot) that must not lose a response; it
+        gets `BOOKKEEPING_GRACE` seconds past the deadline. ``deadline`` is an instant on the
+        guard's clock by which the operation must end.
         """
         with self._lock:
             skipping = self._down_until is not None and self._clock() < self._down_until
             last = self._last_error
         if skipping and last is not None:
             return self._fail(last, fallback, always_fall_back=always_fall_back, fresh=False)
+        timeout: float | None = None
+        cut = False
+        if deadline is not None:
+            left = deadline - self._clock()
+            if always_fall_back:
+                left = max(left, BOOKKEEPING_GRACE)
+            elif left <= 0:
+                return self._out_of_time(fallback, always_fall_back=always_fall_back)
+            own = self._link.timeout if self._link is not None else None
+            if own is None or left < own:
+                timeout, cut = left, True
         try:
-            result = operation()
+            result = operation(timeout)
+        except redis.TimeoutError as exc:
+            if cut:
+                return self._out_of_time(fallback, always_fall_back=always_fall_back)
+            return self._fail(exc, fallback, always_fall_back=always_fall_back, fresh=True)
         except redis.RedisError as exc:
             return self._fail(exc, fallback, always_fall_back=always_fall_back, fresh=True)
         if last is not None:
             self._recovered()
         return result
+
+    def _out_of_time(self, fallback: Callable[[], T], *, always_fall_back: bool) -> T:
+        """The caller's deadline cut a Redis wait short: fall back, or a `TimeoutError`."""
+        if always_fall_back:
+            return fallback()
+        msg = f"{self.component}: the call's deadline passed while waiting for Redis"
+        error = errors.TimeoutError(msg)
+        error.sent = False
+        raise error
 
     def _fail(
         self,

@@ -9,21 +9,31 @@ The wait is stored as a Redis key that expires when the wait ends (``PTTL`` give
 so it is measured on the Redis server's clock: hosts whose clocks disagree still agree on it,
 and nothing is left behind. It only ever grows (a Lua script keeps the longer of the two).
 The key is named after [key_id][heygen_pipeline.shared.key_id], a hash of the API key.
+
+Only the API's answers count: with ``hosts`` (the breaker's allowlist, which
+[with_shared_state][heygen_pipeline.shared.with_shared_state] passes on) requests to other
+hosts, a CDN download say, neither wait nor publish; without, each host has a cool-down of its
+own, so a CDN's 429 never pauses the API. A ``Retry-After`` longer than ``max_wait`` (the
+backoff policy's cap) is never published: the backoff gives up on it at once, and so should
+nobody else wait for it. Every Redis round trip and every wait ends by the request's deadline.
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 import redis
 import structlog
 
+from heygen_pipeline import errors
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline.errors import RateLimitError
+from heygen_pipeline.middleware._hosts import HostAllowlist
 from heygen_pipeline.middleware._retry_after import parse_retry_after
 from heygen_pipeline.shared._connection import (
     DEFAULT_NAMESPACE,
@@ -33,6 +43,7 @@ from heygen_pipeline.shared._connection import (
     check_name,
     check_seconds,
 )
+from heygen_pipeline.shared._link import Link, Script, after_fork
 from heygen_pipeline.typing import Clock, Handler, Sleep
 
 __all__ = ["SharedCooldown"]
@@ -42,9 +53,11 @@ _MS: Final = 1000.0
 _ROUNDS: Final = 4
 """Waits in a row before an attempt (another 429 may extend the wait while we sleep)."""
 _ALL: Final = "all"
+_HOST_NAME: Final = 16
+"""Hex digits of a host's hash in a per-host key name."""
 
 # KEYS[1]: the cool-down key. ARGV[1]: the wait in ms. Keeps the longer wait; returns what is left.
-_EXTEND: Final = """
+_EXTEND: Final = Script("""
 local ttl = redis.call('PTTL', KEYS[1])
 local ms = tonumber(ARGV[1])
 if ttl < ms then
@@ -52,7 +65,7 @@ if ttl < ms then
   return ms
 end
 return ttl
-"""
+""")
 
 
 class SharedCooldown:
@@ -90,6 +103,7 @@ class SharedCooldown:
         wall_clock: Clock = time.time,
         retry_interval: float = 1.0,
         logger: Any = None,
+        hosts: Iterable[str] | None = None,
     ) -> None:
         """Share the cool-down of one API key.
 
@@ -98,8 +112,9 @@ class SharedCooldown:
             api_key_id: [key_id][heygen_pipeline.shared.key_id] of the API key, never the key.
             namespace: prefix of every key, to keep apps or environments apart.
             on_error: ``"open"`` or ``"closed"`` (see the class doc).
-            max_wait: the longest wait taken; longer ones raise ``RateLimitError`` at once
-                (keep it equal to the backoff policy's ``max_delay``).
+            max_wait: the longest wait taken, and the longest published; longer ones raise
+                ``RateLimitError`` at once (keep it equal to the backoff policy's
+                ``max_delay``, as `with_shared_state` does).
             scope: names the cool-down a request belongs to (default: one for the whole key);
                 a 429 pauses only requests of the same scope.
             sleep: waits.
@@ -107,8 +122,14 @@ class SharedCooldown:
             wall_clock: Unix time, to read HTTP-date ``Retry-After`` values.
             retry_interval: seconds Redis is left alone after an error.
             logger: a structlog logger (default ``heygen_pipeline.shared``).
+            hosts: the API hosts (``host`` or ``host:port``) whose 429s pause each other;
+                requests to any other host pass untouched. Default: each host on its own.
         """
-        self._redis = check_connection(connection)
+        self._link = Link(check_connection(connection))
+        if isinstance(hosts, str):
+            msg = "hosts must be an iterable of host names, not a single str"
+            raise TypeError(msg)
+        self._hosts = None if hosts is None else HostAllowlist(hosts)
         self.api_key_id = check_name("api_key_id", api_key_id)
         self.key = f"{check_name('namespace', namespace)}:cooldown:{api_key_id}"
         """The Redis key of the whole-key cool-down (scopes append ``:{scope}``)."""
@@ -133,10 +154,19 @@ class SharedCooldown:
             retry_interval=retry_interval,
             clock=clock,
             logger=self._logger,
+            link=self._link,
         )
-        self._extend = self._redis.register_script(_EXTEND)
         self._lock = threading.Lock()
         self._local: dict[str, float] = {}
+        after_fork(self, SharedCooldown._reset_in_child)
+
+    def _reset_in_child(self) -> None:
+        self._lock = threading.Lock()
+
+    @property
+    def hosts(self) -> frozenset[str] | None:
+        """The API hosts sharing the cool-down (``None``: each host has its own)."""
+        return None if self._hosts is None else frozenset(self._hosts.entries)
 
     @property
     def degraded(self) -> bool:
@@ -145,19 +175,31 @@ class SharedCooldown:
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
         """Wait out the shared cool-down, send, and publish the wait a 429 asks for."""
+        if self._hosts is not None and not self._hosts.allows(request):
+            return call_next(request)  # not the API: a CDN's 429 is nobody else's business
         scope = self._scope_of(request)
         self._wait(request, scope)
         response = call_next(request)
         if response.status == _TOO_MANY_REQUESTS:
             seconds = parse_retry_after(response.headers, now_epoch=self._wall_clock())
-            if seconds:
-                self.publish(seconds, scope=scope)
+            if seconds and seconds > self._max_wait:
+                self._logger.info(
+                    "shared_cooldown_not_published",
+                    api_key_id=self.api_key_id,
+                    scope=scope,
+                    retry_after=seconds,
+                    max_wait=self._max_wait,
+                )
+            elif seconds:
+                self._publish(seconds, scope, request.options.deadline)
         return response
 
-    def remaining(self, scope: str = _ALL) -> float:
+    def remaining(self, scope: str = _ALL, *, deadline: float | None = None) -> float:
         """Seconds until requests of ``scope`` may go out (0 when they may now)."""
         key = self._key(scope)
-        shared = self._guard.call(lambda: self._pttl(key), lambda: 0.0)
+        shared = self._guard.call(
+            lambda timeout: self._pttl(key, timeout), lambda: 0.0, deadline=deadline
+        )
         with self._lock:
             local = self._local.get(scope, 0.0) - self._clock()
         return max(shared, local, 0.0)
@@ -166,17 +208,28 @@ class SharedCooldown:
         """Make every worker wait ``seconds`` from now (unless a longer wait is already set).
 
         Returns the wait now in force, in seconds. Never raises for Redis errors.
+
+        Raises:
+            ValueError: ``seconds`` is negative or more than ``max_wait``: a wait nobody
+                would take is not stored for everyone.
         """
         seconds = check_seconds("seconds", seconds)
+        if seconds > self._max_wait:
+            msg = f"seconds must be at most max_wait ({self._max_wait:g}), not {seconds!r}"
+            raise ValueError(msg)
+        return self._publish(seconds, scope, None)
+
+    def _publish(self, seconds: float, scope: str, deadline: float | None) -> float:
         key = self._key(scope)
         with self._lock:
             until = self._clock() + seconds
             self._local[scope] = max(self._local.get(scope, until), until)
         millis = max(1, math.ceil(seconds * _MS))
         in_force = self._guard.call(
-            lambda: int(self._extend(keys=[key], args=[millis])) / _MS,
+            lambda timeout: int(self._link.run(_EXTEND, [key], [millis], timeout=timeout)) / _MS,
             lambda: seconds,
             always_fall_back=True,
+            deadline=deadline,
         )
         self._logger.info(
             "shared_cooldown_published",
@@ -189,11 +242,11 @@ class SharedCooldown:
 
     def _wait(self, request: Request, scope: str) -> None:
         """Sleep until the cool-down is over, or raise if that is too long."""
+        deadline = request.options.deadline
         for _ in range(_ROUNDS):
-            left = self.remaining(scope)
+            left = self.remaining(scope, deadline=deadline)
             if left <= 0:
-                return
-            deadline = request.options.deadline
+                break
             if left > self._max_wait or (deadline is not None and self._clock() + left > deadline):
                 why = (
                     f"more than max_wait ({self._max_wait:g} s)"
@@ -209,16 +262,30 @@ class SharedCooldown:
                 "shared_cooldown_wait", api_key_id=self.api_key_id, scope=scope, seconds=left
             )
             self._sleep(left)
+        if deadline is not None and self._clock() >= deadline:
+            error = errors.TimeoutError(
+                "the deadline passed while waiting out the shared cool-down", request=request
+            )
+            error.sent = False
+            raise error
 
-    def _pttl(self, key: str) -> float:
+    def _pttl(self, key: str, timeout: float | None) -> float:
         """Seconds left on ``key`` (0 when it is gone)."""
-        millis = self._redis.pttl(key)
+        millis = int(self._link.execute("PTTL", key, timeout=timeout))
         return millis / _MS if millis > 0 else 0.0
 
+    def key_of(self, request: Request) -> str:
+        """The Redis key holding the cool-down ``request`` waits for."""
+        return self._key(self._scope_of(request))
+
     def _scope_of(self, request: Request) -> str:
-        if self._scope is None:
-            return _ALL
-        return check_name("scope", self._scope(request))
+        scope = _ALL if self._scope is None else check_name("scope", self._scope(request))
+        if self._hosts is not None:
+            return scope
+        # No allowlist: each host waits out its own 429s only.
+        host = f"{request.host}:{request.port}".encode(errors="surrogateescape")
+        digest = hashlib.sha256(host).hexdigest()[:_HOST_NAME]
+        return f"host-{digest}" if scope == _ALL else f"{scope}:host-{digest}"
 
     def _key(self, scope: str) -> str:
         return self.key if scope == _ALL else f"{self.key}:{check_name('scope', scope)}"

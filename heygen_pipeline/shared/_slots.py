@@ -15,14 +15,15 @@ lease is left; the braces put them in one Redis Cluster hash slot.
 from __future__ import annotations
 
 import random as _random
+import threading
 import time
 import uuid
-from types import TracebackType
 from typing import Any, Final
 
 import redis
 import structlog
 
+from heygen_pipeline import errors
 from heygen_pipeline.shared import _slots_scripts as lua
 from heygen_pipeline.shared._connection import (
     DEFAULT_NAMESPACE,
@@ -32,91 +33,17 @@ from heygen_pipeline.shared._connection import (
     check_name,
     check_seconds,
 )
-from heygen_pipeline.shared._errors import SlotLostError, SlotTimeoutError
+from heygen_pipeline.shared._errors import SlotTimeoutError
+from heygen_pipeline.shared._link import Link, Script, after_fork
+from heygen_pipeline.shared._slot import Slot, may_have_created
 from heygen_pipeline.shared._slots_local import LocalSlots
 from heygen_pipeline.typing import Clock, Random, Sleep
 
 __all__ = ["JobSlots", "Slot"]
 
 _MS: Final = 1000.0
-
-
-class Slot:
-    """One video-job slot, held under a lease until `release` (or the lease's end).
-
-    Use it as a context manager, or call `release` when the job is over. A job that runs
-    longer than the lease must `renew` it (waiting on the job's status is the place).
-    """
-
-    __slots__ = ("_owner", "holder", "job_hint", "released", "shared", "video_id")
-
-    def __init__(self, owner: JobSlots, holder: str, *, job_hint: str | None, shared: bool) -> None:
-        """A slot of ``owner`` held as ``holder`` (made by `JobSlots.acquire`)."""
-        self._owner = owner
-        self.holder = holder
-        """This holder's id in Redis."""
-        self.job_hint = job_hint
-        """What the caller said the slot is for (logs only)."""
-        self.shared = shared
-        """False when the slot was taken from the local fallback while Redis was down."""
-        self.video_id: str | None = None
-        """The video bound with `bind`, if any."""
-        self.released = False
-        """Whether `release` was called."""
-
-    def bind(self, video_id: str) -> None:
-        """Tie the slot to ``video_id``, so `JobSlots.release_video` can free it elsewhere.
-
-        Raises:
-            SlotLostError: the lease had ended.
-        """
-        if not isinstance(video_id, str) or not video_id:
-            msg = f"video_id must be a non-empty str, not {video_id!r}"
-            raise ValueError(msg)
-        if not self._owner._bind(self, video_id):
-            msg = f"the slot's lease ended before video {video_id!r} could be bound to it"
-            raise SlotLostError(msg)
-        self.video_id = video_id
-
-    def renew(self) -> bool:
-        """Start a new full lease; False when Redis could not be reached (``on_error="open"``).
-
-        Raises:
-            SlotLostError: the lease had already ended (the slot may be someone else's).
-        """
-        renewed = self._owner._renew(self)
-        if renewed is None:
-            return False
-        if not renewed:
-            msg = "the slot's lease ended before it was renewed"
-            raise SlotLostError(msg)
-        return True
-
-    def release(self) -> None:
-        """Give the slot back (again is a no-op). Never raises for Redis errors."""
-        if not self.released:
-            self.released = True
-            self._owner._release(self)
-
-    def __enter__(self) -> Slot:
-        """Hold the slot for the ``with`` block."""
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Release the slot."""
-        self.release()
-
-    def __repr__(self) -> str:
-        """Holder, video and state."""
-        return (
-            f"Slot(holder={self.holder!r}, video_id={self.video_id!r}, "
-            f"shared={self.shared}, released={self.released})"
-        )
+_LEAST_TRY: Final = 0.05
+"""Seconds one try of an acquire may take in Redis even when its timeout is used up."""
 
 
 class JobSlots:
@@ -127,6 +54,12 @@ class JobSlots:
     slots taken then are given back there. ``"closed"``: `acquire`, `in_use` and
     `release_video` raise [SharedStateError][heygen_pipeline.shared.SharedStateError].
     Releasing never raises: a slot that cannot be given back returns when its lease ends.
+
+    Taking a slot is safe to retry: each `acquire` has one holder id for all its tries, and
+    Redis gives a holder that already has a slot that same slot. When an `acquire` gives up
+    on Redis after a try whose answer never came (a timeout: the script may still have run),
+    its holder id is released on the next operation that reaches Redis, so a stall does not
+    keep slots taken for a whole lease.
     """
 
     def __init__(
@@ -168,7 +101,7 @@ class JobSlots:
             retry_interval: seconds Redis is left alone after an error.
             logger: a structlog logger (default ``heygen_pipeline.shared``).
         """
-        self._redis = check_connection(connection)
+        self._link = Link(check_connection(connection))
         self.api_key_id = check_name("api_key_id", api_key_id)
         self.limit = _check_count("limit", limit)
         self.fallback_limit = (
@@ -196,21 +129,32 @@ class JobSlots:
             retry_interval=retry_interval,
             clock=clock,
             logger=self._logger,
+            link=self._link,
         )
         self._local = LocalSlots(clock)
-        register = self._redis.register_script
         self._scripts = {
-            name: register(source)
+            name: Script(source)
             for name, source in (
                 ("acquire", lua.ACQUIRE),
+                ("adopt", lua.ADOPT),
                 ("renew", lua.RENEW),
                 ("release", lua.RELEASE),
+                ("release_many", lua.RELEASE_MANY),
                 ("bind", lua.BIND),
                 ("release_video", lua.RELEASE_VIDEO),
                 ("renew_video", lua.RENEW_VIDEO),
                 ("in_use", lua.IN_USE),
             )
         }
+        self._repairs_lock = threading.Lock()
+        self._orphans: set[str] = set()
+        """Holders whose acquire may have run in Redis unseen: to be released."""
+        self._unbound: dict[str, str] = {}
+        """Videos HeyGen created whose slot is not yet recorded in Redis: holder by video."""
+        after_fork(self, JobSlots._reset_in_child)
+
+    def _reset_in_child(self) -> None:
+        self._repairs_lock = threading.Lock()
 
     @property
     def degraded(self) -> bool:
@@ -221,16 +165,42 @@ class JobSlots:
     def _lease_ms(self) -> int:
         return max(1, round(self.lease_seconds * _MS))
 
-    def _run(self, name: str, *args: str | int) -> Any:
+    def _run(self, name: str, *args: str | int, timeout: float | None = None) -> Any:
+        """Run a script, after the repairs left over from earlier failures."""
+        self._repair(timeout)
+        return self._script(name, *args, timeout=timeout)
+
+    def _script(self, name: str, *args: str | int, timeout: float | None) -> Any:
         keys = self.keys[:1] if name == "in_use" else self.keys
-        return self._scripts[name](keys=list(keys), args=list(args))
+        return self._link.run(self._scripts[name], list(keys), list(args), timeout=timeout)
+
+    def _repair(self, timeout: float | None) -> None:
+        """Release orphaned holders and record created videos' slots (raises Redis errors)."""
+        with self._repairs_lock:
+            orphans = sorted(self._orphans)
+            unbound = dict(self._unbound)
+        if orphans:
+            self._script("release_many", *orphans, timeout=timeout)
+            with self._repairs_lock:
+                self._orphans.difference_update(orphans)
+            self._logger.info("job_slots_repaired", released=len(orphans))
+        for video_id, holder in unbound.items():
+            self._script("adopt", holder, video_id, self._lease_ms, timeout=timeout)
+            with self._repairs_lock:
+                if self._unbound.get(video_id) == holder:
+                    del self._unbound[video_id]
+            self._logger.info("job_slot_repaired", video_id=video_id, holder=holder)
 
     def try_acquire(self, job_hint: str | None = None) -> Slot | None:
         """A slot if one is free now, else ``None``."""
-        return self._try(job_hint)[0]
+        holder = uuid.uuid4().hex
+        slot, _, unsure = self._try(holder, job_hint, None)
+        if slot is None and unsure:
+            self._orphan(holder)
+        return slot
 
     def acquire(self, timeout: float = 30.0, job_hint: str | None = None) -> Slot:
-        """Wait for a free slot, at most ``timeout`` seconds.
+        """Wait for a free slot, at most ``timeout`` seconds (Redis waits included).
 
         Args:
             timeout: the longest wait, in seconds (0: one try).
@@ -241,10 +211,28 @@ class JobSlots:
             SharedStateError: Redis failed and ``on_error="closed"``.
         """
         timeout = check_seconds("timeout", timeout)
+        holder = uuid.uuid4().hex  # one holder for every try: a retried try is idempotent
+        unsure = [False]
+        try:
+            slot = self._wait_for_slot(holder, timeout, job_hint, unsure)
+        except BaseException:
+            if unsure[0]:
+                self._orphan(holder)
+            raise
+        if not slot.shared and unsure[0]:
+            self._orphan(holder)
+        return slot
+
+    def _wait_for_slot(
+        self, holder: str, timeout: float, job_hint: str | None, unsure: list[bool]
+    ) -> Slot:
+        """`acquire`'s loop; ``unsure[0]`` is set once a try's answer got lost."""
         start = self._clock()
+        end = start + timeout
         step = self._poll
         while True:
-            slot, hint = self._try(job_hint)
+            slot, hint, lost = self._try(holder, job_hint, end)
+            unsure[0] = unsure[0] or lost
             if slot is not None:
                 return slot
             waited = self._clock() - start
@@ -261,13 +249,27 @@ class JobSlots:
             self._sleep(max(wait, 0.001))
             step = min(step * 2, self._max_poll)
 
-    def _try(self, job_hint: str | None) -> tuple[Slot | None, float]:
-        """One try: a slot or ``None``, and the seconds until a lease ends (a hint)."""
-        holder = uuid.uuid4().hex
-        lease_ms = self._lease_ms
+    def _orphan(self, holder: str) -> None:
+        """Remember to release ``holder``: its acquire may have run without our seeing it."""
+        with self._repairs_lock:
+            self._orphans.add(holder)
+        self._logger.info("job_slot_orphaned", holder=holder)
 
-        def shared() -> tuple[Slot | None, float]:
-            took, wait_ms = self._run("acquire", holder, self.limit, lease_ms)
+    def _try(
+        self, holder: str, job_hint: str | None, end: float | None
+    ) -> tuple[Slot | None, float, bool]:
+        """One try: a slot or ``None``, the seconds until a lease ends, and a lost answer.
+
+        The last is True when the shared try's answer never came: it may have taken a slot.
+        """
+        lease_ms = self._lease_ms
+        asked = [False]
+
+        def shared(timeout: float | None) -> tuple[Slot | None, float]:
+            self._repair(timeout)
+            asked[0] = True
+            took, wait_ms = self._script("acquire", holder, self.limit, lease_ms, timeout=timeout)
+            asked[0] = False
             if int(took):
                 return Slot(self, holder, job_hint=job_hint, shared=True), 0.0
             return None, max(int(wait_ms), 0) / _MS
@@ -278,18 +280,27 @@ class JobSlots:
                 return Slot(self, holder, job_hint=job_hint, shared=False), 0.0
             return None, wait
 
-        slot, hint = self._guard.call(shared, local)
+        # Each try gets at least a short round trip, even with no time left (timeout=0).
+        deadline = None if end is None else max(end, self._clock() + _LEAST_TRY)
+        try:
+            slot, hint = self._guard.call(shared, local, deadline=deadline)
+        except errors.TimeoutError:
+            slot, hint = None, 0.0
+        except BaseException:
+            if asked[0]:
+                self._orphan(holder)  # the caller gets the error; Redis may hold the slot
+            raise
         if slot is not None:
             self._logger.debug(
                 "job_slot_acquired", holder=holder, job_hint=job_hint, shared=slot.shared
             )
-        return slot, hint
+        return slot, hint, asked[0]
 
     def release_video(self, video_id: str) -> bool:
         """Give back the slot bound to ``video_id`` (from any process); False if none was."""
         return bool(
             self._guard.call(
-                lambda: int(self._run("release_video", video_id)),
+                lambda timeout: int(self._run("release_video", video_id, timeout=timeout)),
                 lambda: int(self._local.release_video(video_id)),
             )
         )
@@ -298,14 +309,96 @@ class JobSlots:
         """Start a new lease for the slot bound to ``video_id``; False if none is held."""
         return bool(
             self._guard.call(
-                lambda: int(self._run("renew_video", video_id, self._lease_ms)),
+                lambda timeout: int(
+                    self._run("renew_video", video_id, self._lease_ms, timeout=timeout)
+                ),
                 lambda: int(self._local.renew_video(video_id, self.lease_seconds)),
             )
         )
 
     def in_use(self) -> int:
         """Slots held now (under leases that have not ended)."""
-        return self._guard.call(lambda: int(self._run("in_use")), self._local.in_use)
+        return self._guard.call(
+            lambda timeout: int(self._run("in_use", timeout=timeout)), self._local.in_use
+        )
+
+    # ---- bookkeeping for client.videos: logged and repaired, never raised ---------------
+
+    def bind_created(self, slot: Slot, video_id: str) -> None:
+        """Bind ``slot`` to the video HeyGen just created; never raises (see `Slot.bind`).
+
+        A lease that ended meanwhile is taken again for the video (over the limit if need
+        be: the job runs, so it counts); with Redis out of reach the binding is made on the
+        next operation that reaches it.
+        """
+        slot.video_id = video_id
+        if not slot.shared:
+            if not self._local.bind(slot.holder, video_id):
+                self._local.acquire(slot.holder, self.fallback_limit + 1, self.lease_seconds)
+                self._local.bind(slot.holder, video_id)
+            return
+
+        def shared(timeout: float | None) -> int:
+            self._repair(timeout)
+            if int(self._script("bind", slot.holder, video_id, timeout=timeout)):
+                return 1
+            self._logger.warning(
+                "job_slot_rebound", holder=slot.holder, video_id=video_id, reason="lease ended"
+            )
+            return int(
+                self._script("adopt", slot.holder, video_id, self._lease_ms, timeout=timeout)
+            )
+
+        def later() -> int:
+            with self._repairs_lock:
+                self._unbound[video_id] = slot.holder
+            self._logger.warning("job_slot_bind_deferred", holder=slot.holder, video_id=video_id)
+            return 0
+
+        try:
+            self._guard.call(shared, later, always_fall_back=True)
+        except errors.HeyGenError:  # pragma: no cover - always_fall_back never raises these
+            later()
+
+    def create_failed(self, slot: Slot, error: BaseException) -> None:
+        """A create failed with ``error``: free the slot unless the job may be running.
+
+        A create that may have reached HeyGen (a timeout or broken connection after
+        sending, a 5xx, an answer that could not be read, an interrupt) may be rendering: its
+        slot is kept until its lease ends. Never raises.
+        """
+        if may_have_created(error):
+            self._logger.warning(
+                "job_slot_kept",
+                holder=slot.holder,
+                reason=type(error).__name__,
+                lease_seconds=self.lease_seconds,
+            )
+            return
+        slot.release()
+
+    def job_ended(self, video_id: str) -> None:
+        """The job ended (finished, failed or deleted): free its slot. Never raises."""
+        try:
+            self._guard.call(
+                lambda timeout: int(self._run("release_video", video_id, timeout=timeout)),
+                lambda: int(self._local.release_video(video_id)),
+                always_fall_back=True,
+            )
+        except errors.HeyGenError as exc:  # pragma: no cover - always_fall_back
+            self._logger.warning("job_slot_release_failed", video_id=video_id, error=str(exc))
+        with self._repairs_lock:
+            self._unbound.pop(video_id, None)
+
+    def job_running(self, video_id: str) -> None:
+        """The job still runs: renew its slot's lease. Never raises."""
+        self._guard.call(
+            lambda timeout: int(
+                self._run("renew_video", video_id, self._lease_ms, timeout=timeout)
+            ),
+            lambda: int(self._local.renew_video(video_id, self.lease_seconds)),
+            always_fall_back=True,
+        )
 
     # ---- what a Slot asks of its owner ---------------------------------------------------
 
@@ -313,7 +406,10 @@ class JobSlots:
         if not slot.shared:
             return self._local.bind(slot.holder, video_id)
         return bool(
-            self._guard.call(lambda: int(self._run("bind", slot.holder, video_id)), lambda: 1)
+            self._guard.call(
+                lambda timeout: int(self._run("bind", slot.holder, video_id, timeout=timeout)),
+                lambda: 1,
+            )
         )
 
     def _renew(self, slot: Slot) -> bool | None:
@@ -321,14 +417,22 @@ class JobSlots:
         if not slot.shared:
             return self._local.renew(slot.holder, self.lease_seconds)
         result: int | None = self._guard.call(
-            lambda: int(self._run("renew", slot.holder, self._lease_ms)), lambda: None
+            lambda timeout: int(self._run("renew", slot.holder, self._lease_ms, timeout=timeout)),
+            lambda: None,
         )
         return None if result is None else bool(result)
 
     def _release(self, slot: Slot) -> None:
         if slot.shared:
+
+            def later() -> int:
+                self._orphan(slot.holder)
+                return 0
+
             self._guard.call(
-                lambda: int(self._run("release", slot.holder)), lambda: 0, always_fall_back=True
+                lambda timeout: int(self._run("release", slot.holder, timeout=timeout)),
+                later,
+                always_fall_back=True,
             )
         else:
             self._local.release(slot.holder)

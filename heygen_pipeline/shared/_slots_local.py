@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 
+from heygen_pipeline.shared._link import after_fork
 from heygen_pipeline.typing import Clock
 
 __all__ = ["LocalSlots"]
@@ -21,9 +22,13 @@ class LocalSlots:
         """Start with every slot free; leases run on ``clock`` (seconds)."""
         self._clock = clock
         self._lock = threading.Lock()
+        after_fork(self, LocalSlots._reset_in_child)
         self._leases: dict[str, float] = {}
         self._videos: dict[str, str] = {}  # video id -> holder
         self._bound: dict[str, str] = {}  # holder -> video id
+
+    def _reset_in_child(self) -> None:
+        self._lock = threading.Lock()
 
     def acquire(self, holder: str, limit: int, lease: float) -> tuple[bool, float]:
         """Take a slot for ``holder`` if fewer than ``limit`` are held.

@@ -10,9 +10,11 @@ from typing import Final
 
 __all__ = [
     "ACQUIRE",
+    "ADOPT",
     "BIND",
     "IN_USE",
     "RELEASE",
+    "RELEASE_MANY",
     "RELEASE_VIDEO",
     "RENEW",
     "RENEW_VIDEO",
@@ -44,10 +46,17 @@ local function keep(ms)
 end
 """
 
+# Idempotent: a holder that already has a live slot (its earlier try ran although the answer
+# never arrived) keeps it, under a fresh lease.
 ACQUIRE: Final = (  # ARGV: holder, limit, lease ms -> {1, 0} or {0, ms until a lease ends}
     _PRELUDE
     + """
 purge()
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[3]), ARGV[1])
+  keep(tonumber(ARGV[3]))
+  return {1, 0}
+end
 if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
   redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
   redis.call('HSET', KEYS[3], ARGV[1], '')
@@ -76,6 +85,35 @@ RELEASE: Final = (  # ARGV: holder -> 1 if it held a live slot
 purge()
 unbind(ARGV[1])
 return redis.call('ZREM', KEYS[1], ARGV[1])
+"""
+)
+
+RELEASE_MANY: Final = (  # ARGV: holders -> how many held a live slot
+    _PRELUDE
+    + """
+purge()
+local freed = 0
+for _, holder in ipairs(ARGV) do
+  unbind(holder)
+  freed = freed + redis.call('ZREM', KEYS[1], holder)
+end
+return freed
+"""
+)
+
+# A job HeyGen runs takes a slot whatever the limit says: the count must match what runs.
+ADOPT: Final = (  # ARGV: holder, video id, lease ms -> 1
+    _PRELUDE
+    + """
+purge()
+unbind(ARGV[1])
+local old = redis.call('HGET', KEYS[2], ARGV[2])
+if old and old ~= ARGV[1] then return 1 end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+redis.call('HSET', KEYS[2], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[3], ARGV[1], ARGV[2])
+keep(tonumber(ARGV[3]))
+return 1
 """
 )
 

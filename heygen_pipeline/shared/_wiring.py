@@ -7,6 +7,7 @@ from typing import Any
 import redis
 
 from heygen_pipeline._stack import Stack
+from heygen_pipeline.middleware._backoff import BackoffMiddleware
 from heygen_pipeline.middleware._breaker import CircuitBreakerMiddleware
 from heygen_pipeline.shared._breaker_storage import RedisBreakerStorage
 from heygen_pipeline.shared._connection import DEFAULT_NAMESPACE, OnError
@@ -33,7 +34,9 @@ def with_shared_state(
       is replaced by one with the same name, ``fail_max`` and ``reset_timeout`` on a
       [RedisBreakerStorage][heygen_pipeline.shared.RedisBreakerStorage].
     - A [SharedCooldown][heygen_pipeline.shared.SharedCooldown] named ``"cooldown"`` goes just
-      inside ``"backoff"`` (outermost when the stack has no backoff).
+      inside ``"backoff"`` (outermost when the stack has no backoff). It covers the hosts the
+      breaker guards (each host on its own when the breaker guards every host), and its
+      ``max_wait`` is the backoff policy's cap (``max_delay``), unless given.
 
     Args:
         stack: the stack to change (it is not modified: stacks are immutable).
@@ -48,6 +51,7 @@ def with_shared_state(
     if not isinstance(stack, Stack):
         msg = f"stack must be a Stack, not {type(stack).__name__}"
         raise TypeError(msg)
+    hosts = None
     if "breaker" in stack:
         old = stack["breaker"]
         if not isinstance(old, CircuitBreakerMiddleware):
@@ -76,6 +80,11 @@ def with_shared_state(
                 hosts=old.hosts,
             ),
         )
+        hosts = old.hosts
+    backoff = stack["backoff"] if "backoff" in stack.names else None
+    if isinstance(backoff, BackoffMiddleware):
+        cooldown_options.setdefault("max_wait", backoff.policy.max_delay)
+    cooldown_options.setdefault("hosts", hosts)
     cooldown = SharedCooldown(
         connection,
         api_key_id=api_key_id,
