@@ -929,7 +929,9 @@ class TestV3Assets:
         assert set(uploaded) == {"asset_id", "url", "mime_type", "size_bytes"}
         assert (uploaded["mime_type"], uploaded["size_bytes"]) == ("image/png", len(data))
         assert http.request("GET", uploaded["url"]).data == data
-        listed = http.request("GET", fake.base_url + "/v3/assets", headers=AUTH).json()
+        listed = http.request(
+            "GET", fake.base_url + "/v3/assets?username=fake-user", headers=AUTH
+        ).json()
         assert [(a["id"], a["name"], a["type"]) for a in listed["data"]] == [
             (uploaded["asset_id"], "x.png", "image")
         ]

@@ -41,12 +41,12 @@ class TestUploadV3:
     def test_uploaded_asset_is_listed(self, heygen_client, png):
         """The v3 asset list shows it with its file name."""
         asset = heygen_client.assets.upload(png, filename="brand.png")
-        [listed] = heygen_client.assets.list()
-        assert (listed.id, listed.name, listed.file_type, listed.size) == (
+        [listed] = heygen_client.assets.list("fake-user")
+        assert (listed.id, listed.name, listed.file_type, listed.owner) == (
             asset.id,
             "brand.png",
             "image",
-            len(PNG),
+            "fake-user",
         )
 
     def test_over_the_limit_fails_before_sending(self, heygen_client, fake_heygen, png):

@@ -66,7 +66,6 @@ class TestCreate:
             {"output_languages": ["es"]},
             {"output_languages": ["es"], "video_url": SOURCE, "video_asset_id": "a"},
             {"output_languages": "es", "video_url": SOURCE},
-            {"output_languages": [], "video_url": SOURCE},
         ],
     )
     def test_v3_bad_arguments_are_refused_locally(self, translations, fake_heygen, kwargs):

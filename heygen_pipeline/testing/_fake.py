@@ -125,6 +125,7 @@ class FakeHeyGen:
             server.stop(timeout)
         for thread in self._threads:
             thread.join(timeout)
+        self._state.asset_store.close()
 
     @property
     def closed(self) -> bool:
@@ -206,6 +207,12 @@ class FakeHeyGen:
         ``message=None`` gives a failure with no reason at all.
         """
         self._state.translations.fail(translation_id, Failure("TRANSLATION_FAILED", message))
+
+    def fail_proofread(
+        self, proofread_id: str | None = None, *, message: str | None = "Proofread failed"
+    ) -> None:
+        """Make a proofread fail (the next created one when ``proofread_id`` is None)."""
+        self._state.proofreads.fail(proofread_id, Failure("PROOFREAD_FAILED", message))
 
     @property
     def webhook_endpoints(self) -> list[dict[str, Any]]:
