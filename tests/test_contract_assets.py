@@ -7,11 +7,18 @@ every request sent and every answer given is checked with openapi-core.
 import hashlib
 
 import pytest
-from _spec_check import assert_contract, checked_client, operations_called, spec
+from _spec_check import (
+    assert_contract,
+    checked_client,
+    operations_called,
+    request_problems,
+    spec,
+)
 
+from heygen_pipeline import BadRequestError
 from heygen_pipeline.resources import Assets, UploadFile
 from heygen_pipeline.resources._operation import operations_of
-from heygen_pipeline.testing import FakeHeyGen
+from heygen_pipeline.testing import FakeHeyGen, Fault
 
 DATA = bytes(range(256)) * 64
 
@@ -169,3 +176,31 @@ class TestCoverage:
         wanted = {f"{m} {t}" for m, t, _ in spec()[1] if t.startswith("/v3/assets")}
         assert len(wanted) == 11
         assert tagged == wanted
+
+
+class TestTheCheckItself:
+    """The contract check fails on what breaks the spec (it is not a check that cannot fail)."""
+
+    def test_a_request_that_breaks_the_spec_is_found(self):
+        """A search with a limit over 50, and a list without username, are reported."""
+        with FakeHeyGen() as fake:
+            client, _ = checked_client(fake)
+            params = {"query": "office", "type": "image", "limit": 51}
+            for path, query in (("/v3/assets/search", params), ("/v3/assets", {})):
+                with pytest.raises(BadRequestError):
+                    client.request("GET", path, params=query)
+            problems = request_problems(fake)
+            client.close()
+        assert len(problems) == 2
+        assert "limit" in problems[0]
+        assert "username" in problems[1]
+
+    def test_a_reply_that_breaks_the_spec_is_found(self):
+        """An asset answered without its required fields is reported."""
+        with FakeHeyGen() as fake:
+            client, replies = checked_client(fake)
+            fake.inject("GET", "/v3/assets/a1", Fault.status(200, {"data": {"id": 5}}))
+            client.assets.get("a1")
+            client.close()
+        [problem] = replies.problems()
+        assert "GET /v3/assets/a1" in problem
