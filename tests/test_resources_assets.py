@@ -405,23 +405,23 @@ class TestBadInput:
     """Caller mistakes raise TypeError/ValueError naming the field, and send nothing."""
 
     @pytest.mark.parametrize(
-        ("call", "error", "match"),
+        "case",
         [
-            (lambda a, p: a.get(""), ValueError, "asset_id"),
-            (lambda a, p: a.get("."), ValueError, "asset_id"),
-            (lambda a, p: a.delete(".."), ValueError, "asset_id"),
-            (lambda a, p: a.get(7), TypeError, "asset_id"),
-            (lambda a, p: a.list(""), ValueError, "username"),
-            (lambda a, p: a.list(None), TypeError, "username"),
-            (lambda a, p: a.list("u", page_size=101), ValueError, "page_size"),
-            (lambda a, p: a.search("x", kind="image", page_size=51), ValueError, "page_size"),
-            (lambda a, p: a.search("x", kind="video"), ValueError, "kind"),
-            (lambda a, p: a.search("", kind="image"), ValueError, "query"),
-            (lambda a, p: a.search("x", kind="image", scope="all"), ValueError, "scope"),
-            (lambda a, p: a.statuses(), TypeError, "asset_ids"),
-            (lambda a, p: a.statuses("abc"), TypeError, "asset_ids"),
-            (lambda a, p: a.statuses(["a,b"]), ValueError, "comma"),
-            (lambda a, p: a.statuses([]), ValueError, "asset_ids"),
+            (lambda a, _: a.get(""), ValueError, "asset_id"),
+            (lambda a, _: a.get("."), ValueError, "asset_id"),
+            (lambda a, _: a.delete(".."), ValueError, "asset_id"),
+            (lambda a, _: a.get(7), TypeError, "asset_id"),
+            (lambda a, _: a.list(""), ValueError, "username"),
+            (lambda a, _: a.list(None), TypeError, "username"),
+            (lambda a, _: a.list("u", page_size=101), ValueError, "page_size"),
+            (lambda a, _: a.search("x", kind="image", page_size=51), ValueError, "page_size"),
+            (lambda a, _: a.search("x", kind="video"), ValueError, "kind"),
+            (lambda a, _: a.search("", kind="image"), ValueError, "query"),
+            (lambda a, _: a.search("x", kind="image", scope="all"), ValueError, "scope"),
+            (lambda a, _: a.statuses(), TypeError, "asset_ids"),
+            (lambda a, _: a.statuses("abc"), TypeError, "asset_ids"),
+            (lambda a, _: a.statuses(["a,b"]), ValueError, "comma"),
+            (lambda a, _: a.statuses([]), ValueError, "asset_ids"),
             (lambda a, p: a.upload(p, chunk_size=-1), ValueError, "chunk_size"),
             (lambda a, p: a.upload_direct(p, chunk_size=0), ValueError, "chunk_size"),
             (lambda a, p: a.upload(p, via="s3"), ValueError, "via"),
@@ -429,28 +429,28 @@ class TestBadInput:
             (lambda a, p: a.upload(p.parent / "none.png"), FileNotFoundError, "no such file"),
             (lambda a, p: a.upload_direct(p.parent / "none.png"), FileNotFoundError, "no such"),
             (
-                lambda a, p: a.create_direct_upload(
+                lambda a, _: a.create_direct_upload(
                     filename="a", content_type="image/png", size_bytes=-1
                 ),
                 ValueError,
                 "size_bytes",
             ),
             (
-                lambda a, p: a.create_direct_upload(
+                lambda a, _: a.create_direct_upload(
                     filename="", content_type="image/png", size_bytes=1
                 ),
                 ValueError,
                 "filename",
             ),
             (
-                lambda a, p: a.create_direct_upload(
+                lambda a, _: a.create_direct_upload(
                     filename="a", content_type="image/png", size_bytes=1, checksum_sha256="xyz"
                 ),
                 ValueError,
                 "checksum_sha256",
             ),
-            (lambda a, p: a.complete_upload("a1", checksum_sha256="nope"), ValueError, "sha"),
-            (lambda a, p: a.create_direct_upload_batch([]), ValueError, "files"),
+            (lambda a, _: a.complete_upload("a1", checksum_sha256="nope"), ValueError, "sha"),
+            (lambda a, _: a.create_direct_upload_batch([]), ValueError, "files"),
             (lambda a, p: a.create_direct_upload_batch([p]), TypeError, r"files\[0\]"),
             (
                 lambda a, p: a.create_direct_upload_batch([UploadFile.from_path(p)] * 101),
@@ -458,14 +458,15 @@ class TestBadInput:
                 "files",
             ),
             (lambda a, p: a.upload_batch(p), TypeError, "paths"),
-            (lambda a, p: a.get_batch("b1", page_size=0), ValueError, "page_size"),
-            (lambda a, p: a.get_batch("b1", token=""), ValueError, "token"),
-            (lambda a, p: a.complete_batch(""), ValueError, "batch_id"),
+            (lambda a, _: a.get_batch("b1", page_size=0), ValueError, "page_size"),
+            (lambda a, _: a.get_batch("b1", token=""), ValueError, "token"),
+            (lambda a, _: a.complete_batch(""), ValueError, "batch_id"),
             (lambda a, p: a.send_direct_upload("https://x", p), TypeError, "DirectUpload"),
         ],
     )
-    def test_refused_before_sending(self, heygen_client, fake_heygen, png, call, error, match):
+    def test_refused_before_sending(self, heygen_client, fake_heygen, png, case):
         """Each mistake is caught locally."""
+        call, error, match = case
         with pytest.raises(error, match=match):
             call(heygen_client.assets, png)
         assert fake_heygen.requests == []
