@@ -1,6 +1,9 @@
 import base64
 import hashlib
 import json
+import subprocess
+import sys
+import textwrap
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
@@ -470,3 +473,102 @@ class TestBadInput:
         with pytest.raises(error, match=match):
             call(heygen_client.assets, png)
         assert fake_heygen.requests == []
+
+
+MIB = 1024 * 1024
+DIRECT_BYTES = 200 * MIB
+FLAT = 64 * MIB
+"""Peak memory may grow by less than this while 200 MB go through a direct upload."""
+
+_MEASURE = textwrap.dedent(
+    """
+    import hashlib, json, logging, os, sys, time
+    from pathlib import Path
+
+    import structlog
+
+    from heygen_pipeline import HeyGenClient
+    from heygen_pipeline.testing import FakeHeyGen
+
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
+    folder, size, checksum = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "checksum"
+
+    def status(field):
+        with open("/proc/self/status") as lines:
+            for line in lines:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1]) * 1024
+        raise SystemExit(f"no {field}")
+
+    source = folder / "source.mp4"
+    digest = hashlib.sha256()
+    block = os.urandom(1 << 20)
+    with open(source, "wb") as out:
+        for _ in range(size >> 20):
+            out.write(block)
+            digest.update(block)
+    with FakeHeyGen() as fake, HeyGenClient(fake.api_key, base_url=fake.base_url) as client:
+        warm = folder / "warm.mp4"
+        warm.write_bytes(b"warm-up")
+        client.assets.upload_direct(warm)
+        before = status("VmRSS")
+        with open("/proc/self/clear_refs", "w") as reset:  # the peak (VmHWM) starts again
+            reset.write("5")
+        started = time.perf_counter()
+        asset = client.assets.upload(source, checksum=checksum)
+        seconds = time.perf_counter() - started
+        peak = status("VmHWM")
+        [put] = [r for r in fake.requests if r.method == "PUT" and r.body_size == size]
+        ok = (
+            put.body_sha256 == digest.hexdigest()
+            and fake.assets[-1].size == size
+            and asset.size == size
+            and not fake.requests_for("POST", "/v3/assets")
+            and not fake.handler_errors
+            and not fake.cdn_saw_key
+        )
+    print(json.dumps({"ok": ok, "before": before, "peak": peak, "seconds": seconds}))
+    """
+)
+
+
+@pytest.mark.slow
+class TestDirectUploadMemory:
+    """A 200 MB direct upload (over the 32 MB multipart limit) keeps peak memory flat.
+
+    A fresh interpreter runs the fake and the client; its peak RSS (``VmHWM``, reset just
+    before the upload) is compared with its RSS just before. The fake writes the PUT's body
+    to a temporary file as it arrives, so both sides stream.
+    """
+
+    @pytest.mark.parametrize("checksum", ["plain", "checksum"])
+    def test_peak_memory_stays_flat(self, checksum, tmp_path, record_property, capsys):
+        """Peak RSS grows by far less than the 200 MB sent (limit: 64 MiB)."""
+        result = subprocess.run(  # noqa: S603 - runs this test's own script
+            [
+                sys.executable,
+                "-W",
+                "error",
+                "-c",
+                _MEASURE,
+                str(tmp_path),
+                str(DIRECT_BYTES),
+                checksum,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        measured = json.loads(result.stdout.strip().splitlines()[-1])
+        growth = measured["peak"] - measured["before"]
+        figure = (
+            f"direct upload ({checksum}): 200 MB in {measured['seconds']:.2f} s, peak RSS grew "
+            f"by {growth / MIB:.1f} MiB (from {measured['before'] / MIB:.1f} MiB)"
+        )
+        record_property(f"direct_{checksum}_peak_rss_growth_mib", round(growth / MIB, 1))
+        with capsys.disabled():
+            sys.stdout.write(f"\n[memory] {figure}\n")
+        assert measured["ok"], figure
+        assert growth < FLAT, figure
