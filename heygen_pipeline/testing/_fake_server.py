@@ -30,6 +30,7 @@ from heygen_pipeline.testing._fake_multipart import MultipartParser
 from heygen_pipeline.testing._fake_routes import ROUTES as _BASE_ROUTES
 from heygen_pipeline.testing._fake_routes import dispatch
 from heygen_pipeline.testing._fake_routes_assets import ROUTES as _ASSET_ROUTES
+from heygen_pipeline.testing._fake_routes_assets_direct import ROUTES as _DIRECT_ROUTES
 from heygen_pipeline.testing._fake_routes_jobs import ROUTES as _JOB_ROUTES
 from heygen_pipeline.testing._fake_routes_translations import ROUTES as _TRANSLATION_ROUTES
 from heygen_pipeline.testing._fake_state import FakeState, RecordedRequest
@@ -46,6 +47,7 @@ from heygen_pipeline.testing._faults import (
 ROUTES: Final = (
     *_BASE_ROUTES,
     *_JOB_ROUTES,
+    *_DIRECT_ROUTES,  # before the asset routes: /v3/assets/statuses is not an {asset_id}
     *_ASSET_ROUTES,
     *_TRANSLATION_ROUTES,
 )
