@@ -572,3 +572,57 @@ class TestDirectUploadMemory:
             sys.stdout.write(f"\n[memory] {figure}\n")
         assert measured["ok"], figure
         assert growth < FLAT, figure
+
+
+class TestChangesUnderway:
+    """What changes between announcing a file and sending it is caught before sending."""
+
+    def test_a_file_that_grew_after_it_was_announced(self, heygen_client, fake_heygen, png):
+        """The file grows once HeyGen knows its size: ValueError, and no PUT."""
+
+        def grow_after_announcing(request, call_next):
+            response = call_next(request)
+            if request.path == "/v3/assets/direct-uploads":
+                with png.open("ab") as out:
+                    out.write(b"more")
+            return response
+
+        client = heygen_client.with_stack(
+            heygen_client.stack.insert_after("envelope", "grow", grow_after_announcing)
+        )
+        with pytest.raises(ValueError, match="were announced"):
+            client.assets.upload_direct(png)
+        assert [r for r in fake_heygen.requests if r.method == "PUT"] == []
+
+    def test_a_batch_with_missing_slots_is_malformed(self, heygen_client, fake_heygen, png):
+        """Fewer slots than files: MalformedResponseError, nothing uploaded."""
+        one = {"data": {"batch_id": "b1", "items": []}}
+        fake_heygen.inject("POST", "/v3/assets/direct-uploads/batches", Fault.status(200, one))
+        with pytest.raises(MalformedResponseError, match="2 files came back with 0 slots"):
+            heygen_client.assets.upload_batch([png, png])
+        assert [r.path for r in fake_heygen.requests] == ["/v3/assets/direct-uploads/batches"]
+
+    @pytest.mark.parametrize(
+        "case",
+        [
+            (lambda a, _: a.create_direct_upload_batch("files"), "files"),
+            (lambda a, _: a.upload(42), "path"),
+            (
+                lambda a, _: a.create_direct_upload(
+                    filename="a", content_type="image/png", size_bytes="1"
+                ),
+                "size_bytes",
+            ),
+            (
+                lambda a, _: a.create_direct_upload(filename="a", content_type=3, size_bytes=1),
+                "content_type",
+            ),
+            (lambda a, _: a.list("u", page_size="10"), "page_size"),
+        ],
+    )
+    def test_wrong_types(self, heygen_client, fake_heygen, png, case):
+        """A value of the wrong type is a TypeError naming it; nothing is sent."""
+        call, match = case
+        with pytest.raises(TypeError, match=match):
+            call(heygen_client.assets, png)
+        assert fake_heygen.requests == []
