@@ -17,8 +17,8 @@ settings.load_profile("ci")
 
 # Operations where the client's requests or FakeHeyGen's replies do not yet keep to HeyGen's
 # spec: every FakeHeyGen of the suite leaves them unchecked (strict requests and reply checks).
-# Each line is a known defect; the change that fixes it removes its line (and
-# tests/test_spec_strict.py::TestKnownGaps fails while a listed operation is in fact clean).
+# Each line is a known defect; the change that fixes it removes its line
+# (tests/test_spec_strict.py::TestKnownGaps checks each key is an operation of the specs).
 KNOWN_SPEC_GAPS: Final[dict[str, str]] = {
     # videos (v3): create sends no `type`/`avatar_id`; the route accepts that.
     "POST /v3/videos": "create sends no type/avatar_id; the fake accepts script-only bodies",

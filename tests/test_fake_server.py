@@ -15,6 +15,7 @@ from urllib3.exceptions import ProtocolError
 
 from heygen_pipeline.testing._fake import FakeHeyGen, Fault
 from heygen_pipeline.testing._fake_multipart import MultipartParser
+from heygen_pipeline.testing.pytest_plugin import checked_fake
 
 KEY = "test-key"
 AUTH = {"X-Api-Key": KEY}
@@ -26,7 +27,7 @@ SCENE = {"character": {"type": "avatar", "avatar_id": "a"}, "voice": {"type": "t
 @pytest.fixture
 def fake() -> Iterator[FakeHeyGen]:
     """A fresh fake per test; it must end without internal errors."""
-    with FakeHeyGen(api_key=KEY, render_polls=3) as server:
+    with checked_fake(api_key=KEY, render_polls=3) as server:
         yield server
         assert server.handler_errors == []
 
