@@ -173,7 +173,7 @@ class TestCoverage:
             for ref in operations_of(getattr(Assets, name))
             if ref.spec == "v3"
         }
-        wanted = {f"{m} {t}" for m, t, _ in spec()[1] if t.startswith("/v3/assets")}
+        wanted = {op.key for op in spec().operations if op.path.startswith("/v3/assets")}
         assert len(wanted) == 11
         assert tagged == wanted
 

@@ -97,12 +97,18 @@ EXPECTED_ALL = {
         "unwrap",
     ],
     "heygen_pipeline.testing": [
+        "ApiSpec",
         "BytesStream",
         "FakeHeyGen",
         "Fault",
         "MockTransport",
         "RecordedRequest",
+        "ReplyViolation",
+        "SpecExample",
+        "SpecOperation",
+        "SpecViolation",
         "UploadedAsset",
+        "load_spec",
         "make_response",
     ],
     "heygen_pipeline.errors": [

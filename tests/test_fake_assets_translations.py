@@ -2,7 +2,8 @@
 
 Raw HTTP (urllib3, no client in between), so requests the client would never send reach the
 fake: each is answered with HeyGen's status and a v3 error naming the parameter (or, on the
-storage host, S3's XML error).
+storage host, S3's XML error). The fake runs with ``strict=False`` here, so these are the
+routes' own checks, which a user who turns the spec gate off still gets.
 """
 
 import base64
@@ -22,8 +23,8 @@ VIDEO = {"type": "url", "url": "https://example.com/v.mp4"}
 
 @pytest.fixture
 def fake() -> Iterator[FakeHeyGen]:
-    """A fresh fake (jobs finish on the 2nd poll); no handler errors by the end."""
-    with FakeHeyGen(KEY, render_polls=2) as server:
+    """A fresh fake without the spec gate (jobs finish on the 2nd poll); no handler errors."""
+    with FakeHeyGen(KEY, render_polls=2, strict=False) as server:
         yield server
         assert server.handler_errors == []
 
@@ -276,3 +277,26 @@ class TestTranslationRefusals:
         )
         page = f"/v3/video-translations/batches/{batch['data']['batch_id']}?limit=101"
         assert param(call(http, fake, "GET", page)[1]) == "limit"
+
+
+class TestStrictGate:
+    """With the spec gate on (the default), what breaks the spec is refused before routing."""
+
+    @pytest.mark.parametrize(
+        "case",
+        [
+            ("GET", "/v3/assets", None, "username"),
+            ("GET", "/v3/assets?username=u&limit=101", None, "limit"),
+            ("POST", "/v3/assets/direct-uploads", {"filename": "a.mp4"}, "content_type"),
+            ("PATCH", "/v3/video-translations/t1", {}, "title"),
+            ("POST", "/v3/video-translations/proofreads", {"video": VIDEO}, "output_languages"),
+        ],
+    )
+    def test_refused_naming_the_parameter(self, http, case):
+        """A 400 ``invalid_parameter`` naming what is wrong, as HeyGen answers."""
+        method, path, body, name = case
+        with FakeHeyGen(KEY) as strict:
+            got, answer = call(http, strict, method, path, body)
+        assert got == 400
+        assert answer["error"]["code"] == "invalid_parameter"
+        assert param(answer) == name

@@ -6,7 +6,8 @@ import pytest
 
 from heygen_pipeline import BadRequestError, HeyGenClient, JobFailedError
 from heygen_pipeline.resources import Videos
-from heygen_pipeline.testing import FakeHeyGen, Fault
+from heygen_pipeline.testing import Fault
+from heygen_pipeline.testing.pytest_plugin import checked_fake
 
 redis = pytest.importorskip("redis")
 
@@ -18,7 +19,7 @@ pytest_plugins = ["redis_fixtures"]
 @pytest.fixture
 def fake():
     """A FakeHeyGen whose jobs complete on the second poll."""
-    with FakeHeyGen(render_polls=1) as server:
+    with checked_fake(render_polls=1) as server:
         yield server
 
 

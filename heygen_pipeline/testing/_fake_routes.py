@@ -450,8 +450,20 @@ def _authorized(state: FakeState, req: RecordedRequest, shape: Shape) -> bool:
     return scheme.lower() == "bearer" and _same(token.strip(), state.oauth_token)
 
 
-def dispatch(state: FakeState, req: RecordedRequest, routes: Sequence[Route] = ROUTES) -> Reply:
-    """Route one request: 404, 405, 401, or the endpoint's own answer (HEAD runs GET)."""
+Check = Callable[[RecordedRequest, Shape], "Reply | None"]
+"""A check run on an authorized request before its route (strict mode): a refusal or None."""
+
+
+def dispatch(
+    state: FakeState,
+    req: RecordedRequest,
+    routes: Sequence[Route] = ROUTES,
+    check: Check | None = None,
+) -> Reply:
+    """Route one request: 404, 405, 401, a ``check`` refusal, or the route's answer.
+
+    HEAD runs GET.
+    """
     found = [(r, m) for r in routes if r.host == req.host and (m := r.pattern.fullmatch(req.path))]
     if not found:
         return error_reply(404, "v3", "not_found", f"No route for {req.method} {req.path}")
@@ -460,6 +472,9 @@ def dispatch(state: FakeState, req: RecordedRequest, routes: Sequence[Route] = R
         if candidate.method == method:
             if candidate.auth and not _authorized(state, req, candidate.shape):
                 return json_reply(401, _UNAUTHORIZED[candidate.shape])
+            refusal = None if check is None else check(req, candidate.shape)
+            if refusal is not None:
+                return refusal
             return candidate.handler(Call(state, req, match.groupdict()))
     allow = ", ".join(sorted({r.method for r, _ in found}))
     msg = f"Method {req.method} not allowed; use {allow}"

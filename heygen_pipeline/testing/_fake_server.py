@@ -33,6 +33,7 @@ from heygen_pipeline.testing._fake_routes_assets import ROUTES as _ASSET_ROUTES
 from heygen_pipeline.testing._fake_routes_assets_direct import ROUTES as _DIRECT_ROUTES
 from heygen_pipeline.testing._fake_routes_jobs import ROUTES as _JOB_ROUTES
 from heygen_pipeline.testing._fake_routes_translations import ROUTES as _TRANSLATION_ROUTES
+from heygen_pipeline.testing._fake_spec import SpecGate
 from heygen_pipeline.testing._fake_state import FakeState, RecordedRequest
 from heygen_pipeline.testing._faults import (
     Fault,
@@ -119,6 +120,7 @@ class Hub:
     faults: FaultBook
     record: Callable[[RecordedRequest], None]
     on_error: Callable[[BaseException], None]
+    gate: SpecGate | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
     connection_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -292,7 +294,11 @@ class _Handler(BaseHTTPRequestHandler):
             reply = canned_reply(fault, shape_for(request.path), hub.state.cdn_url)
         else:
             try:
-                reply = dispatch(hub.state, request, ROUTES)
+                gate = hub.gate
+                check = None if gate is None else gate.check_request
+                reply = dispatch(hub.state, request, ROUTES, check)
+                if gate is not None:
+                    gate.check_reply(request, reply)
             except Exception as exc:  # noqa: BLE001 - a fake must answer; tests read the error
                 hub.on_error(exc)
                 reply = error_reply(500, shape_for(request.path), "internal_error", repr(exc))
