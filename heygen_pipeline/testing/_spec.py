@@ -221,6 +221,12 @@ class ApiSpec:
         if op is None:
             msg = f"{method.upper()} {path} is not an operation of the {self.name} spec"
             raise SpecViolation(msg, param=None, location="path")
+        content = self._operation_object(op).get("requestBody", {}).get("content", {})
+        media = (content_type or "").split(";")[0].strip().lower()
+        if media in content and not ("json" in media or "form" in media):
+            # Raw bytes (an upload's file) have no structure to check; openapi-core would
+            # test them against ``type: string`` and always refuse them.
+            body = None
         validator = self._openapi()
         with self._lock:
             validator.request(
