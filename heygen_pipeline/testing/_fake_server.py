@@ -30,6 +30,7 @@ from heygen_pipeline.testing._fake_multipart import MultipartParser
 from heygen_pipeline.testing._fake_routes import ROUTES as _BASE_ROUTES
 from heygen_pipeline.testing._fake_routes import dispatch
 from heygen_pipeline.testing._fake_routes_jobs import ROUTES as _JOB_ROUTES
+from heygen_pipeline.testing._fake_routes_legacy import ROUTES as _LEGACY_ROUTES
 from heygen_pipeline.testing._fake_spec import SpecGate
 from heygen_pipeline.testing._fake_state import FakeState, RecordedRequest
 from heygen_pipeline.testing._faults import (
@@ -42,7 +43,7 @@ from heygen_pipeline.testing._faults import (
     shape_for,
 )
 
-ROUTES: Final = (*_BASE_ROUTES, *_JOB_ROUTES)
+ROUTES: Final = (*_LEGACY_ROUTES, *_BASE_ROUTES, *_JOB_ROUTES)
 """Every route the fake serves."""
 SMALL_BODY: Final = 1 << 20
 """Bodies up to this size are kept as bytes; bigger ones only as size and SHA-256."""

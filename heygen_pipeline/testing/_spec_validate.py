@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-__all__ = ["SpecViolation", "Validator"]
+__all__ = ["SpecViolation", "Validator", "check_against_schema"]
 
 INSTALL_HINT: Final = (
     "spec validation needs openapi-core: pip install 'heygen-pipeline[testing]' "
@@ -229,6 +229,21 @@ class Validator:
             raise
 
 
+def check_against_schema(schema: Mapping[str, Any], body: bytes) -> None:
+    """Validate a JSON ``body`` against a plain JSON schema with jsonschema."""
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SpecViolation("body: not JSON", param=None, location="body") from exc
+    validator = _import("jsonschema").Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+    if errors:
+        param, reason = _schema_param(errors, None)
+        raise SpecViolation(
+            f"body{'.' + param if param else ''}: {reason}", param=param, location="body"
+        )
+
+
 class _Request:
     """The request protocol openapi-core reads, with the template already matched."""
 
@@ -252,11 +267,3 @@ class _Response:
         self.content_type = content_type
         self.data = body
         self.headers: dict[str, str] = {}
-
-
-def parse_json(body: bytes) -> Any:
-    """``body`` as JSON, or None when it is not JSON."""
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
