@@ -239,7 +239,7 @@ class TestRoutes:
         assert avatar["preview_image_url"].startswith(fake.cdn_url)
 
     def test_v2_voices_shape(self, fake, http):
-        """GET /v2/voices lists voices with the documented fields."""
+        """GET /v2/voices lists voices with the documented fields (HeyGen's client's too)."""
         body = http.request("GET", fake.base_url + "/v2/voices", headers=AUTH).json()
         voice = body["data"]["voices"][0]
         assert set(voice) == {
@@ -250,6 +250,7 @@ class TestRoutes:
             "preview_audio",
             "support_pause",
             "emotion_support",
+            "support_interactive_avatar",
         }
 
     def test_quota_and_user(self, fake, http):

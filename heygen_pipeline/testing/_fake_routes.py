@@ -99,8 +99,11 @@ def _v1_video(cdn: str, view: VideoView) -> dict[str, Any]:
         "id": view.id,
         "status": view.status,
         **_media(cdn, view),
-        "gif_url": None,
+        "gif_url": signed(cdn, f"/thumbnails/{view.id}.gif")
+        if view.status == "completed"
+        else None,
         "caption_url": None,
+        "video_url_caption": None,
         "error": error,
         "created_at": view.created_at,
         "callback_id": None,
@@ -206,9 +209,19 @@ def v2_avatars(c: Call) -> Reply:
     return v2_ok({"avatars": _avatars(c.cdn), "talking_photos": [photo]})
 
 
+_INTERACTIVE_VOICES: Final = frozenset({"v-f-en-1", "v-m-en-1", "v-f-fr-1"})
+
+
 def v2_voices(c: Call) -> Reply:
-    """GET /v2/voices."""
-    return v2_ok({"voices": _voices(c.cdn)})
+    """GET /v2/voices: each voice says whether interactive avatars can use it.
+
+    HeyGen's own client requires ``support_interactive_avatar`` on every legacy voice.
+    """
+    voices = [
+        {**v, "support_interactive_avatar": v["voice_id"] in _INTERACTIVE_VOICES}
+        for v in _voices(c.cdn)
+    ]
+    return v2_ok({"voices": voices})
 
 
 def v2_generate(c: Call) -> Reply:
@@ -246,7 +259,17 @@ def v1_list(c: Call) -> Reply:
         return paging
     page, cursor = c.state.page_videos(*paging)
     videos = [
-        {"video_id": v.id, "video_title": v.title, "status": v.status, "created_at": v.created_at}
+        {
+            "video_id": v.id,
+            "video_title": v.title,
+            "status": v.status,
+            "created_at": v.created_at,
+            "callback_id": None,
+            "thumbnail_url": None,  # the list gives no links; the status call does
+            "video_url": None,
+            "gif_url": None,
+            "duration": None,
+        }
         for v in page
     ]
     token = None if cursor is None else encode_token(cursor)

@@ -168,7 +168,8 @@ def v1_webhook_add(c: Call) -> Reply:
 
 def v1_webhook_list(c: Call) -> Reply:
     """GET /v1/webhook/endpoint.list: every endpoint, secrets included (legacy)."""
-    return v1_ok(c.state.endpoints.list(with_secret=True), msg=None, message=None)
+    listed = [{**e, "username": "fake-user"} for e in c.state.endpoints.list(with_secret=True)]
+    return v1_ok(listed, msg=None, message=None)
 
 
 def v1_webhook_delete(c: Call) -> Reply:

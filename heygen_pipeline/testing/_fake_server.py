@@ -32,6 +32,7 @@ from heygen_pipeline.testing._fake_routes import dispatch
 from heygen_pipeline.testing._fake_routes_assets import ROUTES as _ASSET_ROUTES
 from heygen_pipeline.testing._fake_routes_assets_direct import ROUTES as _DIRECT_ROUTES
 from heygen_pipeline.testing._fake_routes_jobs import ROUTES as _JOB_ROUTES
+from heygen_pipeline.testing._fake_routes_legacy import ROUTES as _LEGACY_ROUTES
 from heygen_pipeline.testing._fake_routes_translations import ROUTES as _TRANSLATION_ROUTES
 from heygen_pipeline.testing._fake_spec import SpecGate
 from heygen_pipeline.testing._fake_state import FakeState, RecordedRequest
@@ -46,6 +47,7 @@ from heygen_pipeline.testing._faults import (
 )
 
 ROUTES: Final = (
+    *_LEGACY_ROUTES,
     *_BASE_ROUTES,
     *_JOB_ROUTES,
     *_DIRECT_ROUTES,  # before the asset routes: /v3/assets/statuses is not an {asset_id}

@@ -19,7 +19,8 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from heygen_pipeline.testing._spec_validate import SpecViolation, Validator
+from heygen_pipeline.testing._spec_examples import schema_from_example
+from heygen_pipeline.testing._spec_validate import SpecViolation, Validator, check_against_schema
 
 __all__ = ["ApiSpec", "SpecExample", "SpecName", "SpecOperation", "SpecViolation", "load_spec"]
 
@@ -168,6 +169,23 @@ class ApiSpec:
                 return content["schema"]  # type: ignore[no-any-return]
         return None
 
+    def example_schema(self, op: SpecOperation, status: int) -> dict[str, Any] | None:
+        """For an answer documented by an example only, the schema the example shows.
+
+        None when the answer has a schema, no real example (``x-no-response-example``: a
+        placeholder), or is not documented.
+        """
+        operation = self._operation_object(op)
+        response = operation.get("responses", {}).get(str(status))
+        if response is None or operation.get("x-no-response-example"):
+            return None
+        if response.get("x-no-response-example"):
+            return None
+        for media, content in resolve_refs(response, self.document).get("content", {}).items():
+            if "json" in media and "schema" not in content and "example" in content:
+                return schema_from_example(content["example"], success=status < 400)  # noqa: PLR2004
+        return None
+
     def documents_status(self, op: SpecOperation, status: int) -> bool:
         """Whether ``op`` describes answers with this status (or a default one)."""
         responses = self._operation_object(op).get("responses", {})
@@ -221,6 +239,12 @@ class ApiSpec:
         if op is None:
             msg = f"{method.upper()} {path} is not an operation of the {self.name} spec"
             raise SpecViolation(msg, param=None, location="path")
+        content = self._operation_object(op).get("requestBody", {}).get("content", {})
+        media = (content_type or "").split(";")[0].strip().lower()
+        if media in content and not ("json" in media or "form" in media):
+            # Raw bytes (an upload's file) have no structure to check; openapi-core would
+            # test them against ``type: string`` and always refuse them.
+            body = None
         validator = self._openapi()
         with self._lock:
             validator.request(
@@ -252,6 +276,9 @@ class ApiSpec:
                 content_type=content_type,
                 body=body,
             )
+        derived = self.example_schema(op, status)
+        if derived is not None:
+            check_against_schema(derived, body)
 
 
 @functools.cache

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-__all__ = ["SpecViolation", "Validator"]
+__all__ = ["SpecViolation", "Validator", "check_against_schema"]
 
 INSTALL_HINT: Final = (
     "spec validation needs openapi-core: pip install 'heygen-pipeline[testing]' "
@@ -47,13 +47,28 @@ def _dotted(path: Any) -> str:
     return ".".join(str(p) for p in path)
 
 
+def _alternatives(error: Any) -> list[Any]:
+    """The errors of the oneOf/anyOf alternative the instance most likely meant.
+
+    Without a discriminator: the alternative with the fewest errors, and among those the one
+    whose errors lie deepest (the instance matched more of its structure).
+    """
+    by_branch: dict[Any, list[Any]] = {}
+    for sub in error.context:
+        by_branch.setdefault(sub.relative_schema_path[0], []).append(sub)
+    return min(
+        by_branch.values(),
+        key=lambda errors: (len(errors), -max(len(e.relative_path) for e in errors)),
+    )
+
+
 def _deepest(error: Any) -> Any:
     """The most specific schema error under oneOf/anyOf alternatives."""
     best_match = _import("jsonschema.exceptions").best_match
     for _ in range(32):  # schemas nest a few levels; bounded all the same
         if not error.context:
             return error
-        error = best_match(error.context)
+        error = best_match(_alternatives(error))
     return error
 
 
@@ -148,13 +163,9 @@ class Validator:
             content_type=content_type,
         )
         e = self._errors
-        media = (content_type or "").split(";")[0].strip().lower()
-        structured = not media or "json" in media or "form" in media
         try:
             self._parameters.validate(req)
-            # Raw bytes (an upload's file) have no structure to check; openapi-core would
-            # test them against ``type: string`` and always refuse them.
-            if body is not None and structured:
+            if body is not None:
                 self._body.validate(req)
         except e.ParameterValidationError as exc:
             cause = exc.__cause__
@@ -218,6 +229,21 @@ class Validator:
             raise
 
 
+def check_against_schema(schema: Mapping[str, Any], body: bytes) -> None:
+    """Validate a JSON ``body`` against a plain JSON schema with jsonschema."""
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise SpecViolation("body: not JSON", param=None, location="body") from exc
+    validator = _import("jsonschema").Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+    if errors:
+        param, reason = _schema_param(errors, None)
+        raise SpecViolation(
+            f"body{'.' + param if param else ''}: {reason}", param=param, location="body"
+        )
+
+
 class _Request:
     """The request protocol openapi-core reads, with the template already matched."""
 
@@ -241,11 +267,3 @@ class _Response:
         self.content_type = content_type
         self.data = body
         self.headers: dict[str, str] = {}
-
-
-def parse_json(body: bytes) -> Any:
-    """``body`` as JSON, or None when it is not JSON."""
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        return None
