@@ -64,7 +64,9 @@ def main() -> None:
 
         print("4. a render that fails")
         fake.fail_video(code="AVATAR_BLOCKED", message="The avatar is no longer available")
-        doomed = client.videos.create(script="This one will fail")
+        doomed = client.videos.create(
+            script="This one will fail", avatar_id="Daisy-inskirt-20220818"
+        )
         try:
             client.videos.wait(doomed, timeout=60, poll=0.05)
         except JobFailedError as error:

@@ -30,6 +30,8 @@ SENSITIVE_HEADERS: Final = frozenset(
 
 SENSITIVE_QUERY: Final = frozenset(
     {"api_key", "apikey", "key", "token", "access_token", "signature", "sig", "x-api-key"}
+    # presigned storage URLs (direct uploads): whoever holds these may write the object
+    | {"x-amz-signature", "x-amz-credential", "x-amz-security-token", "x-goog-signature"}
 )
 """Query parameter names whose values are redacted when a URL is rendered."""
 

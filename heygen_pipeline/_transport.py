@@ -163,6 +163,9 @@ class Urllib3Transport:
         if max_body_size is not None and max_body_size < 0:
             msg = f"max_body_size must be >= 0 bytes, not {max_body_size!r}"
             raise ValueError(msg)
+        if ca_certs is not None and not isinstance(ca_certs, str | os.PathLike):
+            msg = f"ca_certs must be a path (str or PathLike), not {type(ca_certs).__name__}"
+            raise TypeError(msg)
         if ca_certs is not None and not os.path.isfile(ca_certs):  # noqa: PTH113 - PathLike too
             msg = f"ca_certs {os.fspath(ca_certs)!r} is not a file"
             raise ValueError(msg)

@@ -1,12 +1,40 @@
-"""Shared test settings: a hypothesis profile that suits sockets and CI machines, and our plugin."""
+"""Shared test settings: a hypothesis profile, our plugin, and the known gaps against the spec."""
+
+from typing import Final
 
 from hypothesis import settings
+
+from heygen_pipeline.testing import _fake_spec
 
 # The plugin's fixtures, imported here rather than through its entry point (blocked in
 # pyproject's addopts) so that coverage measurement starts before the package is imported.
 from heygen_pipeline.testing.pytest_plugin import captured_logs, fake_heygen, heygen_client
 
-__all__ = ["captured_logs", "fake_heygen", "heygen_client"]
+__all__ = ["KNOWN_SPEC_GAPS", "captured_logs", "fake_heygen", "heygen_client"]
 
 settings.register_profile("ci", deadline=None, max_examples=50)
 settings.load_profile("ci")
+
+# Operations where the client's requests or FakeHeyGen's replies do not yet keep to HeyGen's
+# spec: every FakeHeyGen of the suite leaves them unchecked (strict requests and reply checks).
+# Each line is a known defect; the change that fixes it removes its line
+# (tests/test_spec_strict.py::TestKnownGaps checks each key is an operation of the specs).
+KNOWN_SPEC_GAPS: Final[dict[str, str]] = {
+    # videos (v3): create sends no `type`/`avatar_id`; the route accepts that.
+    "POST /v3/videos": "create sends no type/avatar_id; the fake accepts script-only bodies",
+    # videos (legacy): create_v2 sends no `dimension`.
+    "POST /v2/video/generate": "create_v2 sends no dimension",
+    # assets (v3): the spec's search results are a oneOf of two schemas that differ only in
+    # a default (its discriminator was dropped), so every result matches both and no
+    # non-empty answer can pass; tests/_spec_check.py checks the rest of these answers.
+    "GET /v3/assets/search": "the spec's oneOf of image and icon results is ambiguous",
+    # avatars (v3): the fake serves v2-shaped avatars, not groups.
+    "GET /v3/avatars": "the fake serves v2 avatars; the spec lists groups",
+    "GET /v3/avatars/{group_id}": "the fake serves a v2 avatar; the spec gives a group",
+    # voices (v3): the fake serves v2-shaped voices (no type/support_locale).
+    "GET /v3/voices": "the fake's voices miss type and support_locale",
+    "GET /v3/voices/{voice_id}": "the fake's voice misses type and support_locale",
+    # users (v3): the fake invents wallet.subscription_credits, misses required fields.
+    "GET /v3/users/me": "the fake's user is not the spec's (credits, names)",
+}
+_fake_spec.DEFAULT_EXEMPT = frozenset(KNOWN_SPEC_GAPS)

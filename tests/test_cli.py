@@ -17,6 +17,7 @@ from heygen_pipeline._cli._demo import Demo
 from heygen_pipeline.cli import _DEMO_KEY, main
 from heygen_pipeline.resources import Videos
 from heygen_pipeline.testing import FakeHeyGen, Fault
+from heygen_pipeline.testing.pytest_plugin import checked_fake
 
 STACK_NAMES = ["envelope", "backoff", "redirects", "breaker", "logging", "auth", "transport"]
 DEMO_SECTIONS = [
@@ -82,7 +83,7 @@ def closed_port() -> int:
 @pytest.fixture
 def fake():
     """A fresh FakeHeyGen (jobs complete on the third poll)."""
-    with FakeHeyGen(api_key="cli-test-key-0b8e41d7") as server:
+    with checked_fake(api_key="cli-test-key-0b8e41d7") as server:
         yield server
 
 

@@ -32,6 +32,7 @@ from heygen_pipeline import (
 from heygen_pipeline.client import USER_AGENT, WRITE_TIMEOUT, is_v3_create
 from heygen_pipeline.middleware import ApiKeyAuth, BackoffMiddleware, BearerAuth
 from heygen_pipeline.testing import FakeHeyGen, Fault, MockTransport, make_response
+from heygen_pipeline.testing.pytest_plugin import checked_fake
 from heygen_pipeline.typing import Handler
 
 KEY = "client-test-key-7f3a9c"
@@ -83,7 +84,7 @@ def mock_client(transport: MockTransport | None = None, **kwargs) -> HeyGenClien
 @pytest.fixture
 def fake():
     """A FakeHeyGen accepting KEY; it must end without internal errors."""
-    with FakeHeyGen(api_key=KEY, render_polls=1) as server:
+    with checked_fake(api_key=KEY, render_polls=1) as server:
         yield server
         assert server.handler_errors == []
 

@@ -15,6 +15,7 @@ from urllib3.exceptions import ProtocolError
 
 from heygen_pipeline.testing._fake import FakeHeyGen, Fault
 from heygen_pipeline.testing._fake_multipart import MultipartParser
+from heygen_pipeline.testing.pytest_plugin import checked_fake
 
 KEY = "test-key"
 AUTH = {"X-Api-Key": KEY}
@@ -26,7 +27,7 @@ SCENE = {"character": {"type": "avatar", "avatar_id": "a"}, "voice": {"type": "t
 @pytest.fixture
 def fake() -> Iterator[FakeHeyGen]:
     """A fresh fake per test; it must end without internal errors."""
-    with FakeHeyGen(api_key=KEY, render_polls=3) as server:
+    with checked_fake(api_key=KEY, render_polls=3) as server:
         yield server
         assert server.handler_errors == []
 
@@ -238,7 +239,7 @@ class TestRoutes:
         assert avatar["preview_image_url"].startswith(fake.cdn_url)
 
     def test_v2_voices_shape(self, fake, http):
-        """GET /v2/voices lists voices with the documented fields."""
+        """GET /v2/voices lists voices with the documented fields (HeyGen's client's too)."""
         body = http.request("GET", fake.base_url + "/v2/voices", headers=AUTH).json()
         voice = body["data"]["voices"][0]
         assert set(voice) == {
@@ -249,6 +250,7 @@ class TestRoutes:
             "preview_audio",
             "support_pause",
             "emotion_support",
+            "support_interactive_avatar",
         }
 
     def test_quota_and_user(self, fake, http):
@@ -507,9 +509,9 @@ class TestVideoJobs:
         for _ in range(4):
             _create_v3(fake, http)
         seen: list[str] = []
-        token = ""
+        token = None
         while True:
-            url = f"{fake.base_url}/v1/video.list?limit=3&token={token}"
+            url = f"{fake.base_url}/v1/video.list?limit=3" + (f"&token={token}" if token else "")
             body = http.request("GET", url, headers=AUTH).json()
             assert body["code"] == 100
             seen += [v["video_id"] for v in body["data"]["videos"]]
@@ -929,7 +931,9 @@ class TestV3Assets:
         assert set(uploaded) == {"asset_id", "url", "mime_type", "size_bytes"}
         assert (uploaded["mime_type"], uploaded["size_bytes"]) == ("image/png", len(data))
         assert http.request("GET", uploaded["url"]).data == data
-        listed = http.request("GET", fake.base_url + "/v3/assets", headers=AUTH).json()
+        listed = http.request(
+            "GET", fake.base_url + "/v3/assets?username=fake-user", headers=AUTH
+        ).json()
         assert [(a["id"], a["name"], a["type"]) for a in listed["data"]] == [
             (uploaded["asset_id"], "x.png", "image")
         ]
@@ -959,11 +963,13 @@ class TestV3Assets:
         ids=["wrong-field", "not-a-file", "empty", "malformed", "not-multipart"],
     )
     def test_bad_uploads_are_400(self, fake, http, body, content_type):
-        """No file part, an empty one, broken framing or JSON: a v3 400 on ``file``."""
+        """No file part, an empty one or broken framing: a v3 400 on ``file`` (JSON: its type)."""
         headers = {**AUTH, "Content-Type": content_type or "multipart/form-data; boundary=b0und"}
         response = http.request("POST", fake.base_url + "/v3/assets", body=body, headers=headers)
         assert response.status == 400
-        assert response.json()["error"]["param"] == "file"
+        # Strict mode refuses a JSON body before the route: the spec takes multipart only.
+        expected = "Content-Type" if content_type else "file"
+        assert response.json()["error"]["param"] == expected
 
 
 class TestTemplates:

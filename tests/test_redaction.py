@@ -46,7 +46,8 @@ from heygen_pipeline.errors import (
     TransportError,
 )
 from heygen_pipeline.middleware import EnvelopeMiddleware
-from heygen_pipeline.testing import FakeHeyGen, Fault, MockTransport, make_response
+from heygen_pipeline.testing import Fault, MockTransport, make_response
+from heygen_pipeline.testing.pytest_plugin import checked_fake
 from heygen_pipeline.testing.strategies import (
     default_middlewares,
     error_envelopes,
@@ -459,7 +460,7 @@ class TestExcerpts:
 @pytest.fixture(scope="module")
 def fake():
     """One FakeHeyGen for the module; it accepts ``FAKE_KEY`` only."""
-    with FakeHeyGen(api_key=FAKE_KEY) as server:
+    with checked_fake(api_key=FAKE_KEY) as server:
         yield server
 
 

@@ -13,7 +13,8 @@ from heygen_pipeline import (
     default_stack,
 )
 from heygen_pipeline.resources import Videos
-from heygen_pipeline.testing import FakeHeyGen, Fault
+from heygen_pipeline.testing import Fault
+from heygen_pipeline.testing.pytest_plugin import checked_fake
 
 redis = pytest.importorskip("redis")
 
@@ -25,7 +26,7 @@ pytest_plugins = ["redis_fixtures"]
 @pytest.fixture
 def fake():
     """A FakeHeyGen whose jobs complete on the second poll."""
-    with FakeHeyGen(render_polls=1) as server:
+    with checked_fake(render_polls=1) as server:
         yield server
 
 

@@ -27,7 +27,8 @@ from heygen_pipeline import (
     TransportError,
     Urllib3Transport,
 )
-from heygen_pipeline.testing import FakeHeyGen, Fault
+from heygen_pipeline.testing import Fault
+from heygen_pipeline.testing.pytest_plugin import checked_fake
 
 BIG = bytes(range(256)) * 4096  # 1 MiB: larger than any socket buffer, so half-reads stay half
 QUICK = Timeout(connect=2.0, read=2.0)
@@ -420,7 +421,7 @@ class TestTLS:
 @pytest.fixture
 def fake():
     """The project's FakeHeyGen server."""
-    with FakeHeyGen(api_key="test-key") as server:
+    with checked_fake(api_key="test-key") as server:
         yield server
 
 

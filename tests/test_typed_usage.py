@@ -2,7 +2,8 @@ import pytest
 import typed_usage
 
 from heygen_pipeline import HeyGenClient, Request, RequestOptions
-from heygen_pipeline.testing import FakeHeyGen, Fault
+from heygen_pipeline.testing import Fault
+from heygen_pipeline.testing.pytest_plugin import checked_fake
 
 KEY = "typed-usage-key"
 
@@ -10,7 +11,7 @@ KEY = "typed-usage-key"
 @pytest.fixture
 def fake():
     """A FakeHeyGen for the documented usage; it must end without internal errors."""
-    with FakeHeyGen(api_key=KEY, render_polls=1) as server:
+    with checked_fake(api_key=KEY, render_polls=1) as server:
         yield server
         assert server.handler_errors == []
 

@@ -13,24 +13,40 @@ from heygen_pipeline.resources._avatars import Avatars
 from heygen_pipeline.resources._base import JobResource, Resource
 from heygen_pipeline.resources._download import DownloadResult, download
 from heygen_pipeline.resources._models import (
-    Asset,
     Avatar,
     Quota,
     TalkingPhoto,
     Template,
-    Translation,
     User,
     Video,
     Voice,
     WebhookEndpoint,
 )
+from heygen_pipeline.resources._models_assets import (
+    Asset,
+    AssetBatch,
+    AssetSearchResult,
+    BatchItem,
+    Deletion,
+    DirectUpload,
+    DirectUploadBatch,
+    JobStatus,
+)
+from heygen_pipeline.resources._models_translations import (
+    Proofread,
+    ProofreadSrt,
+    Translation,
+    TranslationBatch,
+)
 from heygen_pipeline.resources._paging import MAX_PAGE_SIZE, paginate
 from heygen_pipeline.resources._templates import Templates
 from heygen_pipeline.resources._translations import Translations
+from heygen_pipeline.resources._translations_request import TranslationRequest
 from heygen_pipeline.resources._upload import (
     LEGACY_CONTENT_TYPES,
     UPLOAD_TIMEOUT,
     FileBody,
+    UploadFile,
     multipart_body,
 )
 from heygen_pipeline.resources._user import UserResource
@@ -45,19 +61,31 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "UPLOAD_TIMEOUT",
     "Asset",
+    "AssetBatch",
+    "AssetSearchResult",
     "Assets",
     "Avatar",
     "Avatars",
+    "BatchItem",
+    "Deletion",
+    "DirectUpload",
+    "DirectUploadBatch",
     "DownloadResult",
     "FileBody",
     "JobResource",
+    "JobStatus",
+    "Proofread",
+    "ProofreadSrt",
     "Quota",
     "Resource",
     "TalkingPhoto",
     "Template",
     "Templates",
     "Translation",
+    "TranslationBatch",
+    "TranslationRequest",
     "Translations",
+    "UploadFile",
     "User",
     "UserResource",
     "Video",

@@ -72,6 +72,9 @@ def path_id(value: object, what: str) -> str:
     if not value.strip():
         msg = f"{what} must not be empty"
         raise ValueError(msg)
+    if value.strip() in {".", ".."}:  # a URL path segment that means "here" or "up"
+        msg = f"{what} must not be {value!r}"
+        raise ValueError(msg)
     return quote(value, safe="")
 
 

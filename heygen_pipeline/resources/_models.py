@@ -17,12 +17,10 @@ from heygen_pipeline._redact import register_secret
 from heygen_pipeline.resources import _fields as f
 
 __all__ = [
-    "Asset",
     "Avatar",
     "Quota",
     "TalkingPhoto",
     "Template",
-    "Translation",
     "User",
     "Video",
     "Voice",
@@ -211,92 +209,6 @@ class Template:
             variables=f.mapping(raw, "variables"),
             raw=raw,
         )
-
-
-@attrs.frozen(kw_only=True)
-class Asset:
-    """An uploaded asset (v3 upload or list entry, or a legacy v1 upload)."""
-
-    id: str | None = None
-    name: str | None = None
-    url: str | None = None
-    file_type: str | None = None
-    mime_type: str | None = None
-    size: int | None = None
-    image_key: str | None = None
-    created_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
-    """The object HeyGen sent."""
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Asset:
-        """Read an asset object of any version."""
-        raw = f.obj(data, "an asset")
-        return cls(
-            id=f.text(raw, "asset_id", "id"),
-            name=f.text(raw, "name", "file_name"),
-            url=f.text(raw, "url"),
-            file_type=f.text(raw, "file_type", "type"),
-            mime_type=f.text(raw, "mime_type", "content_type"),
-            size=f.integer(raw, "size_bytes", "size"),
-            image_key=f.text(raw, "image_key"),
-            created_at=f.when(raw, "uploaded_at", "created_at"),
-            raw=raw,
-        )
-
-
-@attrs.frozen(kw_only=True)
-class Translation:
-    """A video translation job (v3 ``video-translations`` or legacy v2 ``video_translate``)."""
-
-    id: str | None = None
-    status: str | None = None
-    title: str | None = None
-    input_language: str | None = None
-    output_language: str | None = None
-    video_url: str | None = None
-    audio_url: str | None = None
-    duration: float | None = None
-    failure_message: str | None = None
-    callback_id: str | None = None
-    created_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
-    """The object HeyGen sent."""
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> Translation:
-        """Read a v3 or v2 translation object."""
-        raw = f.obj(data, "a translation")
-        status = f.text(raw, "status")
-        return cls(
-            id=f.text(raw, "id", "video_translation_id", "video_translate_id"),
-            status=status.lower() if status else None,
-            title=f.text(raw, "title"),
-            input_language=f.text(raw, "input_language"),
-            output_language=f.text(raw, "output_language"),
-            video_url=f.text(raw, "video_url", "url"),
-            audio_url=f.text(raw, "audio_url"),
-            duration=f.number(raw, "duration"),
-            failure_message=f.text(raw, "failure_message", "message", "error"),
-            callback_id=f.text(raw, "callback_id"),
-            created_at=f.when(raw, "created_at"),
-            raw=raw,
-        )
-
-    @property
-    def is_completed(self) -> bool:
-        """Whether the translation finished (v3 ``completed``, v2 ``success``)."""
-        return self.status in COMPLETED
-
-    @property
-    def is_failed(self) -> bool:
-        """Whether the translation failed."""
-        return self.status in FAILED
-
-    @property
-    def is_done(self) -> bool:
-        """Whether the job reached a final state."""
-        return self.is_completed or self.is_failed
 
 
 @attrs.frozen(kw_only=True)

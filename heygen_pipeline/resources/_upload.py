@@ -13,12 +13,15 @@ before anything was sent is still retried, since the file was not read yet.
 
 from __future__ import annotations
 
+import hashlib
 import mimetypes
 import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
+
+import attrs
 
 from heygen_pipeline._models import Timeout
 
@@ -26,9 +29,13 @@ __all__ = [
     "LEGACY_CONTENT_TYPES",
     "UPLOAD_TIMEOUT",
     "FileBody",
+    "UploadFile",
+    "check_chunk_size",
+    "check_sha256",
     "content_type_for",
     "legacy_content_type",
     "multipart_body",
+    "sha256_of",
 ]
 
 LEGACY_CONTENT_TYPES: Final[Mapping[str, str]] = {
@@ -79,8 +86,19 @@ def content_type_for(path: Path) -> str:
     )
 
 
+def check_chunk_size(chunk_size: object) -> int:
+    """``chunk_size`` if it is an int >= 1, else a clear error (before anything is sent)."""
+    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
+        msg = f"chunk_size must be an int >= 1, not {chunk_size!r}"
+        raise ValueError(msg)
+    return chunk_size
+
+
 def regular_file(path: str | os.PathLike[str]) -> tuple[Path, int]:
     """The path and size of an existing regular file, or a clear error."""
+    if not isinstance(path, (str, os.PathLike)):
+        msg = f"path must be a str or os.PathLike, not {type(path).__name__}"
+        raise TypeError(msg)
     file = Path(path).expanduser()
     if not file.is_file():
         msg = f"{str(file)!r} is not a file" if file.exists() else f"no such file: {str(file)!r}"
@@ -108,9 +126,7 @@ class FileBody:
         on_progress: Progress | None = None,
     ) -> None:
         """Stream ``size`` bytes of ``path`` between ``head`` and ``tail``."""
-        if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-            msg = f"chunk_size must be an int >= 1, not {chunk_size!r}"
-            raise ValueError(msg)
+        check_chunk_size(chunk_size)
         self._path = path
         self._size = size
         self._head = head
@@ -153,6 +169,107 @@ class FileBody:
     def __repr__(self) -> str:
         """The file name and length."""
         return f"FileBody({self._path.name!r}, length={self.length})"
+
+
+def sha256_of(path: Path, chunk_size: int = DEFAULT_CHUNK_SIZE) -> str:
+    """The hex SHA-256 of a file, read in chunks (memory stays flat)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as file:
+        for chunk in iter(lambda: file.read(chunk_size), b""):  # ends at end of file
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _size(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        msg = f"size_bytes must be an int, not {type(value).__name__}"
+        raise TypeError(msg)
+    if value < 0:
+        msg = f"size_bytes must be >= 0, not {value}"
+        raise ValueError(msg)
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        msg = f"must be a str, not {type(value).__name__}"
+        raise TypeError(msg)
+    if not value.strip():
+        raise ValueError("must not be empty")
+    return value
+
+
+def _checked(name: str, check: Callable[[Any], object]) -> Callable[[object, object, Any], None]:
+    def validate(_instance: object, _attribute: object, value: Any) -> None:
+        try:
+            check(value)
+        except (TypeError, ValueError) as exc:
+            text = str(exc)
+            raise type(exc)(text if text.startswith(name) else f"{name} {text}") from None
+
+    return validate
+
+
+_SHA256_HEX: Final = 64
+
+
+def _optional_hex(value: object) -> None:
+    if value is None:
+        return
+    hexdigits = "0123456789abcdefABCDEF"
+    if not isinstance(value, str) or len(value) != _SHA256_HEX or value.strip(hexdigits):
+        raise ValueError("must be 64 hex digits (a SHA-256)")
+
+
+def check_sha256(value: str, what: str = "checksum_sha256") -> str:
+    """``value`` if it is a hex SHA-256 (64 hex digits), else a ValueError naming ``what``."""
+    _checked(what, _optional_hex)(None, None, value)
+    return value
+
+
+@attrs.frozen(kw_only=True)
+class UploadFile:
+    """A file to announce for a direct upload: name, type, exact size, optional SHA-256.
+
+    ``UploadFile.from_path(path)`` reads them from a file on disk (the type from its
+    extension); the constructor takes them as given and checks them.
+    """
+
+    filename: str = attrs.field(validator=_checked("filename", _text))
+    content_type: str = attrs.field(validator=_checked("content_type", _text))
+    size_bytes: int = attrs.field(validator=_checked("size_bytes", _size))
+    checksum_sha256: str | None = attrs.field(
+        default=None, validator=_checked("checksum_sha256", _optional_hex)
+    )
+
+    @classmethod
+    def from_path(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        content_type: str | None = None,
+        filename: str | None = None,
+        checksum: bool = False,
+    ) -> UploadFile:
+        """Describe a file on disk; ``checksum=True`` computes its SHA-256 (a read of it)."""
+        file, size = regular_file(path)
+        return cls(
+            filename=filename if filename is not None else file.name,
+            content_type=content_type if content_type is not None else content_type_for(file),
+            size_bytes=size,
+            checksum_sha256=sha256_of(file) if checksum else None,
+        )
+
+    def to_api(self) -> dict[str, object]:
+        """The JSON object HeyGen takes for it."""
+        body: dict[str, object] = {
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size_bytes": self.size_bytes,
+        }
+        if self.checksum_sha256 is not None:
+            body["checksum_sha256"] = self.checksum_sha256
+        return body
 
 
 def _quote(value: str) -> str:

@@ -9,10 +9,12 @@ Standard library only, so it can serve tests of any client.
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from types import TracebackType
 from typing import Any, Final
 
 from heygen_pipeline.testing._fake_server import HostServer, Hub
+from heygen_pipeline.testing._fake_spec import ReplyViolation, SpecGate
 from heygen_pipeline.testing._fake_state import (
     Failure,
     FakeState,
@@ -22,7 +24,7 @@ from heygen_pipeline.testing._fake_state import (
 )
 from heygen_pipeline.testing._faults import HOSTS, Fault, FaultBook, HostName
 
-__all__ = ["FakeHeyGen", "Fault", "RecordedRequest", "UploadedAsset"]
+__all__ = ["FakeHeyGen", "Fault", "RecordedRequest", "ReplyViolation", "UploadedAsset"]
 
 _SENSITIVE: Final = ("x-api-key", "authorization")
 _POLL: Final = 0.01
@@ -48,6 +50,9 @@ class FakeHeyGen:
         page_size_default: int = 10,
         connection_timeout: float = 30.0,
         asset_max_bytes: int = 32 * 1024 * 1024,
+        strict: bool = True,
+        check_replies: bool = False,
+        spec_exempt: Collection[str] | None = None,
     ) -> None:
         """Bind all three hosts and start serving; ready when this returns.
 
@@ -59,6 +64,15 @@ class FakeHeyGen:
             page_size_default: List page size when no ``limit`` is given.
             connection_timeout: Socket timeout of each served connection, in seconds.
             asset_max_bytes: The largest file ``POST /v3/assets`` accepts (413 above it).
+            strict: Validate every request on an operation of HeyGen's spec before routing
+                it, and refuse one that breaks it as HeyGen does (v3: 400
+                ``invalid_parameter`` naming the parameter). Needs openapi-core (the
+                ``testing`` extra); ``False`` serves without checking.
+            check_replies: Check every reply on a spec'd operation against the answer the
+                spec documents and record what breaks it (`reply_violations`).
+            spec_exempt: Operation keys (``"GET /v3/avatars"``) neither checked on request
+                nor on reply: known gaps between a route and the spec (None: the kit's
+                ``DEFAULT_EXEMPT``, empty unless a test suite sets it).
         """
         if render_polls < 0 or video_bytes < 0 or not 1 <= page_size_default <= 100:  # noqa: PLR2004
             raise ValueError("render_polls and video_bytes must be >= 0, page_size_default 1-100")
@@ -76,7 +90,12 @@ class FakeHeyGen:
         self._errors: list[BaseException] = []
         self._cdn_saw_key = False
         self._closed = False
-        hub = Hub(self._state, self._faults, self._record, self._on_error)
+        self._gate = (
+            SpecGate(strict=strict, check_replies=check_replies, exempt=spec_exempt)
+            if strict or check_replies
+            else None
+        )
+        hub = Hub(self._state, self._faults, self._record, self._on_error, self._gate)
         self._stopping = hub.stopping
         self._servers: dict[str, HostServer] = {}
         try:
@@ -125,6 +144,7 @@ class FakeHeyGen:
             server.stop(timeout)
         for thread in self._threads:
             thread.join(timeout)
+        self._state.asset_store.close()
 
     @property
     def closed(self) -> bool:
@@ -207,6 +227,12 @@ class FakeHeyGen:
         """
         self._state.translations.fail(translation_id, Failure("TRANSLATION_FAILED", message))
 
+    def fail_proofread(
+        self, proofread_id: str | None = None, *, message: str | None = "Proofread failed"
+    ) -> None:
+        """Make a proofread fail (the next created one when ``proofread_id`` is None)."""
+        self._state.proofreads.fail(proofread_id, Failure("PROOFREAD_FAILED", message))
+
     @property
     def webhook_endpoints(self) -> list[dict[str, Any]]:
         """Every registered webhook endpoint, as the v1 API describes them (secrets included)."""
@@ -279,6 +305,15 @@ class FakeHeyGen:
     def connections_for(self, host: HostName) -> int:
         """TCP connections accepted so far by one host."""
         return self._servers[host].opened
+
+    @property
+    def strict(self) -> bool:
+        """Whether requests are validated against the spec before routing."""
+        return self._gate is not None and self._gate.strict
+
+    def reply_violations(self) -> list[ReplyViolation]:
+        """Replies that broke the spec (recorded only with ``check_replies=True``)."""
+        return [] if self._gate is None else self._gate.violations()
 
     @property
     def handler_errors(self) -> list[BaseException]:

@@ -99,8 +99,11 @@ def _v1_video(cdn: str, view: VideoView) -> dict[str, Any]:
         "id": view.id,
         "status": view.status,
         **_media(cdn, view),
-        "gif_url": None,
+        "gif_url": signed(cdn, f"/thumbnails/{view.id}.gif")
+        if view.status == "completed"
+        else None,
         "caption_url": None,
+        "video_url_caption": None,
         "error": error,
         "created_at": view.created_at,
         "callback_id": None,
@@ -206,9 +209,19 @@ def v2_avatars(c: Call) -> Reply:
     return v2_ok({"avatars": _avatars(c.cdn), "talking_photos": [photo]})
 
 
+_INTERACTIVE_VOICES: Final = frozenset({"v-f-en-1", "v-m-en-1", "v-f-fr-1"})
+
+
 def v2_voices(c: Call) -> Reply:
-    """GET /v2/voices."""
-    return v2_ok({"voices": _voices(c.cdn)})
+    """GET /v2/voices: each voice says whether interactive avatars can use it.
+
+    HeyGen's own client requires ``support_interactive_avatar`` on every legacy voice.
+    """
+    voices = [
+        {**v, "support_interactive_avatar": v["voice_id"] in _INTERACTIVE_VOICES}
+        for v in _voices(c.cdn)
+    ]
+    return v2_ok({"voices": voices})
 
 
 def v2_generate(c: Call) -> Reply:
@@ -246,7 +259,17 @@ def v1_list(c: Call) -> Reply:
         return paging
     page, cursor = c.state.page_videos(*paging)
     videos = [
-        {"video_id": v.id, "video_title": v.title, "status": v.status, "created_at": v.created_at}
+        {
+            "video_id": v.id,
+            "video_title": v.title,
+            "status": v.status,
+            "created_at": v.created_at,
+            "callback_id": None,
+            "thumbnail_url": None,  # the list gives no links; the status call does
+            "video_url": None,
+            "gif_url": None,
+            "duration": None,
+        }
         for v in page
     ]
     token = None if cursor is None else encode_token(cursor)
@@ -450,8 +473,20 @@ def _authorized(state: FakeState, req: RecordedRequest, shape: Shape) -> bool:
     return scheme.lower() == "bearer" and _same(token.strip(), state.oauth_token)
 
 
-def dispatch(state: FakeState, req: RecordedRequest, routes: Sequence[Route] = ROUTES) -> Reply:
-    """Route one request: 404, 405, 401, or the endpoint's own answer (HEAD runs GET)."""
+Check = Callable[[RecordedRequest, Shape], "Reply | None"]
+"""A check run on an authorized request before its route (strict mode): a refusal or None."""
+
+
+def dispatch(
+    state: FakeState,
+    req: RecordedRequest,
+    routes: Sequence[Route] = ROUTES,
+    check: Check | None = None,
+) -> Reply:
+    """Route one request: 404, 405, 401, a ``check`` refusal, or the route's answer.
+
+    HEAD runs GET.
+    """
     found = [(r, m) for r in routes if r.host == req.host and (m := r.pattern.fullmatch(req.path))]
     if not found:
         return error_reply(404, "v3", "not_found", f"No route for {req.method} {req.path}")
@@ -460,6 +495,9 @@ def dispatch(state: FakeState, req: RecordedRequest, routes: Sequence[Route] = R
         if candidate.method == method:
             if candidate.auth and not _authorized(state, req, candidate.shape):
                 return json_reply(401, _UNAUTHORIZED[candidate.shape])
+            refusal = None if check is None else check(req, candidate.shape)
+            if refusal is not None:
+                return refusal
             return candidate.handler(Call(state, req, match.groupdict()))
     allow = ", ".join(sorted({r.method for r, _ in found}))
     msg = f"Method {req.method} not allowed; use {allow}"

@@ -1,4 +1,4 @@
-"""FakeHeyGen routes for templates, translations, webhook endpoints and v3 assets.
+"""FakeHeyGen routes for templates, legacy translations and webhook endpoints.
 
 Same conventions as ``_fake_routes``: each route answers in the envelope its real endpoint
 uses, lists page with ``limit``/``token``, jobs move a step per status call.
@@ -6,11 +6,8 @@ uses, lists page with ``limit``/``token``, jobs move a step per status call.
 
 from __future__ import annotations
 
-import secrets
-from collections.abc import Mapping
 from typing import Any, Final
 
-from heygen_pipeline.testing._fake_jobs import TranslationView
 from heygen_pipeline.testing._fake_routes import (
     ID,
     Call,
@@ -21,7 +18,6 @@ from heygen_pipeline.testing._fake_routes import (
     v2_ok,
     v3_static,
 )
-from heygen_pipeline.testing._fake_state import UploadedAsset
 from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
 
 __all__ = ["ROUTES"]
@@ -29,16 +25,6 @@ __all__ = ["ROUTES"]
 _IDEMPOTENCY_CHARS: Final = frozenset(
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:."
 )
-_EXTENSIONS: Final[Mapping[str, str]] = {
-    "image/png": "png",
-    "image/jpeg": "jpg",
-    "video/mp4": "mp4",
-    "video/webm": "webm",
-    "audio/mpeg": "mp3",
-    "audio/wav": "wav",
-    "application/pdf": "pdf",
-}
-_FILE_TYPES: Final = ("image", "video", "audio")
 
 
 def _text_var(name: str, content: str) -> dict[str, Any]:
@@ -121,63 +107,6 @@ def _bad_key(c: Call) -> Reply | None:
     return None
 
 
-def v3_translate(c: Call) -> Reply:
-    """POST /v3/video-translations: one job per output language; honours Idempotency-Key."""
-    bad = _bad_key(c)
-    if bad is not None:
-        return bad
-    body = json_object(c.req) or {}
-    video = body.get("video")
-    if not (
-        isinstance(video, dict)
-        and (
-            (video.get("type") == "url" and isinstance(video.get("url"), str))
-            or (video.get("type") == "asset_id" and isinstance(video.get("asset_id"), str))
-        )
-    ):
-        msg = "video must be {type: url, url} or {type: asset_id, asset_id}"
-        return error_reply(400, "v3", "invalid_parameter", msg, param="video")
-    languages = body.get("output_languages")
-    if not (
-        isinstance(languages, list)
-        and languages
-        and all(isinstance(x, str) and x for x in languages)
-    ):
-        msg = "output_languages must be a non-empty list of language codes"
-        return error_reply(400, "v3", "invalid_parameter", msg, param="output_languages")
-    title = str(body.get("title") or "Untitled translation")
-    key = c.req.headers.get("idempotency-key")
-    ids, replayed = c.state.translations.create(title, languages, key)
-    headers = (("Idempotent-Replayed", "true"),) if replayed else ()
-    return json_reply(200, {"data": {"video_translation_ids": ids}}, headers)
-
-
-def _v3_translation(c: Call, view: TranslationView) -> dict[str, Any]:
-    status = view.status("v3")
-    done = status == "completed"
-    return {
-        "id": view.id,
-        "title": view.title,
-        "status": status,
-        "input_language": "en",
-        "output_language": view.output_language,
-        "video_url": signed(c.cdn, f"/videos/{view.id}.mp4") if done else None,
-        "audio_url": None,
-        "duration": 12.5 if done else None,
-        "failure_message": view.failure.message if view.failure and status == "failed" else None,
-        "callback_id": None,
-        "created_at": view.created_at,
-    }
-
-
-def v3_translation(c: Call) -> Reply:
-    """GET /v3/video-translations/{id}: advances the job one step."""
-    view = c.state.translations.poll(c.params["id"])
-    if view is None:
-        return error_reply(404, "v3", "not_found", "Video translation not found")
-    return json_reply(200, {"data": _v3_translation(c, view)})
-
-
 def v2_translate(c: Call) -> Reply:
     """POST /v2/video_translate: needs ``video_url`` and ``output_language``."""
     body = json_object(c.req) or {}
@@ -239,7 +168,8 @@ def v1_webhook_add(c: Call) -> Reply:
 
 def v1_webhook_list(c: Call) -> Reply:
     """GET /v1/webhook/endpoint.list: every endpoint, secrets included (legacy)."""
-    return v1_ok(c.state.endpoints.list(with_secret=True), msg=None, message=None)
+    listed = [{**e, "username": "fake-user"} for e in c.state.endpoints.list(with_secret=True)]
+    return v1_ok(listed, msg=None, message=None)
 
 
 def v1_webhook_delete(c: Call) -> Reply:
@@ -283,71 +213,10 @@ def v3_webhook_delete(c: Call) -> Reply:
     return json_reply(200, {"data": {}, "error": None})
 
 
-# ---- v3 assets ----------------------------------------------------------------------------
-
-
-def v3_upload(c: Call) -> Reply:
-    """POST /v3/assets: multipart with a ``file`` part, up to ``asset_max_bytes``."""
-    bad = _bad_key(c)
-    if bad is not None:
-        return bad
-    if c.req.form is None:
-        why = c.req.form_error or "the body must be multipart/form-data"
-        return error_reply(400, "v3", "invalid_parameter", why, param="file")
-    part = next((p for p in c.req.form if p.name == "file" and p.filename is not None), None)
-    if part is None:
-        msg = "file is required (a multipart file part named 'file')"
-        return error_reply(400, "v3", "invalid_parameter", msg, param="file")
-    limit = c.state.asset_max_bytes
-    if part.size > limit:
-        msg = f"The file is {part.size} bytes; the limit is {limit}"
-        return error_reply(413, "v3", "payload_too_large", msg, param="file")
-    if part.size == 0:
-        return error_reply(400, "v3", "invalid_parameter", "The file is empty", param="file")
-    mime = (part.content_type or "application/octet-stream").split(";")[0].strip().lower()
-    asset = UploadedAsset(
-        secrets.token_hex(16),
-        mime,
-        part.size,
-        part.sha256,
-        filename=part.filename,
-        uploaded_at=int(c.req.time),
-    )
-    c.state.add_asset(asset, part.body)
-    data = {
-        "asset_id": asset.id,
-        "url": f"{c.cdn}/assets/{asset.id}.{_EXTENSIONS.get(mime, 'bin')}",
-        "mime_type": mime,
-        "size_bytes": asset.size,
-    }
-    return json_reply(200, {"data": data})
-
-
-def v3_assets(c: Call) -> Reply:
-    """GET /v3/assets: every asset, from either upload route (paged)."""
-    listed = []
-    for asset in c.state.assets():
-        kind = asset.content_type.split("/")[0]
-        listed.append(
-            {
-                "id": asset.id,
-                "name": asset.filename or asset.id,
-                "type": kind if kind in _FILE_TYPES else "file",
-                "url": f"{c.cdn}/assets/{asset.id}.{_EXTENSIONS.get(asset.content_type, 'bin')}",
-                "mime_type": asset.content_type,
-                "size_bytes": asset.size,
-                "uploaded_at": asset.uploaded_at,
-            }
-        )
-    return v3_static(c, listed)
-
-
 ROUTES: Final = (
     route("api", "GET", "/v2/templates", "v2", v2_templates),
     route("api", "GET", f"/v2/template/{ID}", "v2", v2_template),
     route("api", "POST", f"/v2/template/{ID}/generate", "v2", v2_template_generate),
-    route("api", "POST", "/v3/video-translations", "v3", v3_translate),
-    route("api", "GET", f"/v3/video-translations/{ID}", "v3", v3_translation),
     route("api", "POST", "/v2/video_translate", "v2", v2_translate),
     route("api", "GET", f"/v2/video_translate/{ID}", "v2", v2_translation),
     route("api", "POST", r"/v1/webhook/endpoint\.add", "v1", v1_webhook_add),
@@ -356,7 +225,5 @@ ROUTES: Final = (
     route("api", "POST", "/v3/webhooks/endpoints", "v3", v3_webhook_add),
     route("api", "GET", "/v3/webhooks/endpoints", "v3", v3_webhook_list),
     route("api", "DELETE", f"/v3/webhooks/endpoints/{ID}", "v3", v3_webhook_delete),
-    route("api", "POST", "/v3/assets", "v3", v3_upload),
-    route("api", "GET", "/v3/assets", "v3", v3_assets),
 )
 """The routes of this module (the server serves them with ``_fake_routes.ROUTES``)."""

@@ -29,7 +29,12 @@ from urllib.parse import parse_qsl, urlsplit
 from heygen_pipeline.testing._fake_multipart import MultipartParser
 from heygen_pipeline.testing._fake_routes import ROUTES as _BASE_ROUTES
 from heygen_pipeline.testing._fake_routes import dispatch
+from heygen_pipeline.testing._fake_routes_assets import ROUTES as _ASSET_ROUTES
+from heygen_pipeline.testing._fake_routes_assets_direct import ROUTES as _DIRECT_ROUTES
 from heygen_pipeline.testing._fake_routes_jobs import ROUTES as _JOB_ROUTES
+from heygen_pipeline.testing._fake_routes_legacy import ROUTES as _LEGACY_ROUTES
+from heygen_pipeline.testing._fake_routes_translations import ROUTES as _TRANSLATION_ROUTES
+from heygen_pipeline.testing._fake_spec import SpecGate
 from heygen_pipeline.testing._fake_state import FakeState, RecordedRequest
 from heygen_pipeline.testing._faults import (
     Fault,
@@ -41,7 +46,14 @@ from heygen_pipeline.testing._faults import (
     shape_for,
 )
 
-ROUTES: Final = (*_BASE_ROUTES, *_JOB_ROUTES)
+ROUTES: Final = (
+    *_LEGACY_ROUTES,
+    *_BASE_ROUTES,
+    *_JOB_ROUTES,
+    *_DIRECT_ROUTES,  # before the asset routes: /v3/assets/statuses is not an {asset_id}
+    *_ASSET_ROUTES,
+    *_TRANSLATION_ROUTES,
+)
 """Every route the fake serves."""
 SMALL_BODY: Final = 1 << 20
 """Bodies up to this size are kept as bytes; bigger ones only as size and SHA-256."""
@@ -110,6 +122,7 @@ class Hub:
     faults: FaultBook
     record: Callable[[RecordedRequest], None]
     on_error: Callable[[BaseException], None]
+    gate: SpecGate | None = None
     stopping: threading.Event = field(default_factory=threading.Event)
     connection_ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
@@ -232,12 +245,17 @@ class _Handler(BaseHTTPRequestHandler):
         request_id = None if host == "cdn" else uuid.uuid4().hex
         # A multipart body is parsed as it streams in; its parts keep what is worth keeping.
         form = MultipartParser.for_content_type(self.headers.get("Content-Type"))
-        sink = _BodySink(keep=form is None)
+        # A presigned upload's body goes to a temporary file as it streams in (flat memory).
+        spool = hub.state.asset_store.spool(host, self.command, path)
+        sink = _BodySink(keep=form is None and spool is None)
         try:
-            for chunk in self._body_chunks():
-                sink.feed(chunk)
-                if form is not None:
-                    form.feed(chunk)
+            with spool if spool is not None else contextlib.nullcontext():
+                for chunk in self._body_chunks():
+                    sink.feed(chunk)
+                    if form is not None:
+                        form.feed(chunk)
+                    if spool is not None:
+                        spool.write(chunk)
         except _BadBodyError as exc:
             bad = error_reply(400, shape_for(path), "invalid_parameter", str(exc))
             self._send(dataclasses.replace(bad, close=True), request_id)
@@ -278,7 +296,11 @@ class _Handler(BaseHTTPRequestHandler):
             reply = canned_reply(fault, shape_for(request.path), hub.state.cdn_url)
         else:
             try:
-                reply = dispatch(hub.state, request, ROUTES)
+                gate = hub.gate
+                check = None if gate is None else gate.check_request
+                reply = dispatch(hub.state, request, ROUTES, check)
+                if gate is not None:
+                    gate.check_reply(request, reply)
             except Exception as exc:  # noqa: BLE001 - a fake must answer; tests read the error
                 hub.on_error(exc)
                 reply = error_reply(500, shape_for(request.path), "internal_error", repr(exc))

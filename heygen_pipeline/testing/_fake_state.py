@@ -15,8 +15,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
-from heygen_pipeline.testing._fake_jobs import EndpointStore, TranslationStore
+from heygen_pipeline.testing._fake_assets import AssetStore
+from heygen_pipeline.testing._fake_jobs import EndpointStore
 from heygen_pipeline.testing._fake_multipart import FormPart
+from heygen_pipeline.testing._fake_translations import TranslationJobs
 
 _BLOCK: Final = bytes(range(256)) * 256
 SEEDED_VIDEOS: Final = 3
@@ -138,7 +140,9 @@ class FakeState:
         self.video_bytes = video_bytes
         self.page_size_default = page_size_default
         self.asset_max_bytes = asset_max_bytes
-        self.translations = TranslationStore(render_polls)
+        self.translations = TranslationJobs(render_polls)
+        self.proofreads = TranslationJobs(render_polls)
+        self.asset_store = AssetStore()
         self.endpoints = EndpointStore()
         self.cdn_url = ""
         self._lock = threading.Lock()

@@ -1,6 +1,8 @@
 """pytest fixtures for code that uses heygen_pipeline (the ``heygen_pipeline`` pytest plugin).
 
-- ``fake_heygen``: a running [FakeHeyGen][heygen_pipeline.testing.FakeHeyGen], closed afterwards.
+- ``fake_heygen``: a running [FakeHeyGen][heygen_pipeline.testing.FakeHeyGen], strict (requests
+  that break HeyGen's spec are refused as HeyGen refuses them), closed afterwards; a reply of
+  the fake that breaks the spec fails the test at teardown.
 - ``heygen_client``: a [HeyGenClient][heygen_pipeline.HeyGenClient] wired to ``fake_heygen``
   with the default stack, whose backoff never sleeps for real.
 - ``captured_logs``: the structlog events the library emitted during the test.
@@ -8,6 +10,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
@@ -19,10 +22,24 @@ from heygen_pipeline.client import HeyGenClient
 from heygen_pipeline.testing._fake import FakeHeyGen
 
 
+@contextlib.contextmanager
+def checked_fake(**options: Any) -> Iterator[FakeHeyGen]:
+    """A FakeHeyGen checking its own replies; fails the test if one broke the spec.
+
+    ``options`` are FakeHeyGen's (``check_replies`` is always on).
+    """
+    with FakeHeyGen(**{**options, "check_replies": True}) as fake:
+        yield fake
+        violations = fake.reply_violations()
+    if violations:
+        lines = "\n".join(f"  {v}" for v in violations)
+        pytest.fail(f"FakeHeyGen gave replies that break HeyGen's spec:\n{lines}", pytrace=False)
+
+
 @pytest.fixture
 def fake_heygen() -> Iterator[FakeHeyGen]:
-    """A FakeHeyGen on 127.0.0.1 (OS-assigned ports), closed after the test."""
-    with FakeHeyGen() as fake:
+    """A strict FakeHeyGen on 127.0.0.1 (OS-assigned ports), its replies checked, then closed."""
+    with checked_fake() as fake:
         yield fake
 
 
