@@ -5,8 +5,11 @@ the operation they call and the model reading its answer), plus `BASELINE`: the 
 today's methods return for operations not yet tagged with ``model=``.
 """
 
+from collections.abc import Mapping
+from datetime import datetime, timezone
 from typing import Any, Final
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
@@ -124,6 +127,31 @@ class TestLostFields:
             "support_pause",
             "raw",
         ]
+
+    def test_each_kind_of_value_is_compared(self):
+        """Times (ISO or epoch), numbers, lists, mappings and nested models; bools are not times."""
+
+        @attrs.frozen(kw_only=True)
+        class Inner:
+            code: str | None = None
+
+        @attrs.frozen(kw_only=True)
+        class Outer:
+            at: datetime | None = None
+            seconds: float | None = None
+            tags: tuple[str, ...] = ()
+            extra: Mapping[str, Any] = attrs.field(factory=dict)
+            inner: Inner | None = None
+
+        when = datetime(2024, 7, 1, 15, 20, tzinfo=timezone.utc)
+        model = Outer(at=when, seconds=3.0, tags=("a",), extra={"k": 1}, inner=Inner(code="x"))
+        good = {"seconds": 3, "tags": ["a"], "extra": {"k": 1}, "inner": {"code": "x"}}
+        assert lost_fields(model, {**good, "at": "2024-07-01T15:20:00Z"}) == []
+        assert lost_fields(model, {**good, "at": when.timestamp()}) == []
+        bad = {"at": True, "seconds": 4, "tags": ["b"], "extra": {}, "inner": {"code": "y"}}
+        assert lost_fields(model, bad) == ["at", "seconds", "tags", "extra", "inner"]
+        assert lost_fields(Outer(), {"at": "not a time"}) == []  # unreadable: kept in raw
+        assert lost_fields(Outer(), {"at": "2024-07-01T15:20:00Z"}) == ["at"]
 
     def test_model_inputs_find_the_objects(self):
         """data; each item of a data list; each item of data's lists; a bare value."""
