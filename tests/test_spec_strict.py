@@ -1,9 +1,12 @@
 """The vendored spec, its loader and validation, and FakeHeyGen's strict mode."""
 
+import hashlib
 import json
+import re
 import subprocess
 import sys
 import textwrap
+from importlib import resources
 
 import pytest
 import urllib3
@@ -11,7 +14,7 @@ from conftest import KNOWN_SPEC_GAPS
 
 from heygen_pipeline import BadRequestError, HeyGenClient
 from heygen_pipeline.testing import FakeHeyGen, Fault, SpecViolation, load_spec
-from heygen_pipeline.testing._spec import resolve_refs
+from heygen_pipeline.testing._spec import SPEC_FILES, resolve_refs
 from heygen_pipeline.testing.pytest_plugin import checked_fake
 
 KEY = "strict-test-key"
@@ -36,6 +39,19 @@ def fake():
 
 def _post(http, fake, path, payload, headers=AUTH):
     return http.request("POST", fake.base_url + path, body=json.dumps(payload), headers=headers)
+
+
+class TestVendoredFiles:
+    """The documents ship in the package unchanged since they were vendored."""
+
+    def test_files_match_the_hashes_their_readme_records(self):
+        """Each file's SHA-256 is the one the spec README lists (no hand edits)."""
+        folder = resources.files("heygen_pipeline.testing") / "spec"
+        readme = (folder / "README.md").read_text(encoding="utf-8")
+        recorded = dict(re.findall(r"\| `([\w.-]+\.json)` \| `([0-9a-f]{64})` \|", readme))
+        assert set(recorded) == set(SPEC_FILES.values())
+        for name, digest in recorded.items():
+            assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
 
 
 class TestLoadSpec:

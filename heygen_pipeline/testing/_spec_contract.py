@@ -1,0 +1,96 @@
+"""What the contract tests compare: the objects of an answer a model reads, and lost fields.
+
+A result model's ``from_api`` reads one object of an answer. `model_inputs` finds those
+objects in a whole answer body: the envelope's ``data``; each item when ``data`` is a list;
+each item of the lists ``data`` holds (legacy ``{"voices": [...]}``); else ``data`` itself.
+`lost_fields` compares a built model with the object it came from: every field the model
+names that the object has (not null) must carry the object's value, and ``raw`` must be the
+object whole. A date field the model could not read (a negative or unparsable time) is
+``None`` by design and kept in ``raw``; that is not a loss.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+import attrs
+
+__all__ = ["lost_fields", "model_inputs"]
+
+_EMPTY: Final[tuple[Any, ...]] = ("", [], {})
+_MAX_DEPTH: Final = 8
+
+
+def model_inputs(body: Any) -> list[Any]:
+    """The objects of ``body`` a result model reads (see the module docstring)."""
+    data = body.get("data", body) if isinstance(body, Mapping) else body
+    if isinstance(data, list):
+        return list(data)
+    if isinstance(data, Mapping):
+        lists = [v for v in data.values() if isinstance(v, list) and v]
+        if lists and all(isinstance(i, Mapping) for v in lists for i in v):
+            return [item for v in lists for item in v]
+        return [data]
+    return [data]
+
+
+def _timestamp(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def _same(ours: Any, theirs: Any, depth: int) -> bool:
+    """Whether a model's value carries the object's value (types as the model holds them)."""
+    if ours is None or ours in ((), {}):
+        return theirs in _EMPTY
+    if isinstance(ours, bool) or isinstance(theirs, bool):
+        return ours is theirs or ours == theirs
+    if isinstance(ours, datetime):
+        stamp = _timestamp(theirs)
+        return stamp is not None and abs(ours.timestamp() - stamp) < 1e-3  # noqa: PLR2004
+    if isinstance(ours, int | float) and isinstance(theirs, int | float):
+        return float(ours) == float(theirs)
+    if isinstance(ours, str) and isinstance(theirs, str):
+        return ours in {theirs, theirs.lower(), theirs.strip()}
+    if attrs.has(type(ours)) and isinstance(theirs, Mapping):
+        return depth < _MAX_DEPTH and not lost_fields(ours, theirs, depth + 1)
+    if isinstance(ours, Sequence) and isinstance(theirs, list) and not isinstance(ours, str):
+        return len(ours) == len(theirs) and all(
+            _same(a, b, depth + 1) for a, b in zip(ours, theirs, strict=True)
+        )
+    if isinstance(ours, Mapping) and isinstance(theirs, Mapping):
+        return dict(ours) == dict(theirs)
+    return bool(ours == theirs)
+
+
+def lost_fields(model: Any, item: Mapping[str, Any], depth: int = 0) -> list[str]:
+    """The names of the fields ``model`` lost or changed from ``item`` (empty: none)."""
+    lost = []
+    for field in attrs.fields(type(model)):
+        ours = getattr(model, field.name)
+        if field.name == "raw":
+            if dict(ours) != dict(item):
+                lost.append("raw")
+            continue
+        theirs = item.get(field.name)
+        if theirs is None or _same(ours, theirs, depth):
+            continue
+        if ours is None and "datetime" in str(field.type) and not _readable_time(theirs):
+            continue
+        lost.append(field.name)
+    return lost
+
+
+def _readable_time(value: Any) -> bool:
+    stamp = _timestamp(value)
+    return stamp is not None and stamp > 0
