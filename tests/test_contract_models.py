@@ -148,10 +148,26 @@ class TestLostFields:
         good = {"seconds": 3, "tags": ["a"], "extra": {"k": 1}, "inner": {"code": "x"}}
         assert lost_fields(model, {**good, "at": "2024-07-01T15:20:00Z"}) == []
         assert lost_fields(model, {**good, "at": when.timestamp()}) == []
+        late = Outer(at=datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc))
+        assert lost_fields(late, {"at": 253_402_300_799}) == []  # seconds up to year 9999
+        ms = Outer(at=datetime(2248, 9, 26, 15, 10, 22, 209000, tzinfo=timezone.utc))
+        assert lost_fields(ms, {"at": 8_796_093_022_209}) == []  # past it: milliseconds
+        assert lost_fields(ms, {"at": 1_000_000}) == ["at"]
         bad = {"at": True, "seconds": 4, "tags": ["b"], "extra": {}, "inner": {"code": "y"}}
         assert lost_fields(model, bad) == ["at", "seconds", "tags", "extra", "inner"]
         assert lost_fields(Outer(), {"at": "not a time"}) == []  # unreadable: kept in raw
         assert lost_fields(Outer(), {"at": "2024-07-01T15:20:00Z"}) == ["at"]
+
+    def test_a_blank_string_read_as_absent_is_not_lost(self):
+        """Whitespace-only text the model reads as None is kept in raw; a real text is not."""
+        item = {"id": "t1", "status": "failed", "failure_message": "\r"}
+        translation = Translation.from_api(item)
+        assert translation.failure_message is None
+        assert lost_fields(translation, item) == []
+        assert lost_fields(translation, {**item, "failure_message": "boom"}) == [
+            "failure_message",
+            "raw",
+        ]
 
     def test_model_inputs_find_the_objects(self):
         """data; each item of a data list; each item of data's lists; a bare value."""

@@ -6,7 +6,10 @@ each item of the lists ``data`` holds (legacy ``{"voices": [...]}``); else ``dat
 `lost_fields` compares a built model with the object it came from: every field the model
 names that the object has (not null) must carry the object's value, and ``raw`` must be the
 object whole. A date field the model could not read (a negative or unparsable time) is
-``None`` by design and kept in ``raw``; that is not a loss.
+``None`` by design and kept in ``raw``; that is not a loss. Nor is a blank string (only
+whitespace) read as ``None``: the models read text fields that say nothing as absent, and
+``raw`` keeps them as sent. An epoch number past year 9999 is compared as milliseconds,
+as the models read it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ __all__ = ["lost_fields", "model_inputs"]
 
 _EMPTY: Final[tuple[Any, ...]] = ("", [], {})
 _MAX_DEPTH: Final = 8
+# The last second of year 9999: a larger epoch number cannot be seconds (see _fields.when).
+_LAST_SECOND: Final = 253_402_300_799
 
 
 def model_inputs(body: Any) -> list[Any]:
@@ -52,11 +57,13 @@ def _timestamp(value: Any) -> float | None:
 def _same(ours: Any, theirs: Any, depth: int) -> bool:
     """Whether a model's value carries the object's value (types as the model holds them)."""
     if ours is None or ours in ((), {}):
-        return theirs in _EMPTY
+        return theirs in _EMPTY or (isinstance(theirs, str) and not theirs.strip())
     if isinstance(ours, bool) or isinstance(theirs, bool):
         return ours is theirs or ours == theirs
     if isinstance(ours, datetime):
         stamp = _timestamp(theirs)
+        if stamp is not None and stamp > _LAST_SECOND:
+            stamp /= 1000  # no date in seconds: the models read it as milliseconds
         return stamp is not None and abs(ours.timestamp() - stamp) < 1e-3  # noqa: PLR2004
     if isinstance(ours, int | float) and isinstance(theirs, int | float):
         return float(ours) == float(theirs)
