@@ -31,7 +31,7 @@ from heygen_pipeline._redact import Secret, redact_url
 from heygen_pipeline._stack import Stack
 from heygen_pipeline._transport import Urllib3Transport
 from heygen_pipeline._version import __version__
-from heygen_pipeline.middleware import ApiKeyAuth
+from heygen_pipeline.middleware import ApiKeyAuth, CircuitBreakerMiddleware
 from heygen_pipeline.resources import (
     Assets,
     Avatars,
@@ -227,16 +227,23 @@ class HeyGenClient:
         self.webhook_endpoints = WebhookEndpoints(self)
 
     def _bind(self, stack: Stack) -> Stack:
-        """Put this client's credentials where the stack holds a ``ClientAuth`` placeholder."""
-        for name, middleware in stack:
+        """Bind a stack template's placeholders to this client, whoever built the template.
+
+        A ``ClientAuth`` placeholder gets this client's credentials; in such a template, a
+        breaker that guards every host is scoped to this client's API and upload hosts, as
+        in the stack the client builds itself (a failing CDN never opens the API breaker).
+        """
+        entries = list(stack)
+        if not any(isinstance(middleware, ClientAuth) for _, middleware in entries):
+            return stack
+        hosts = auth_hosts(self.base_url, self.upload_url)
+        for name, middleware in entries:
             if isinstance(middleware, ClientAuth):
                 if self._auth is None:
-                    self._auth = ApiKeyAuth(
-                        self._api_key,
-                        base_url=self.base_url,
-                        hosts=auth_hosts(self.base_url, self.upload_url),
-                    )
+                    self._auth = ApiKeyAuth(self._api_key, base_url=self.base_url, hosts=hosts)
                 stack = stack.replace(name, self._auth)
+            elif isinstance(middleware, CircuitBreakerMiddleware) and middleware.hosts is None:
+                stack = stack.replace(name, middleware.scoped_to(hosts))
         return stack
 
     def _derive(self, **changes: Any) -> HeyGenClient:

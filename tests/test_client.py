@@ -30,7 +30,12 @@ from heygen_pipeline import (
     default_stack,
 )
 from heygen_pipeline.client import USER_AGENT, WRITE_TIMEOUT, is_v3_create
-from heygen_pipeline.middleware import ApiKeyAuth, BackoffMiddleware, BearerAuth
+from heygen_pipeline.middleware import (
+    ApiKeyAuth,
+    BackoffMiddleware,
+    BearerAuth,
+    CircuitBreakerMiddleware,
+)
 from heygen_pipeline.testing import FakeHeyGen, Fault, MockTransport, make_response
 from heygen_pipeline.testing.pytest_plugin import checked_fake
 from heygen_pipeline.typing import Handler
@@ -888,3 +893,44 @@ class TestBreakerScope:
                     client.request("GET", fake_heygen.cdn_url + path, max_attempts=1)
             assert client.stack["breaker"].state == "closed"
             assert client.get("/v2/avatars")["avatars"]
+
+    @pytest.mark.parametrize("template", [False, True], ids=["own-stack", "default_stack()"])
+    def test_a_template_is_scoped_like_the_clients_own_stack(self, fake_heygen, template):
+        """HeyGenClient(stack=default_stack()) guards the same hosts as HeyGenClient()."""
+        path = "/videos/missing.mp4"
+        fake_heygen.inject_always("GET", path, Fault.server_error(503), host="cdn")
+        stack = default_stack() if template else None
+        with HeyGenClient(
+            fake_heygen.api_key,
+            base_url=fake_heygen.base_url,
+            upload_url=fake_heygen.upload_url,
+            stack=stack,
+        ) as client:
+            expected = HeyGenClient(
+                fake_heygen.api_key,
+                base_url=fake_heygen.base_url,
+                upload_url=fake_heygen.upload_url,
+            )
+            assert client.stack["breaker"].hosts == expected.stack["breaker"].hosts
+            assert client.stack["breaker"].hosts is not None
+            expected.close()
+            for _ in range(6):
+                with pytest.raises(ServerError):
+                    client.request("GET", fake_heygen.cdn_url + path, max_attempts=1)
+            assert client.stack["breaker"].state == "closed"
+
+    def test_a_breaker_scoped_by_hand_is_kept(self, fake_heygen):
+        """The client scopes only breakers that guard every host; yours stay as you set them."""
+        mine = CircuitBreakerMiddleware(hosts=["elsewhere.example"])
+        stack = default_stack().replace("breaker", mine)
+        with HeyGenClient(fake_heygen.api_key, base_url=fake_heygen.base_url, stack=stack) as c:
+            assert c.stack["breaker"] is mine
+
+    def test_scoping_keeps_the_breaker_and_its_settings(self):
+        """The scoped breaker drives the same pybreaker state, half-open limit and clock."""
+        clock = lambda: 5.0  # noqa: E731 - a fixed clock
+        original = CircuitBreakerMiddleware(half_open_max_calls=3, clock=clock)
+        scoped = original.scoped_to(["api.heygen.com"])
+        assert scoped.breaker is original.breaker
+        assert (scoped._half_open_max_calls, scoped._clock) == (3, clock)
+        assert scoped.hosts == frozenset({"api.heygen.com"})
