@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 from typing import TYPE_CHECKING, Any
 
+from heygen_pipeline._http import is_server_error
 from heygen_pipeline._redact import scrub
 
 if TYPE_CHECKING:
@@ -374,12 +375,10 @@ _BY_STATUS: dict[int, type[APIError]] = {
     424: BadRequestError,
     429: RateLimitError,
 }
-_SERVER_ERROR_MIN = 500
-_SERVER_ERROR_MAX = 599
 
 
 def error_class_for_status(status: int) -> type[APIError]:
     """The most specific API error class for an HTTP status."""
-    if _SERVER_ERROR_MIN <= status <= _SERVER_ERROR_MAX:
+    if is_server_error(status):
         return ServerError
     return _BY_STATUS.get(status, APIError)
