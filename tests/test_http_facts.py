@@ -5,8 +5,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from heygen_pipeline import HeyGenClient, Request, ServerError
-from heygen_pipeline.errors import InsecureTransportError, error_class_for_status
 from heygen_pipeline._http import SERVER_ERRORS, is_loopback, is_replayable, is_server_error
+from heygen_pipeline.errors import InsecureTransportError, error_class_for_status
 from heygen_pipeline.middleware import ApiKeyAuth
 from heygen_pipeline.middleware._breaker_policy import Verdict, breaker_verdict
 from heygen_pipeline.testing import make_response
