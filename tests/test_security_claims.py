@@ -11,9 +11,11 @@ import importlib
 import pickle
 import re
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from packaging.specifiers import SpecifierSet
 
 from heygen_pipeline import HeyGenClient, Secret, default_stack
 from heygen_pipeline.middleware import ApiKeyAuth
@@ -168,13 +170,8 @@ class TestDependencyHygiene:
         assert any(d.startswith("urllib3") and "<3" in d for d in dependencies)
 
     def test_pybreaker_range_is_bounded_and_tested_at_both_ends(self):
-        """pybreaker, whose internals the breaker reads, is pinned below its next minor
-        release, and the nox session tests the range's lowest and highest releases."""
+        """pybreaker is pinned below its next minor; nox tests both ends of the range."""
         tomllib = pytest.importorskip("tomllib")
-        from importlib.metadata import version
-
-        from packaging.specifiers import SpecifierSet
-
         project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
         (entry,) = [d for d in project["project"]["dependencies"] if d.startswith("pybreaker")]
         allowed = SpecifierSet(entry.removeprefix("pybreaker"))
