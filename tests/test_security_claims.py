@@ -170,7 +170,7 @@ class TestDependencyHygiene:
         assert any(d.startswith("urllib3") and "<3" in d for d in dependencies)
 
     def test_pybreaker_range_is_bounded_and_tested_at_both_ends(self):
-        """pybreaker is pinned below its next minor; nox tests both ends of the range."""
+        """The pybreaker pin stops below its next minor; nox tests both ends of the range."""
         tomllib = pytest.importorskip("tomllib")
         project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
         (entry,) = [d for d in project["project"]["dependencies"] if d.startswith("pybreaker")]
