@@ -849,6 +849,47 @@ class TestKeyResolution:
             HeyGenClient()
 
 
+class TestBaseUrlFromEnvironment:
+    """HEYGEN_BASE_URL sets a client's base URL (and where its key goes) when none is passed."""
+
+    def test_the_variable_is_used_and_gets_the_key(self, fake_heygen, monkeypatch):
+        """With only the variable set, calls (and the key) go to its host."""
+        monkeypatch.setenv("HEYGEN_BASE_URL", fake_heygen.base_url + "/")
+        with HeyGenClient(fake_heygen.api_key) as client:
+            assert client.base_url == fake_heygen.base_url
+            assert client.get("/v3/users/me")
+        assert fake_heygen.requests[-1].headers["x-api-key"] == fake_heygen.api_key
+
+    def test_an_argument_wins(self, monkeypatch):
+        """base_url= overrides the variable."""
+        monkeypatch.setenv("HEYGEN_BASE_URL", "https://elsewhere.example")
+        with HeyGenClient("sk-test-0123456789", base_url="https://api.heygen.com") as client:
+            assert client.base_url == "https://api.heygen.com"
+
+    @pytest.mark.parametrize("value", [None, "", "   "])
+    def test_unset_or_blank_is_heygen(self, monkeypatch, value):
+        """No variable, or a blank one: HeyGen's own API host."""
+        if value is None:
+            monkeypatch.delenv("HEYGEN_BASE_URL", raising=False)
+        else:
+            monkeypatch.setenv("HEYGEN_BASE_URL", value)
+        with HeyGenClient("sk-test-0123456789") as client:
+            assert client.base_url == "https://api.heygen.com"
+
+    @pytest.mark.parametrize("value", ["ftp://api.heygen.com", "api.heygen.com", "http://x\\@y"])
+    def test_a_bad_value_is_a_configuration_error_naming_the_variable(self, monkeypatch, value):
+        """A value that is no absolute http(s) URL fails at construction, naming the variable."""
+        monkeypatch.setenv("HEYGEN_BASE_URL", value)
+        with pytest.raises(ConfigurationError, match="HEYGEN_BASE_URL"):
+            HeyGenClient("sk-test-0123456789")
+
+    def test_plain_http_to_a_remote_host_is_refused(self, monkeypatch):
+        """The variable cannot send the key over plain http to another machine."""
+        monkeypatch.setenv("HEYGEN_BASE_URL", "http://api.example.com")
+        with pytest.raises(InsecureTransportError):
+            HeyGenClient("sk-test-0123456789")
+
+
 class TestWriteTimeouts:
     """Requests that change state get the longer write timeouts unless they set their own."""
 
