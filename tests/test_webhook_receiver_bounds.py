@@ -141,6 +141,16 @@ class TestWholeRequestDeadline:
             answer, _took = read_answer(sock, started)
         assert status_of(answer) == 401
 
+    @pytest.mark.parametrize("length", [b"\xb2", "\u0661\u0662".encode(), b"1" * 5000])
+    def test_an_odd_content_length_is_400(self, serve, length):
+        """A length in other digits (``int`` fails on '²') is a 400, not a crashed handler."""
+        server = serve()
+        with connect(server) as sock:
+            started = time.monotonic()
+            sock.sendall(b"POST /webhook HTTP/1.0\r\nContent-Length: " + length + b"\r\n\r\n")
+            answer, _took = read_answer(sock, started)
+        assert status_of(answer) in {400, 413}
+
     @pytest.mark.parametrize(
         "options",
         [
