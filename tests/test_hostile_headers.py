@@ -6,7 +6,10 @@ other scripts' digits, with thousands of digits, signed, with ``_``, listed, rep
 in data or a `ProtocolError`, never a raw ``ValueError``, and never in a silently cut file.
 """
 
+import socket
+
 import pytest
+import urllib3
 from _hostile_server import Answer, HostileServer, http_answer
 
 from heygen_pipeline import HeyGenClient, NotFoundError, ProtocolError, default_stack
@@ -167,3 +170,29 @@ class TestRequestId:
             client.get("/v3/videos/v1")
         assert info.value.request_id == "7c0f5e2a-91b4-4d2e"
         assert "(request id: 7c0f5e2a-91b4-4d2e)" in str(info.value)
+
+
+class TestFakeHeyGenReadsRequestsStrictly:
+    """The test kit's FakeHeyGen answers odd numbers in requests with 400, not a 500 crash."""
+
+    @pytest.mark.parametrize("length", [b"\xb2", b"1" * 5000, b"+2", b"2_0"])
+    def test_an_odd_content_length(self, fake_heygen, length):
+        """A request body framed by a length that is not one plain number: 400."""
+        host, port = fake_heygen.base_url.removeprefix("http://").split(":")
+        head = b"POST /v3/videos HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + b"\r\n\r\n"
+        with socket.create_connection((host, int(port)), timeout=5) as sock:
+            sock.sendall(head)
+            status_line = sock.makefile("rb").readline()
+        assert status_line.split()[1] == b"400"
+        assert fake_heygen.handler_errors == []
+
+    @pytest.mark.parametrize("limit", ["\u00b2", "1" * 5000, "\u0661"])
+    def test_an_odd_page_size_or_token(self, fake_heygen, limit):
+        """``limit=²`` and friends: a 4xx naming the parameter, never a 500."""
+        http = urllib3.PoolManager(retries=False, timeout=5.0)
+        headers = {"X-Api-Key": fake_heygen.api_key}
+        answer = http.request(
+            "GET", f"{fake_heygen.base_url}/v3/videos", fields={"limit": limit}, headers=headers
+        )
+        assert 400 <= answer.status < 500
+        assert fake_heygen.handler_errors == []
