@@ -162,6 +162,8 @@ class TestRequestId:
         assert len(str(info.value)) < 500
         assert captured_logs
         assert all(event.get("request_id") is None for event in captured_logs)
+        for event in captured_logs:  # the header itself is logged (allowlisted), cut short
+            assert len(event["response_headers"]["X-Request-Id"]) <= 256 + len("...")
 
     def test_an_ordinary_id_is_kept(self, client_of):
         """A plain id still reaches the error, for support tickets."""
