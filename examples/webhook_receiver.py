@@ -96,6 +96,8 @@ class DeadlineReader:
             data = self._sock.recv(65536)
         except TimeoutError:
             raise RequestTimeout from None
+        finally:  # the answer is written with the read timeout, not with what was left
+            self._sock.settimeout(self._read_timeout)
         if not data:
             self._eof = True
             return False
