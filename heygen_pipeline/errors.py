@@ -47,6 +47,7 @@ __all__ = [
     "TooManyRedirectsError",
     "TransportError",
     "UnknownNameError",
+    "UnsafeDestinationError",
     "WaitTimeoutError",
     "WebhookPayloadError",
     "WebhookSignatureError",
@@ -304,6 +305,21 @@ class ConfigurationError(HeyGenError, ValueError):
 
 class InsecureTransportError(ConfigurationError):
     """The key would have gone over plain http to a host that is not loopback."""
+
+
+class UnsafeDestinationError(HeyGenError, ValueError):
+    """A download would write where it must not; nothing was fetched or written.
+
+    Either a name from the server (a video id, a URL's last segment) that is not a plain file
+    name (``../x``, an absolute path, a NUL, a device name, over 200 bytes...), or a
+    destination that exists and is not a regular file (a FIFO, a device, a folder, a link
+    to one; or, for a server-chosen name, any link). ``path`` is the destination, when known.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        """Keep the destination that was refused."""
+        self.path = path
+        super().__init__(message)
 
 
 class JobFailedError(APIError):

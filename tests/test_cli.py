@@ -432,6 +432,13 @@ class TestVideos:
         assert run.status == 2
         assert "no such directory" in one_error_line(run)
 
+    def test_an_id_that_is_not_a_file_name_is_usage(self, api, tmp_path):
+        """--download into a folder with an id like ``../x``: exit 2, nothing written."""
+        run = api("videos", "wait", "../x", "--download", str(tmp_path))
+        assert run.status == 2
+        assert "not a safe file name" in one_error_line(run)
+        assert list(tmp_path.parent.glob("x.mp4")) == []
+
 
 class TestErrors:
     """Errors are one line on stderr, with the right exit status, and never show the key."""

@@ -5,7 +5,6 @@ from __future__ import annotations
 import builtins
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Final
 
 from heygen_pipeline._models import Timeout
@@ -15,7 +14,7 @@ from heygen_pipeline.resources._download import (
     DEFAULT_CHUNK_SIZE,
     DownloadResult,
     Progress,
-    download,
+    fetch_to_file,
 )
 from heygen_pipeline.resources._models import Video
 from heygen_pipeline.resources._paging import paginate
@@ -303,11 +302,16 @@ class Videos(JobResource):
         ``video`` is a `Video` with a ``video_url``, a video id (its current signed link is
         fetched first) or a video URL. The download never carries the API key (the CDN is
         another host), keeps memory flat, checks the length and only renames the finished
-        file into place; see `download` for details.
+        file into place; see `download` for details. In a folder, the file is named after
+        the id HeyGen gave, which must be a plain file name (see `download`): nothing the
+        server says can put a file outside the folder.
 
         Raises:
             ValueError: the video has no ``video_url`` yet (it is not completed).
+            UnsafeDestinationError: the id is not a plain file name, or ``dest`` (or the
+                file in the folder) exists and is not a regular file; nothing is fetched.
         """
+        name = None
         if isinstance(video, str) and video.startswith(("http://", "https://")):
             url = video
         else:
@@ -319,12 +323,12 @@ class Videos(JobResource):
                 )
                 raise ValueError(msg)
             url = current.video_url
-            if current.id and Path(dest).expanduser().is_dir():
-                dest = Path(dest).expanduser() / f"{current.id}.mp4"
-        return download(
+            name = f"{current.id}.mp4" if current.id else None
+        return fetch_to_file(
             self._client,
             url,
             dest,
+            name=name,
             on_progress=on_progress,
             chunk_size=chunk_size,
             timeout=timeout,

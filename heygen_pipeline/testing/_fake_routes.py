@@ -158,7 +158,10 @@ def _voices(cdn: str) -> list[dict[str, Any]]:
 def read_paging(c: Call, shape: Shape) -> tuple[int, int | None] | Reply:
     """Read ``limit`` (1-100) and ``token`` from the query, or answer 400."""
     raw = c.req.query.get("limit", str(c.state.page_size_default))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if (
+        not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_LIMIT)))
+        or not 1 <= int(raw) <= MAX_LIMIT
+    ):
         msg = f"limit must be an integer between 1 and {MAX_LIMIT}"
         return error_reply(400, shape, "invalid_parameter", msg, param="limit")
     token = c.req.query.get("token") or None

@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any, Final, cast
 from urllib.parse import parse_qsl, urlsplit
 
+from heygen_pipeline._headers import parse_content_length
 from heygen_pipeline.testing._fake_multipart import MultipartParser
 from heygen_pipeline.testing._fake_routes import ROUTES as _BASE_ROUTES
 from heygen_pipeline.testing._fake_routes import dispatch
@@ -310,9 +311,10 @@ class _Handler(BaseHTTPRequestHandler):
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return _chunked(self.rfile)
         raw = self.headers.get("Content-Length", "0").strip() or "0"
-        if not raw.isdigit():
+        length = parse_content_length(raw)  # ASCII digits only: int() fails on '²'
+        if length is None:
             raise _BadBodyError(f"bad Content-Length {raw[:40]!r}")
-        return _fixed(self.rfile, int(raw))
+        return _fixed(self.rfile, length)
 
     def _reset(self) -> None:
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -264,4 +264,5 @@ def decode_token(token: str) -> int | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     prefix, _, number = text.partition(":")
-    return int(number) if prefix == "cursor" and number.isdigit() else None
+    digits = number.isascii() and number.isdigit() and len(number) <= 12  # noqa: PLR2004
+    return int(number) if prefix == "cursor" and digits else None
