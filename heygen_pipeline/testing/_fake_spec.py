@@ -18,7 +18,7 @@ from heygen_pipeline.testing._fake_state import RecordedRequest
 from heygen_pipeline.testing._faults import Reply, Shape, error_reply
 from heygen_pipeline.testing._spec import ApiSpec, SpecOperation, SpecViolation, load_spec
 
-__all__ = ["DEFAULT_EXEMPT", "ReplyViolation", "SpecGate", "ambiguous"]
+__all__ = ["DEFAULT_EXEMPT", "ReplyViolation", "SpecGate"]
 
 DEFAULT_EXEMPT: frozenset[str] = frozenset()
 """Operation keys every FakeHeyGen leaves unchecked unless given ``spec_exempt``.
@@ -26,17 +26,6 @@ DEFAULT_EXEMPT: frozenset[str] = frozenset()
 Empty in the kit. A test suite with routes or callers not yet right against the spec may set
 it once, in one visible place, so the gaps are listed rather than scattered.
 """
-
-
-def ambiguous(exc: SpecViolation) -> bool:
-    """Whether the fault is only a ``oneOf`` whose alternatives all match.
-
-    Some ``oneOf`` of the v3 spec lost their discriminator when it was written: the video
-    ``engine`` alternatives ``avatar_iv`` and ``avatar_iii`` are the same schema, so any
-    engine matches both; a video body with a field of two kinds matches both kinds. HeyGen
-    tells them apart by ``type``, so such a request is not refused.
-    """
-    return "is valid under each of" in exc.message
 
 
 @attrs.frozen
@@ -102,8 +91,6 @@ class SpecGate:
                 content_type=req.headers.get("content-type"),
             )
         except SpecViolation as exc:
-            if ambiguous(exc):
-                return None
             return error_reply(
                 400, shape, "invalid_parameter", exc.message, param=exc.param or exc.location
             )
