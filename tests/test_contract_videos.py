@@ -320,3 +320,23 @@ class TestTheCheckItself:
             client.close()
         [problem] = replies.problems()
         assert "status" in problem
+
+    def test_an_ambiguous_oneof_passes_and_a_real_fault_does_not(self):
+        """An engine matching two identical alternatives is valid; a bad enum still is not."""
+        from heygen_pipeline.testing._spec import SpecViolation  # noqa: PLC0415
+
+        def check(body):
+            spec().validate_request(
+                "POST",
+                "/v3/videos",
+                headers={"Content-Type": "application/json"},
+                body=json.dumps(body).encode(),
+                content_type="application/json",
+            )
+
+        check({"type": "avatar", "avatar_id": LOOK, "engine": {"type": "avatar_iv"}})
+        check({"type": "studio", "scenes": [{"type": "image", "source": IMAGE, "duration": 2}]})
+        with pytest.raises(SpecViolation):
+            check({"type": "avatar", "avatar_id": LOOK, "engine": {}, "resolution": "8k"})
+        with pytest.raises(SpecViolation):
+            check({"type": "studio", "scenes": [{"type": "image"}]})
