@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import builtins
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -10,7 +9,6 @@ from typing import Any, Final
 
 from heygen_pipeline._models import Timeout
 from heygen_pipeline.errors import JobFailedError
-from heygen_pipeline.resources._base import drop_none, path_id
 from heygen_pipeline.resources._checks import check_limit, parsed, required_text
 from heygen_pipeline.resources._download import (
     DEFAULT_CHUNK_SIZE,
@@ -22,56 +20,16 @@ from heygen_pipeline.resources._models import Video
 from heygen_pipeline.resources._models_assets import Deletion
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
-from heygen_pipeline.resources._videos_batches import VideoBatches
+from heygen_pipeline.resources._videos_legacy import LegacyVideos, VideoRef, raw_id, video_id
 from heygen_pipeline.resources._videos_request import video_body
 from heygen_pipeline.resources._wait import wait_for
 
-__all__ = ["DEFAULT_DIMENSION", "LIST_LIMIT", "VideoRef", "Videos"]
-
-VideoRef = Video | str
-"""A video id, or a `Video` (its ``id`` is used)."""
+__all__ = ["DEFAULT_WAIT", "LIST_LIMIT", "Videos"]
 
 DEFAULT_WAIT: Final = 1800.0
 """Renders take 5-15 minutes, 20+ at peak: half an hour covers a slow day."""
 LIST_LIMIT: Final = 100
 """The ``limit`` maximum of ``GET /v3/videos``."""
-DEFAULT_DIMENSION: Final = (1280, 720)
-"""The legacy create's ``dimension`` when none is given: 16:9 at 720p (the spec's defaults)."""
-
-
-def _dimension(value: object) -> dict[str, int]:
-    """``{"width", "height"}`` from a mapping or a ``(w, h)`` pair of positive ints."""
-    if isinstance(value, Mapping):
-        pair: tuple[object, ...] = (value.get("width"), value.get("height"))
-    elif isinstance(value, tuple) and len(value) == 2:  # noqa: PLR2004 - a (w, h) pair
-        pair = value
-    else:
-        msg = f"dimension must be (width, height) or a mapping of them, not {value!r}"
-        raise TypeError(msg)
-    sides: dict[str, int] = {}
-    for name, side in zip(("width", "height"), pair, strict=True):
-        if isinstance(side, bool) or not isinstance(side, int):
-            msg = f"dimension {name} must be an int, not {type(side).__name__}"
-            raise TypeError(msg)
-        if side < 1:
-            msg = f"dimension {name} must be >= 1, not {side}"
-            raise ValueError(msg)
-        sides[name] = side
-    return sides
-
-
-def video_id(video: VideoRef) -> str:
-    """The id of a `Video` or an id string, checked and quoted for use in a path."""
-    if isinstance(video, Video):
-        if video.id is None:
-            msg = "this Video has no id (HeyGen sent none)"
-            raise ValueError(msg)
-        return path_id(video.id, "the video id")
-    return path_id(video, "the video id")
-
-
-def _raw_id(video: VideoRef) -> str:
-    return (video.id or "") if isinstance(video, Video) else video
 
 
 def failure_of(video: Video, job_id: str, request_id: str | None = None) -> JobFailedError | None:
@@ -95,7 +53,7 @@ def failure_of(video: Video, job_id: str, request_id: str | None = None) -> JobF
     )
 
 
-class Videos(VideoBatches):
+class Videos(LegacyVideos):
     """Video jobs: create (one or a batch), look up, list, delete, wait for and download.
 
     ``client.videos`` is one; build ``Videos(client, sleep=..., clock=..., random=...)`` to
@@ -185,79 +143,11 @@ class Videos(VideoBatches):
             hint=title or callback_id,
         )
 
-    def _with_slot(self, create: Callable[[], Video], hint: str | None) -> Video:
-        """Run ``create`` holding a job slot (when the client limits jobs), bound to the video."""
-        slots = self._client.job_slots
-        if slots is None:
-            return create()
-        slot = slots.acquire(timeout=self._client.slot_timeout, job_hint=hint)
-        try:
-            video = create()
-        except BaseException as exc:
-            slot.create_failed(exc)  # kept if the job may be running, else freed
-            raise
-        # HeyGen created the job: bookkeeping problems are logged and repaired, never raised.
-        if video.id:
-            slot.bind_created(video.id)
-        else:
-            slot.release()
-        return video
-
-    @operation("POST /v2/video/generate", spec="legacy", model=Video)
-    def create_v2(
-        self,
-        video_inputs: Sequence[Mapping[str, Any]],
-        *,
-        dimension: Mapping[str, int] | tuple[int, int] = DEFAULT_DIMENSION,
-        title: str | None = None,
-        test: bool | None = None,
-        caption: bool | None = None,
-        callback_id: str | None = None,
-        callback_url: str | None = None,
-        folder_id: str | None = None,
-        **extra: Any,
-    ) -> Video:
-        """Start a render with the legacy ``POST /v2/video/generate`` (1-50 scenes).
-
-        ``dimension`` (required by the legacy spec) is ``{"width": w, "height": h}`` or a
-        ``(w, h)`` pair; by default 1280 x 720 (16:9 at 720p, the spec's defaults). The
-        legacy endpoint takes no ``Idempotency-Key``, so a create that fails on the way is
-        not retried (it might have rendered).
-        """
-        if isinstance(video_inputs, (str, bytes, Mapping)) or not isinstance(
-            video_inputs, Sequence
-        ):
-            msg = "video_inputs must be a list of scene objects"
-            raise TypeError(msg)
-        body = {
-            "video_inputs": builtins.list(video_inputs),
-            "dimension": _dimension(dimension),
-            **drop_none(
-                title=title,
-                test=test,
-                caption=caption,
-                callback_id=callback_id,
-                callback_url=callback_url,
-                folder_id=folder_id,
-            ),
-            **extra,
-        }
-        return self._with_slot(
-            lambda: Video.from_api(self._client.post("/v2/video/generate", json=body)), title
-        )
-
     @operation("GET /v3/videos/{video_id}", model=Video)
     def get(self, video: VideoRef) -> Video:
         """The video's current state (``GET /v3/videos/{id}``), with fresh signed links."""
         response = self._client.request("GET", f"/v3/videos/{video_id(video)}")
         return parsed(Video.from_api, response)
-
-    @operation("GET /v1/video_status.get", spec="legacy", model=Video)
-    def get_status_v1(self, video: VideoRef) -> Video:
-        """The video's state from the legacy ``GET /v1/video_status.get``."""
-        path_id(_raw_id(video), "the video id")
-        data = self._client.get("/v1/video_status.get", params={"video_id": _raw_id(video)})
-        return Video.from_api(data)
 
     @operation("GET /v3/videos", model=Video)
     def list(
@@ -284,26 +174,12 @@ class Videos(VideoBatches):
         )
         return (Video.from_api(item) for item in pages)
 
-    @operation("GET /v1/video.list", spec="legacy", model=Video)
-    def list_v1(
-        self, *, page_size: int | None = None, max_pages: int | None = None
-    ) -> Iterator[Video]:
-        """Every video from the legacy ``GET /v1/video.list`` (paged by ``token``), lazily."""
-        pages = paginate(
-            self._client,
-            "/v1/video.list",
-            page_size=page_size,
-            max_pages=max_pages,
-            items_key="videos",
-        )
-        return (Video.from_api(item) for item in pages)
-
     @operation("DELETE /v3/videos/{video_id}", model=Deletion)
     def delete(self, video: VideoRef) -> Deletion:
         """Delete a video (``DELETE /v3/videos/{id}``), freeing its job slot at once."""
         response = self._client.request("DELETE", f"/v3/videos/{video_id(video)}")
         if self._client.job_slots is not None:
-            self._client.job_slots.job_ended(_raw_id(video))
+            self._client.job_slots.job_ended(raw_id(video))
         return parsed(Deletion.from_api, response)
 
     def wait(
@@ -330,7 +206,7 @@ class Videos(VideoBatches):
             JobFailedError: the render failed (HeyGen's code and message, or "no reason").
             WaitTimeoutError: ``timeout`` passed first; the video may still complete.
         """
-        job = _raw_id(video)
+        job = raw_id(video)
         video_id(video)  # checks it before the first poll
         request_ids: list[str | None] = [None]
 
@@ -399,7 +275,7 @@ class Videos(VideoBatches):
             current = video if isinstance(video, Video) and video.video_url else self.get(video)
             if current.video_url is None:
                 msg = (
-                    f"the video {current.id or _raw_id(video)} has no video_url yet "
+                    f"the video {current.id or raw_id(video)} has no video_url yet "
                     f"(status: {current.status}); wait for it first"
                 )
                 raise ValueError(msg)
