@@ -4,6 +4,8 @@ import json
 
 import pytest
 from _spec_check import spec
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from heygen_pipeline.resources import User, Video, VideoBatch, VideoRequest
 from heygen_pipeline.resources._videos_request import FIELDS, REQUIRED, VIDEO_TYPES, video_body
@@ -270,3 +272,84 @@ class TestModels:
         assert (user.wallet, user.subscription, user.usage_based) == (None, None, None)
         assert (user.currency, user.remaining_balance) == (None, None)
         assert user.raw["subscription"] == "free"
+
+
+_TEXT = st.text(alphabet="abcdefghij XYZ-", min_size=1, max_size=12).filter(str.strip)
+_COMMON = {
+    "title": _TEXT,
+    "aspect_ratio": st.sampled_from(["16:9", "9:16", "4:5", "5:4", "1:1", "auto"]),
+    "callback_url": st.just("https://example.com/hook"),
+    "callback_id": _TEXT,
+    "caption": st.sampled_from([{}, {"style": "default"}, {"file_format": "srt"}]),
+}
+_SPEAKING = {
+    **_COMMON,
+    "resolution": st.sampled_from(["4k", "1080p", "720p"]),
+    "voice_id": _TEXT,
+    "expressiveness": st.sampled_from(["high", "medium", "low"]),
+    "fit": st.sampled_from(["contain", "cover"]),
+    "motion_prompt": _TEXT,
+    "output_format": st.just("mp4"),
+    "remove_background": st.booleans(),
+    "background": st.sampled_from(
+        [{"type": "color", "value": "#102030"}, {"type": "image", "asset_id": "a-1"}]
+    ),
+    "voice_settings": st.sampled_from([{}, {"speed": 1.2, "pitch": -3}, {"locale": "en-US"}]),
+}
+_KINDS = {
+    "avatar": (
+        {"avatar_id": _TEXT},
+        {**_SPEAKING, "engine": st.sampled_from(["avatar_v", "avatar_iv", "avatar_iii"])},
+    ),
+    "image": ({"image": st.just(IMAGE)}, {**_SPEAKING, "voice_id": _TEXT}),
+    "cinematic_avatar": (
+        {"prompt": _TEXT, "avatar_id": st.lists(_TEXT, min_size=1, max_size=3)},
+        {
+            "title": _TEXT,
+            "aspect_ratio": st.sampled_from(["16:9", "9:16", "1:1"]),
+            "resolution": st.sampled_from(["720p", "1080p"]),
+            "duration": st.integers(4, 15),
+            "enhance_prompt": st.booleans(),
+            "references": st.just([IMAGE]),
+        },
+    ),
+    "studio": (
+        {"scenes": st.lists(st.just({"type": "video", "source": IMAGE}), min_size=1, max_size=5)},
+        {**_COMMON, "resolution": st.sampled_from(["4k", "1080p", "720p"])},
+    ),
+}
+
+
+@st.composite
+def _requests(draw):
+    """A kind, its required fields, and any subset of its optional ones (valid values)."""
+    kind = draw(st.sampled_from(VIDEO_TYPES))
+    required, optional = _KINDS[kind]
+    fields = {name: draw(strategy) for name, strategy in required.items()}
+    chosen = draw(st.lists(st.sampled_from(sorted(optional)), unique=True))
+    fields.update({name: draw(optional[name]) for name in chosen})
+    speech = draw(st.sampled_from(["script", "audio_url", "audio_asset_id", None]))
+    if kind in {"avatar", "image"} and speech is not None:
+        fields[speech] = "https://example.com/a.mp3" if speech == "audio_url" else "hello"
+        if speech == "script" and kind == "image":
+            fields["voice_id"] = "v-1"
+    return kind, fields
+
+
+class TestProperty:
+    """Whatever valid fields a caller gives, the body keeps to the spec."""
+
+    @settings(max_examples=60, deadline=None, derandomize=True, database=None)
+    @given(request=_requests())
+    def test_any_valid_request_validates(self, request):
+        """Every body `video_body` builds from valid fields passes the spec's request schema."""
+        kind, fields = request
+        body = video_body(kind, **fields)
+        assert body["type"] == kind
+        spec().validate_request(
+            "POST",
+            "/v3/videos",
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(body).encode(),
+            content_type="application/json",
+        )
