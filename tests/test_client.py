@@ -44,6 +44,9 @@ KEY = "client-test-key-7f3a9c"
 OTHER_KEY = "client-other-key-51d2e8"
 MOCK_BASE = "https://api.example.test"
 QUOTA = "/v2/user/remaining_quota"
+VIDEO = {"type": "avatar", "avatar_id": "Daisy-inskirt-20220818"}
+"""The least a v3 create needs (the spec: type, and a look id for an avatar video)."""
+DIMENSION = {"width": 1280, "height": 720}
 V3_CREATES = ("/v3/videos", "/v3/assets", "/v3/avatars", "/v3/lipsyncs", "/v3/webhooks/endpoints")
 
 
@@ -270,10 +273,12 @@ class TestRequests:
     def test_params_json_and_headers_are_sent(self, fake, client):
         """params= becomes the query, json= the body, headers= extra headers."""
         created = client.post(
-            "/v3/videos", json={"script": "Hi", "title": "T1"}, headers={"X-Trace-Id": "t-1"}
+            "/v3/videos",
+            json={**VIDEO, "script": "Hi", "title": "T1"},
+            headers={"X-Trace-Id": "t-1"},
         )
         post = fake.requests[-1]
-        assert json.loads(post.body or b"") == {"script": "Hi", "title": "T1"}
+        assert json.loads(post.body or b"") == {**VIDEO, "script": "Hi", "title": "T1"}
         assert post.header("Content-Type") == "application/json"
         assert post.header("X-Trace-Id") == "t-1"
         status = client.get("/v1/video_status.get", params={"video_id": created["video_id"]})
@@ -422,15 +427,15 @@ class TestAutoIdempotency:
 
     def test_v3_create_gets_a_key(self, fake, client):
         """POST /v3/videos carries a generated Idempotency-Key; the fake creates once for it."""
-        client.post("/v3/videos", json={"script": "Hi"})
+        client.post("/v3/videos", json={**VIDEO, "script": "Hi"})
         (key,) = self._keys(fake, "/v3/videos")
         assert key
         assert fake.creations_by_key == {key: 1}
 
     def test_each_call_gets_a_fresh_key(self, fake, client):
         """Two creates are two operations: two different keys, two videos."""
-        client.post("/v3/videos", json={"script": "One"})
-        client.post("/v3/videos", json={"script": "Two"})
+        client.post("/v3/videos", json={**VIDEO, "script": "One"})
+        client.post("/v3/videos", json={**VIDEO, "script": "Two"})
         keys = self._keys(fake, "/v3/videos")
         assert len(set(keys)) == 2
         assert fake.creations_by_key == dict.fromkeys(keys, 1)
@@ -438,27 +443,33 @@ class TestAutoIdempotency:
     def test_v2_generate_gets_none(self, fake, client):
         """POST /v2/video/generate (which ignores the header) gets no key."""
         scene = {"character": {"type": "avatar", "avatar_id": "a"}, "voice": {"type": "text"}}
-        client.post("/v2/video/generate", json={"video_inputs": [scene]})
+        client.post("/v2/video/generate", json={"video_inputs": [scene], "dimension": DIMENSION})
         assert self._keys(fake, "/v2/video/generate") == [None]
 
     def test_callers_own_key_is_kept(self, fake, client):
         """A key given in headers= or as idempotency_key= is sent unchanged."""
-        client.post("/v3/videos", json={"script": "Hi"}, headers={"Idempotency-Key": "my-key-1"})
-        client.post("/v3/videos", json={"script": "Hi"}, idempotency_key="my-key-2")
+        client.post(
+            "/v3/videos", json={**VIDEO, "script": "Hi"}, headers={"Idempotency-Key": "my-key-1"}
+        )
+        client.post("/v3/videos", json={**VIDEO, "script": "Hi"}, idempotency_key="my-key-2")
         assert self._keys(fake, "/v3/videos") == ["my-key-1", "my-key-2"]
         assert fake.creations_by_key == {"my-key-1": 1, "my-key-2": 1}
 
     def test_repeating_a_callers_key_replays(self, fake, client):
         """The same caller key twice creates one video and returns it both times."""
-        first = client.post("/v3/videos", json={"script": "Hi"}, idempotency_key="same-key")
-        again = client.post("/v3/videos", json={"script": "Hi"}, idempotency_key="same-key")
+        first = client.post(
+            "/v3/videos", json={**VIDEO, "script": "Hi"}, idempotency_key="same-key"
+        )
+        again = client.post(
+            "/v3/videos", json={**VIDEO, "script": "Hi"}, idempotency_key="same-key"
+        )
         assert first == again
         assert fake.creations_by_key == {"same-key": 1}
 
     def test_turned_off(self, fake):
         """auto_idempotency=False sends no key of its own."""
         with fake_client(fake, auto_idempotency=False) as c:
-            c.post("/v3/videos", json={"script": "Hi"})
+            c.post("/v3/videos", json={**VIDEO, "script": "Hi"})
         assert self._keys(fake, "/v3/videos") == [None]
         assert fake.creations_by_key == {}
 
@@ -466,8 +477,8 @@ class TestAutoIdempotency:
         """A function of the request decides instead of the built-in rule."""
         scene = {"character": {"type": "avatar", "avatar_id": "a"}, "voice": {"type": "text"}}
         with fake_client(fake, auto_idempotency=lambda r: r.path.startswith("/v2/")) as c:
-            c.post("/v2/video/generate", json={"video_inputs": [scene]})
-            c.post("/v3/videos", json={"script": "Hi"})
+            c.post("/v2/video/generate", json={"video_inputs": [scene], "dimension": DIMENSION})
+            c.post("/v3/videos", json={**VIDEO, "script": "Hi"})
         assert self._keys(fake, "/v2/video/generate")[0]
         assert self._keys(fake, "/v3/videos") == [None]
 
@@ -475,7 +486,7 @@ class TestAutoIdempotency:
         """5xx on a keyed create: retried with the same key, and exactly one video is created."""
         videos_before = len(fake.video_ids)
         fake.inject("POST", "/v3/videos", Fault.server_error(503), Fault.server_error(502))
-        created = client.post("/v3/videos", json={"script": "Hi"})
+        created = client.post("/v3/videos", json={**VIDEO, "script": "Hi"})
         keys = self._keys(fake, "/v3/videos")
         assert len(keys) == 3
         assert len(set(keys)) == 1
@@ -490,7 +501,7 @@ class TestAutoIdempotency:
         fake.inject("POST", "/v3/videos", Fault.server_error(503))
         c = fake_client(fake, auto_idempotency=False, stack=quiet_stack(sleeps))
         with c, pytest.raises(ServerError):
-            c.post("/v3/videos", json={"script": "Hi"})
+            c.post("/v3/videos", json={**VIDEO, "script": "Hi"})
         assert len(fake.requests_for("POST", "/v3/videos")) == 1
         assert sleeps == []
 
@@ -560,7 +571,7 @@ class TestDerivedClients:
         with fake_client(fake, user_agent="ua/1", timeout=7.0, auto_idempotency=False) as c:
             recorder = Recorder()
             c.with_stack(quiet_stack().append("record", recorder)).post(
-                "/v3/videos", json={"script": "Hi"}
+                "/v3/videos", json={**VIDEO, "script": "Hi"}
             )
         sent = recorder.requests[-1]
         assert sent.options.timeout == Timeout(connect=7.0, read=7.0)
@@ -733,7 +744,9 @@ class TestTypedErrors:
         """429 means 'not processed': even an unkeyed POST is retried."""
         fake.inject("POST", "/v2/video/generate", Fault.rate_limited("2"))
         scene = {"character": {"type": "avatar", "avatar_id": "a"}, "voice": {"type": "text"}}
-        assert client.post("/v2/video/generate", json={"video_inputs": [scene]})["video_id"]
+        assert client.post(
+            "/v2/video/generate", json={"video_inputs": [scene], "dimension": DIMENSION}
+        )["video_id"]
         assert sleeps == [2.0]
 
     def test_retry_after_over_the_cap(self, fake, client, sleeps):
@@ -793,7 +806,7 @@ class TestTypedErrors:
     def test_bad_request_keeps_heygens_message(self, client):
         """A 400 is BadRequestError with HeyGen's own message."""
         with pytest.raises(BadRequestError, match="video_inputs is invalid"):
-            client.post("/v2/video/generate", json={"video_inputs": []})
+            client.post("/v2/video/generate", json={"video_inputs": [], "dimension": DIMENSION})
 
 
 class TestUnboundClientAuth:

@@ -17,12 +17,9 @@ from heygen_pipeline import HeyGenError
 from heygen_pipeline.resources import (
     Asset,
     Avatar,
-    Quota,
     TalkingPhoto,
     Template,
     Translation,
-    User,
-    Video,
     Voice,
     WebhookEndpoint,
 )
@@ -37,17 +34,11 @@ BASELINE: Final[dict[tuple[str, str], tuple[type[Any], ...]]] = {
     ("legacy", "GET /v2/avatars"): (Avatar, TalkingPhoto),
     ("legacy", "GET /v2/voices"): (Voice,),
     ("legacy", "GET /v2/templates"): (Template,),
-    ("legacy", "GET /v1/video_status.get"): (Video,),
-    ("legacy", "GET /v1/video.list"): (Video,),
-    ("legacy", "POST /v2/video/generate"): (Video,),
     ("legacy", "GET /v1/webhook/endpoint.list"): (WebhookEndpoint,),
     ("legacy", "POST /v1/webhook/endpoint.add"): (WebhookEndpoint,),
-    ("legacy", "GET /v2/user/remaining_quota"): (Quota,),
     ("legacy", "POST /v1/asset"): (Asset,),
-    ("v3", "GET /v3/videos/{video_id}"): (Video,),
     ("v3", "GET /v3/video-translations/{video_translation_id}"): (Translation,),
     ("v3", "POST /v3/webhooks/endpoints"): (WebhookEndpoint,),
-    ("v3", "GET /v3/users/me"): (User,),
 }
 
 

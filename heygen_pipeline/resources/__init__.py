@@ -17,7 +17,6 @@ from heygen_pipeline.resources._models import (
     Quota,
     TalkingPhoto,
     Template,
-    User,
     Video,
     Voice,
     WebhookEndpoint,
@@ -38,6 +37,16 @@ from heygen_pipeline.resources._models_translations import (
     Translation,
     TranslationBatch,
 )
+from heygen_pipeline.resources._models_user import (
+    AutoReload,
+    CreditPool,
+    SubscriptionBilling,
+    SubscriptionCredits,
+    UsageBasedBilling,
+    User,
+    Wallet,
+)
+from heygen_pipeline.resources._models_videos import VideoBatch
 from heygen_pipeline.resources._paging import MAX_PAGE_SIZE, paginate
 from heygen_pipeline.resources._templates import Templates
 from heygen_pipeline.resources._translations import Translations
@@ -51,6 +60,7 @@ from heygen_pipeline.resources._upload import (
 )
 from heygen_pipeline.resources._user import UserResource
 from heygen_pipeline.resources._videos import Videos
+from heygen_pipeline.resources._videos_request import VideoRequest
 from heygen_pipeline.resources._voices import Voices
 from heygen_pipeline.resources._wait import poll_delay, wait_for
 from heygen_pipeline.resources._webhook_endpoints import WebhookEndpoints
@@ -64,9 +74,11 @@ __all__ = [
     "AssetBatch",
     "AssetSearchResult",
     "Assets",
+    "AutoReload",
     "Avatar",
     "Avatars",
     "BatchItem",
+    "CreditPool",
     "Deletion",
     "DirectUpload",
     "DirectUploadBatch",
@@ -78,6 +90,8 @@ __all__ = [
     "ProofreadSrt",
     "Quota",
     "Resource",
+    "SubscriptionBilling",
+    "SubscriptionCredits",
     "TalkingPhoto",
     "Template",
     "Templates",
@@ -86,12 +100,16 @@ __all__ = [
     "TranslationRequest",
     "Translations",
     "UploadFile",
+    "UsageBasedBilling",
     "User",
     "UserResource",
     "Video",
+    "VideoBatch",
+    "VideoRequest",
     "Videos",
     "Voice",
     "Voices",
+    "Wallet",
     "WebhookEndpoint",
     "WebhookEndpoints",
     "download",
