@@ -9,7 +9,8 @@ object whole. A date field the model could not read (a negative or unparsable ti
 ``None`` by design and kept in ``raw``; that is not a loss. Nor is a blank string (only
 whitespace) read as ``None``: the models read text fields that say nothing as absent, and
 ``raw`` keeps them as sent. An epoch number past year 9999 is compared as milliseconds,
-as the models read it.
+as the models read it; one past year 9999 even as milliseconds cannot be a ``datetime``,
+and is kept in ``raw`` only.
 """
 
 from __future__ import annotations
@@ -99,5 +100,8 @@ def lost_fields(model: Any, item: Mapping[str, Any], depth: int = 0) -> list[str
 
 
 def _readable_time(value: Any) -> bool:
+    """Whether a time is one a ``datetime`` can hold: after 1970, before year 10000."""
     stamp = _timestamp(value)
-    return stamp is not None and stamp > 0
+    if stamp is not None and stamp > _LAST_SECOND:
+        stamp /= 1000  # as the models read it: milliseconds
+    return stamp is not None and 0 < stamp < _LAST_SECOND + 1
