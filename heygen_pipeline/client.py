@@ -35,9 +35,11 @@ from heygen_pipeline.middleware import ApiKeyAuth
 from heygen_pipeline.resources import (
     Assets,
     Avatars,
+    Lipsyncs,
     Templates,
     Translations,
     UserResource,
+    VideoAgents,
     Videos,
     Voices,
     WebhookEndpoints,
@@ -141,6 +143,10 @@ class HeyGenClient:
     """Uploads (streamed from disk) and the asset list."""
     translations: Translations
     """Video translation jobs: create, get, wait."""
+    lipsyncs: Lipsyncs
+    """Lipsync jobs: a video re-voiced with new audio; create, get, wait, batches."""
+    video_agents: VideoAgents
+    """Video agent sessions: a prompt turned into a video; create, send, wait."""
     webhook_endpoints: WebhookEndpoints
     """Webhook endpoints: add, list, delete."""
 
@@ -224,6 +230,8 @@ class HeyGenClient:
         self.user = UserResource(self)
         self.assets = Assets(self)
         self.translations = Translations(self)
+        self.lipsyncs = Lipsyncs(self)
+        self.video_agents = VideoAgents(self)
         self.webhook_endpoints = WebhookEndpoints(self)
 
     def _bind(self, stack: Stack) -> Stack:

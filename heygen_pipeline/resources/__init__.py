@@ -2,16 +2,19 @@
 
 Every [HeyGenClient][heygen_pipeline.HeyGenClient] carries one helper per area, bound to it:
 ``client.videos``, ``client.avatars``, ``client.voices``, ``client.templates``,
-``client.user``, ``client.assets``, ``client.translations`` and
-``client.webhook_endpoints``. Each call is a request through the client's stack; results are
-small frozen models (`Video`, `Avatar`, ...) with the fields users need and ``raw``, the
-object HeyGen sent. Lists are lazy iterators over every page (`paginate`).
+``client.user``, ``client.assets``, ``client.translations``, ``client.lipsyncs``,
+``client.video_agents`` and ``client.webhook_endpoints``. Each call is a request through
+the client's stack; results are small frozen models (`Video`, `Avatar`, ...) with the
+fields users need and ``raw``, the object HeyGen sent. Lists are lazy iterators over every
+page (`paginate`).
 """
 
 from heygen_pipeline.resources._assets import MAX_ASSET_BYTES, Assets
 from heygen_pipeline.resources._avatars import Avatars
 from heygen_pipeline.resources._base import JobResource, Resource
 from heygen_pipeline.resources._download import DownloadResult, download
+from heygen_pipeline.resources._lipsyncs import Lipsyncs
+from heygen_pipeline.resources._lipsyncs_request import LipsyncRequest
 from heygen_pipeline.resources._models import (
     Avatar,
     Quota,
@@ -21,6 +24,14 @@ from heygen_pipeline.resources._models import (
     Video,
     Voice,
     WebhookEndpoint,
+)
+from heygen_pipeline.resources._models_agents import (
+    AgentMessage,
+    AgentResource,
+    AgentRun,
+    AgentSession,
+    AgentStyle,
+    AgentVideo,
 )
 from heygen_pipeline.resources._models_assets import (
     Asset,
@@ -32,6 +43,7 @@ from heygen_pipeline.resources._models_assets import (
     DirectUploadBatch,
     JobStatus,
 )
+from heygen_pipeline.resources._models_lipsyncs import Lipsync, LipsyncBatch
 from heygen_pipeline.resources._models_translations import (
     Proofread,
     ProofreadSrt,
@@ -50,6 +62,7 @@ from heygen_pipeline.resources._upload import (
     multipart_body,
 )
 from heygen_pipeline.resources._user import UserResource
+from heygen_pipeline.resources._video_agents import AgentFile, VideoAgents
 from heygen_pipeline.resources._videos import Videos
 from heygen_pipeline.resources._voices import Voices
 from heygen_pipeline.resources._wait import poll_delay, wait_for
@@ -60,6 +73,13 @@ __all__ = [
     "MAX_ASSET_BYTES",
     "MAX_PAGE_SIZE",
     "UPLOAD_TIMEOUT",
+    "AgentFile",
+    "AgentMessage",
+    "AgentResource",
+    "AgentRun",
+    "AgentSession",
+    "AgentStyle",
+    "AgentVideo",
     "Asset",
     "AssetBatch",
     "AssetSearchResult",
@@ -74,6 +94,10 @@ __all__ = [
     "FileBody",
     "JobResource",
     "JobStatus",
+    "Lipsync",
+    "LipsyncBatch",
+    "LipsyncRequest",
+    "Lipsyncs",
     "Proofread",
     "ProofreadSrt",
     "Quota",
@@ -89,6 +113,7 @@ __all__ = [
     "User",
     "UserResource",
     "Video",
+    "VideoAgents",
     "Videos",
     "Voice",
     "Voices",

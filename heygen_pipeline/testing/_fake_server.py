@@ -29,10 +29,12 @@ from urllib.parse import parse_qsl, urlsplit
 from heygen_pipeline.testing._fake_multipart import MultipartParser
 from heygen_pipeline.testing._fake_routes import ROUTES as _BASE_ROUTES
 from heygen_pipeline.testing._fake_routes import dispatch
+from heygen_pipeline.testing._fake_routes_agents import ROUTES as _AGENT_ROUTES
 from heygen_pipeline.testing._fake_routes_assets import ROUTES as _ASSET_ROUTES
 from heygen_pipeline.testing._fake_routes_assets_direct import ROUTES as _DIRECT_ROUTES
 from heygen_pipeline.testing._fake_routes_jobs import ROUTES as _JOB_ROUTES
 from heygen_pipeline.testing._fake_routes_legacy import ROUTES as _LEGACY_ROUTES
+from heygen_pipeline.testing._fake_routes_lipsyncs import ROUTES as _LIPSYNC_ROUTES
 from heygen_pipeline.testing._fake_routes_translations import ROUTES as _TRANSLATION_ROUTES
 from heygen_pipeline.testing._fake_spec import SpecGate
 from heygen_pipeline.testing._fake_state import FakeState, RecordedRequest
@@ -53,6 +55,8 @@ ROUTES: Final = (
     *_DIRECT_ROUTES,  # before the asset routes: /v3/assets/statuses is not an {asset_id}
     *_ASSET_ROUTES,
     *_TRANSLATION_ROUTES,
+    *_LIPSYNC_ROUTES,
+    *_AGENT_ROUTES,
 )
 """Every route the fake serves."""
 SMALL_BODY: Final = 1 << 20

@@ -15,8 +15,10 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from heygen_pipeline.testing._fake_agents import AgentStore
 from heygen_pipeline.testing._fake_assets import AssetStore
 from heygen_pipeline.testing._fake_jobs import EndpointStore
+from heygen_pipeline.testing._fake_lipsyncs import LipsyncStore
 from heygen_pipeline.testing._fake_multipart import FormPart
 from heygen_pipeline.testing._fake_translations import TranslationJobs
 
@@ -142,6 +144,8 @@ class FakeState:
         self.asset_max_bytes = asset_max_bytes
         self.translations = TranslationJobs(render_polls)
         self.proofreads = TranslationJobs(render_polls)
+        self.lipsyncs = LipsyncStore(render_polls)
+        self.agents = AgentStore(render_polls)
         self.asset_store = AssetStore()
         self.endpoints = EndpointStore()
         self.cdn_url = ""
