@@ -33,8 +33,13 @@ from heygen_pipeline._transport import Urllib3Transport
 from heygen_pipeline._version import __version__
 from heygen_pipeline.middleware import ApiKeyAuth
 from heygen_pipeline.resources import (
+    AiClippings,
     Assets,
+    Audio,
     Avatars,
+    BackgroundRemovals,
+    BrandGlossaries,
+    BrandKits,
     Lipsyncs,
     Templates,
     Translations,
@@ -147,6 +152,16 @@ class HeyGenClient:
     """Lipsync jobs: a video re-voiced with new audio; create, get, wait, batches."""
     video_agents: VideoAgents
     """Video agent sessions: a prompt turned into a video; create, send, wait."""
+    ai_clipping: AiClippings
+    """AI clipping jobs: highlight clips cut from a long video; create, get, wait."""
+    background_removals: BackgroundRemovals
+    """Background removal jobs: a video split into layers; create, get, wait."""
+    audio: Audio
+    """HeyGen's sound library: music and sound effects."""
+    brand_kits: BrandKits
+    """The account's brand kits."""
+    brand_glossaries: BrandGlossaries
+    """The account's brand glossaries."""
     webhook_endpoints: WebhookEndpoints
     """Webhook endpoints: add, list, delete."""
 
@@ -232,6 +247,11 @@ class HeyGenClient:
         self.translations = Translations(self)
         self.lipsyncs = Lipsyncs(self)
         self.video_agents = VideoAgents(self)
+        self.ai_clipping = AiClippings(self)
+        self.background_removals = BackgroundRemovals(self)
+        self.audio = Audio(self)
+        self.brand_kits = BrandKits(self)
+        self.brand_glossaries = BrandGlossaries(self)
         self.webhook_endpoints = WebhookEndpoints(self)
 
     def _bind(self, stack: Stack) -> Stack:

@@ -3,16 +3,21 @@
 Every [HeyGenClient][heygen_pipeline.HeyGenClient] carries one helper per area, bound to it:
 ``client.videos``, ``client.avatars``, ``client.voices``, ``client.templates``,
 ``client.user``, ``client.assets``, ``client.translations``, ``client.lipsyncs``,
-``client.video_agents`` and ``client.webhook_endpoints``. Each call is a request through
+``client.video_agents``, ``client.ai_clipping``, ``client.background_removals``,
+``client.audio``, ``client.brand_kits``, ``client.brand_glossaries`` and
+``client.webhook_endpoints``. Each call is a request through
 the client's stack; results are small frozen models (`Video`, `Avatar`, ...) with the
 fields users need and ``raw``, the object HeyGen sent. Lists are lazy iterators over every
 page (`paginate`).
 """
 
+from heygen_pipeline.resources._ai_clipping import AiClippings
 from heygen_pipeline.resources._assets import MAX_ASSET_BYTES, Assets
 from heygen_pipeline.resources._avatars import Avatars
+from heygen_pipeline.resources._background_removals import BackgroundRemovals
 from heygen_pipeline.resources._base import JobResource, Resource
 from heygen_pipeline.resources._download import DownloadResult, download
+from heygen_pipeline.resources._library import Audio, BrandGlossaries, BrandKits
 from heygen_pipeline.resources._lipsyncs import Lipsyncs
 from heygen_pipeline.resources._lipsyncs_request import LipsyncRequest
 from heygen_pipeline.resources._models import (
@@ -44,6 +49,14 @@ from heygen_pipeline.resources._models_assets import (
     JobStatus,
 )
 from heygen_pipeline.resources._models_lipsyncs import Lipsync, LipsyncBatch
+from heygen_pipeline.resources._models_media import (
+    AiClip,
+    AiClipping,
+    BackgroundRemoval,
+    BrandGlossary,
+    BrandKit,
+    Sound,
+)
 from heygen_pipeline.resources._models_translations import (
     Proofread,
     ProofreadSrt,
@@ -80,13 +93,23 @@ __all__ = [
     "AgentSession",
     "AgentStyle",
     "AgentVideo",
+    "AiClip",
+    "AiClipping",
+    "AiClippings",
     "Asset",
     "AssetBatch",
     "AssetSearchResult",
     "Assets",
+    "Audio",
     "Avatar",
     "Avatars",
+    "BackgroundRemoval",
+    "BackgroundRemovals",
     "BatchItem",
+    "BrandGlossaries",
+    "BrandGlossary",
+    "BrandKit",
+    "BrandKits",
     "Deletion",
     "DirectUpload",
     "DirectUploadBatch",
@@ -102,6 +125,7 @@ __all__ = [
     "ProofreadSrt",
     "Quota",
     "Resource",
+    "Sound",
     "TalkingPhoto",
     "Template",
     "Templates",

@@ -259,6 +259,22 @@ class FakeHeyGen:
         """
         self._state.agents.fail(session_id, Failure(code, message))
 
+    def fail_ai_clipping(
+        self, job_id: str | None = None, *, message: str | None = "AI clipping failed"
+    ) -> None:
+        """Make an AI clipping job fail (the next created one when ``job_id`` is None)."""
+        self._state.clippings.fail(job_id, Failure("CLIPPING_FAILED", message))
+
+    def fail_background_removal(
+        self, job_id: str | None = None, *, message: str | None = "No subject found"
+    ) -> None:
+        """Make a background removal fail (the next created one when ``job_id`` is None).
+
+        The job's ``error`` is ``message`` (a generic reason when it is None: the field is
+        the only failure signal this endpoint has).
+        """
+        self._state.removals.fail(job_id, Failure("BACKGROUND_REMOVAL_FAILED", message))
+
     @property
     def webhook_endpoints(self) -> list[dict[str, Any]]:
         """Every registered webhook endpoint, as the v1 API describes them (secrets included)."""

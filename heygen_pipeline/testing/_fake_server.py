@@ -35,6 +35,7 @@ from heygen_pipeline.testing._fake_routes_assets_direct import ROUTES as _DIRECT
 from heygen_pipeline.testing._fake_routes_jobs import ROUTES as _JOB_ROUTES
 from heygen_pipeline.testing._fake_routes_legacy import ROUTES as _LEGACY_ROUTES
 from heygen_pipeline.testing._fake_routes_lipsyncs import ROUTES as _LIPSYNC_ROUTES
+from heygen_pipeline.testing._fake_routes_media import ROUTES as _MEDIA_ROUTES
 from heygen_pipeline.testing._fake_routes_translations import ROUTES as _TRANSLATION_ROUTES
 from heygen_pipeline.testing._fake_spec import SpecGate
 from heygen_pipeline.testing._fake_state import FakeState, RecordedRequest
@@ -57,6 +58,7 @@ ROUTES: Final = (
     *_TRANSLATION_ROUTES,
     *_LIPSYNC_ROUTES,
     *_AGENT_ROUTES,
+    *_MEDIA_ROUTES,
 )
 """Every route the fake serves."""
 SMALL_BODY: Final = 1 << 20

@@ -19,6 +19,7 @@ from heygen_pipeline.testing._fake_agents import AgentStore
 from heygen_pipeline.testing._fake_assets import AssetStore
 from heygen_pipeline.testing._fake_jobs import EndpointStore
 from heygen_pipeline.testing._fake_lipsyncs import LipsyncStore
+from heygen_pipeline.testing._fake_media import MediaJobStore
 from heygen_pipeline.testing._fake_multipart import FormPart
 from heygen_pipeline.testing._fake_translations import TranslationJobs
 
@@ -146,6 +147,10 @@ class FakeState:
         self.proofreads = TranslationJobs(render_polls)
         self.lipsyncs = LipsyncStore(render_polls)
         self.agents = AgentStore(render_polls)
+        self.clippings = MediaJobStore(render_polls, ("pending", "running", "completed", "failed"))
+        self.removals = MediaJobStore(
+            render_polls, ("pending", "processing", "completed", "failed")
+        )
         self.asset_store = AssetStore()
         self.endpoints = EndpointStore()
         self.cdn_url = ""
