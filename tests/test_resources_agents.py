@@ -15,6 +15,7 @@ from heygen_pipeline.resources import (
     AgentStyle,
     AgentVideo,
     VideoAgents,
+    download,
 )
 from heygen_pipeline.testing import FakeHeyGen, Fault
 
@@ -172,6 +173,14 @@ class TestSessions:
             agents.resource(session.id, "nope")
         with pytest.raises(NotFoundError):
             agents.videos("f" * 32)
+
+    def test_the_video_downloads(self, agents, heygen_client, fake_heygen, tmp_path):
+        """A session's finished video is on the fake's CDN, whole."""
+        session = agents.create(PROMPT)
+        agents.wait(session.id)
+        [video] = agents.videos(session.id)
+        download(heygen_client, video.video_url, tmp_path / "agent.mp4")
+        assert (tmp_path / "agent.mp4").read_bytes() == fake_heygen.video_payload()
 
     def test_stop_a_finished_session_changes_nothing(self, agents):
         """Stopping a completed session leaves it completed."""

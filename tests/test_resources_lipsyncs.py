@@ -12,7 +12,13 @@ from heygen_pipeline import (
     NotFoundError,
     WaitTimeoutError,
 )
-from heygen_pipeline.resources import Lipsync, LipsyncBatch, LipsyncRequest, Lipsyncs
+from heygen_pipeline.resources import (
+    Lipsync,
+    LipsyncBatch,
+    LipsyncRequest,
+    Lipsyncs,
+    download,
+)
 from heygen_pipeline.testing import FakeHeyGen, Fault
 
 VIDEO = "https://example.com/source.mp4"
@@ -220,6 +226,14 @@ class TestWait:
         done = lipsyncs.wait(job.id, on_progress=lambda j: seen.append(j.status))
         assert done.is_completed
         assert seen == ["pending", "running", "completed"]
+
+    def test_the_video_downloads(self, lipsyncs, heygen_client, fake_heygen, tmp_path):
+        """A completed lipsync's ``video_url`` is on the fake's CDN, whole."""
+        job = lipsyncs.create(video_url=VIDEO, audio_url=AUDIO)
+        done = lipsyncs.wait(job.id)
+        result = download(heygen_client, done.video_url, tmp_path / "out.mp4")
+        assert (tmp_path / "out.mp4").read_bytes() == fake_heygen.video_payload()
+        assert result.size == len(fake_heygen.video_payload())
 
     def test_wait_on_a_failure_with_a_message(self, lipsyncs, fake_heygen):
         """HeyGen's ``failure_message`` is on the error."""

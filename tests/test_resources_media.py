@@ -15,6 +15,7 @@ from heygen_pipeline.resources import (
     BrandGlossary,
     BrandKit,
     Sound,
+    download,
 )
 from heygen_pipeline.testing import FakeHeyGen
 
@@ -113,6 +114,15 @@ class TestAiClipping:
         done = clipping.wait(job.id, on_progress=lambda j: seen.append(j.status))
         assert seen == ["pending", "running", "completed"]
         assert len(done.clips) == 2
+
+    def test_clips_and_layers_download(self, clipping, removals, heygen_client, tmp_path):
+        """A clip's ``video_url`` and a removal's layer links are on the fake's CDN."""
+        clip = clipping.wait(clipping.create(video_url=SOURCE).id).clips[0]
+        layers = removals.wait(removals.create(video_url=SOURCE).id).layers
+        download(heygen_client, clip.video_url, tmp_path / "clip.mp4")
+        download(heygen_client, layers["mask"], tmp_path / "mask.mp4")
+        assert (tmp_path / "clip.mp4").stat().st_size > 0
+        assert (tmp_path / "mask.mp4").stat().st_size > 0
 
     def test_wait_on_a_failure(self, clipping, fake_heygen):
         """HeyGen's ``failure_message`` is on the error; a reason-less one says so."""

@@ -234,6 +234,11 @@ class AgentStore:
                 self._settle(s)
             return self._view(s)
 
+    def has_video(self, video_id: str) -> bool:
+        """Whether some session made the video ``video_id`` (it is on the CDN)."""
+        with self._lock:
+            return any(v.id == video_id for s in self._sessions.values() for v in s.videos)
+
     def fail(self, session_id: str | None, failure: Failure) -> None:
         """Make a session's run fail: the current one, or the next once it ended.
 

@@ -132,6 +132,11 @@ class LipsyncStore:
         with self._lock:
             return self._jobs.pop(job_id, None) is not None
 
+    def has(self, job_id: str) -> bool:
+        """Whether ``job_id`` is a known lipsync (its video is on the CDN)."""
+        with self._lock:
+            return job_id in self._jobs
+
     def fail(self, job_id: str | None, failure: Failure) -> None:
         """Make a job (or the next one created, when ``job_id`` is None) fail."""
         with self._lock:

@@ -120,6 +120,11 @@ class MediaJobStore:
                 del self._jobs[job_id]
             return True
 
+    def has(self, media_id: str) -> bool:
+        """Whether ``media_id`` is a job, or a file of one (``<job id>-<name>``)."""
+        with self._lock:
+            return media_id.partition("-")[0] in self._jobs
+
     def fail(self, job_id: str | None, failure: Failure) -> None:
         """Make a job (or the next one created, when ``job_id`` is None) fail."""
         with self._lock:

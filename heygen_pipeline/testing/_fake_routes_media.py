@@ -79,8 +79,8 @@ def _clipping(c: Call, view: MediaJobView) -> dict[str, Any]:
             "id": f"{view.id}-{n}",
             "status": "completed",
             "title": f"Highlight {n + 1}",
-            "video_url": signed(c.cdn, f"/videos/{view.id}{n}.mp4"),
-            "thumbnail_url": f"{c.cdn}/thumbnails/{view.id}{n}.jpg",
+            "video_url": signed(c.cdn, f"/videos/{view.id}-{n}.mp4"),
+            "thumbnail_url": f"{c.cdn}/thumbnails/{view.id}-{n}.jpg",
             "aspect_ratio": ratio,
             "duration_seconds": _DURATIONS.get(kind, 30.0),
             "virality_score": 90 - 10 * n,
@@ -147,7 +147,7 @@ def delete_clipping(c: Call) -> Reply:
 def _removal(c: Call, view: MediaJobView) -> dict[str, Any]:
     done = view.status == "completed"
     layers = view.options.get("layers") or list(_LAYERS)
-    links = {name: signed(c.cdn, f"/layers/{view.id}-{name}.webm") for name in layers}
+    links = {name: signed(c.cdn, f"/videos/{view.id}-{name}.mp4") for name in layers}
     failure = view.failure
     return {
         "id": view.id,

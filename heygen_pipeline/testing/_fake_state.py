@@ -255,6 +255,15 @@ class FakeState:
         with self._lock:
             return list(self._assets)
 
+    def has_media(self, media_id: str) -> bool:
+        """Whether a lipsync, a video agent's video or a clipping/removal file has that id."""
+        return (
+            self.lipsyncs.has(media_id)
+            or self.agents.has_video(media_id)
+            or self.clippings.has(media_id)
+            or self.removals.has(media_id)
+        )
+
     def has_video(self, video_id: str) -> bool:
         """Whether ``video_id`` is a live video."""
         with self._lock:
