@@ -35,11 +35,18 @@ from heygen_pipeline._version import __version__
 from heygen_pipeline.errors import ConfigurationError
 from heygen_pipeline.middleware import ApiKeyAuth, CircuitBreakerMiddleware
 from heygen_pipeline.resources import (
+    AiClippings,
     Assets,
+    Audio,
     Avatars,
+    BackgroundRemovals,
+    BrandGlossaries,
+    BrandKits,
+    Lipsyncs,
     Templates,
     Translations,
     UserResource,
+    VideoAgents,
     Videos,
     Voices,
     WebhookEndpoints,
@@ -162,6 +169,20 @@ class HeyGenClient:
     """Uploads (streamed from disk) and the asset list."""
     translations: Translations
     """Video translation jobs: create, get, wait."""
+    lipsyncs: Lipsyncs
+    """Lipsync jobs: a video re-voiced with new audio; create, get, wait, batches."""
+    video_agents: VideoAgents
+    """Video agent sessions: a prompt turned into a video; create, send, wait."""
+    ai_clipping: AiClippings
+    """AI clipping jobs: highlight clips cut from a long video; create, get, wait."""
+    background_removals: BackgroundRemovals
+    """Background removal jobs: a video split into layers; create, get, wait."""
+    audio: Audio
+    """HeyGen's sound library: music and sound effects."""
+    brand_kits: BrandKits
+    """The account's brand kits."""
+    brand_glossaries: BrandGlossaries
+    """The account's brand glossaries."""
     webhook_endpoints: WebhookEndpoints
     """Webhook endpoints: add, list, delete."""
 
@@ -247,6 +268,13 @@ class HeyGenClient:
         self.user = UserResource(self)
         self.assets = Assets(self)
         self.translations = Translations(self)
+        self.lipsyncs = Lipsyncs(self)
+        self.video_agents = VideoAgents(self)
+        self.ai_clipping = AiClippings(self)
+        self.background_removals = BackgroundRemovals(self)
+        self.audio = Audio(self)
+        self.brand_kits = BrandKits(self)
+        self.brand_glossaries = BrandGlossaries(self)
         self.webhook_endpoints = WebhookEndpoints(self)
 
     def _bind(self, stack: Stack) -> Stack:

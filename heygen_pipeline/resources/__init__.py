@@ -2,16 +2,24 @@
 
 Every [HeyGenClient][heygen_pipeline.HeyGenClient] carries one helper per area, bound to it:
 ``client.videos``, ``client.avatars``, ``client.voices``, ``client.templates``,
-``client.user``, ``client.assets``, ``client.translations`` and
-``client.webhook_endpoints``. Each call is a request through the client's stack; results are
-small frozen models (`Video`, `Avatar`, ...) with the fields users need and ``raw``, the
-object HeyGen sent. Lists are lazy iterators over every page (`paginate`).
+``client.user``, ``client.assets``, ``client.translations``, ``client.lipsyncs``,
+``client.video_agents``, ``client.ai_clipping``, ``client.background_removals``,
+``client.audio``, ``client.brand_kits``, ``client.brand_glossaries`` and
+``client.webhook_endpoints``. Each call is a request through
+the client's stack; results are small frozen models (`Video`, `Avatar`, ...) with the
+fields users need and ``raw``, the object HeyGen sent. Lists are lazy iterators over every
+page (`paginate`).
 """
 
+from heygen_pipeline.resources._ai_clipping import AiClippings
 from heygen_pipeline.resources._assets import MAX_ASSET_BYTES, Assets
 from heygen_pipeline.resources._avatars import Avatars
+from heygen_pipeline.resources._background_removals import BackgroundRemovals
 from heygen_pipeline.resources._base import JobResource, Resource
 from heygen_pipeline.resources._download import DownloadResult, download
+from heygen_pipeline.resources._library import Audio, BrandGlossaries, BrandKits
+from heygen_pipeline.resources._lipsyncs import Lipsyncs
+from heygen_pipeline.resources._lipsyncs_request import LipsyncRequest
 from heygen_pipeline.resources._models import (
     Avatar,
     Quota,
@@ -20,6 +28,14 @@ from heygen_pipeline.resources._models import (
     Video,
     Voice,
     WebhookEndpoint,
+)
+from heygen_pipeline.resources._models_agents import (
+    AgentMessage,
+    AgentResource,
+    AgentRun,
+    AgentSession,
+    AgentStyle,
+    AgentVideo,
 )
 from heygen_pipeline.resources._models_assets import (
     Asset,
@@ -30,6 +46,15 @@ from heygen_pipeline.resources._models_assets import (
     DirectUpload,
     DirectUploadBatch,
     JobStatus,
+)
+from heygen_pipeline.resources._models_lipsyncs import Lipsync, LipsyncBatch
+from heygen_pipeline.resources._models_media import (
+    AiClip,
+    AiClipping,
+    BackgroundRemoval,
+    BrandGlossary,
+    BrandKit,
+    Sound,
 )
 from heygen_pipeline.resources._models_translations import (
     Proofread,
@@ -59,6 +84,7 @@ from heygen_pipeline.resources._upload import (
     multipart_body,
 )
 from heygen_pipeline.resources._user import UserResource
+from heygen_pipeline.resources._video_agents import AgentFile, VideoAgents
 from heygen_pipeline.resources._videos import Videos
 from heygen_pipeline.resources._videos_request import VideoRequest
 from heygen_pipeline.resources._voices import Voices
@@ -70,14 +96,31 @@ __all__ = [
     "MAX_ASSET_BYTES",
     "MAX_PAGE_SIZE",
     "UPLOAD_TIMEOUT",
+    "AgentFile",
+    "AgentMessage",
+    "AgentResource",
+    "AgentRun",
+    "AgentSession",
+    "AgentStyle",
+    "AgentVideo",
+    "AiClip",
+    "AiClipping",
+    "AiClippings",
     "Asset",
     "AssetBatch",
     "AssetSearchResult",
     "Assets",
+    "Audio",
     "AutoReload",
     "Avatar",
     "Avatars",
+    "BackgroundRemoval",
+    "BackgroundRemovals",
     "BatchItem",
+    "BrandGlossaries",
+    "BrandGlossary",
+    "BrandKit",
+    "BrandKits",
     "CreditPool",
     "Deletion",
     "DirectUpload",
@@ -86,10 +129,15 @@ __all__ = [
     "FileBody",
     "JobResource",
     "JobStatus",
+    "Lipsync",
+    "LipsyncBatch",
+    "LipsyncRequest",
+    "Lipsyncs",
     "Proofread",
     "ProofreadSrt",
     "Quota",
     "Resource",
+    "Sound",
     "SubscriptionBilling",
     "SubscriptionCredits",
     "TalkingPhoto",
@@ -104,6 +152,7 @@ __all__ = [
     "User",
     "UserResource",
     "Video",
+    "VideoAgents",
     "VideoBatch",
     "VideoRequest",
     "Videos",

@@ -173,6 +173,9 @@ def when(raw: Mapping[str, Any], *keys: str) -> datetime | None:
             continue
         if seconds > _MAX_TIMESTAMP:  # milliseconds
             seconds /= 1000
-        if seconds <= _MAX_TIMESTAMP:
-            return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        if seconds < _MAX_TIMESTAMP + 1:  # up to the last microsecond of year 9999
+            try:
+                return datetime.fromtimestamp(seconds, tz=timezone.utc)
+            except (OverflowError, OSError, ValueError):  # rounded up into year 10000
+                continue
     return None

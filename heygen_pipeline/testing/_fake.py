@@ -233,6 +233,48 @@ class FakeHeyGen:
         """Make a proofread fail (the next created one when ``proofread_id`` is None)."""
         self._state.proofreads.fail(proofread_id, Failure("PROOFREAD_FAILED", message))
 
+    def fail_lipsync(
+        self, lipsync_id: str | None = None, *, message: str | None = "Lipsync failed"
+    ) -> None:
+        """Make a lipsync fail (the next created one when ``lipsync_id`` is None).
+
+        It fails where it would have completed, with ``failure_message``; ``message=None``
+        gives a failure with no reason at all.
+        """
+        self._state.lipsyncs.fail(lipsync_id, Failure("LIPSYNC_FAILED", message))
+
+    def fail_video_agent(
+        self,
+        session_id: str | None = None,
+        *,
+        code: str = "AGENT_FAILED",
+        message: str | None = "The video agent could not make this video",
+    ) -> None:
+        """Make a video agent session's run fail (the next session's first when None).
+
+        The run fails where it would have ended: the session is ``failed`` with an
+        ``error`` message holding ``message`` (none when it is None), and the run's video
+        ``failed`` with ``failure_code`` and ``failure_message``. A session whose run has
+        ended fails its next run (after a message).
+        """
+        self._state.agents.fail(session_id, Failure(code, message))
+
+    def fail_ai_clipping(
+        self, job_id: str | None = None, *, message: str | None = "AI clipping failed"
+    ) -> None:
+        """Make an AI clipping job fail (the next created one when ``job_id`` is None)."""
+        self._state.clippings.fail(job_id, Failure("CLIPPING_FAILED", message))
+
+    def fail_background_removal(
+        self, job_id: str | None = None, *, message: str | None = "No subject found"
+    ) -> None:
+        """Make a background removal fail (the next created one when ``job_id`` is None).
+
+        The job's ``error`` is ``message`` (a generic reason when it is None: the field is
+        the only failure signal this endpoint has).
+        """
+        self._state.removals.fail(job_id, Failure("BACKGROUND_REMOVAL_FAILED", message))
+
     @property
     def webhook_endpoints(self) -> list[dict[str, Any]]:
         """Every registered webhook endpoint, as the v1 API describes them (secrets included)."""

@@ -324,9 +324,9 @@ def no_object() -> Reply:
 
 
 def cdn_video(c: Call) -> Reply:
-    """GET /videos/{id}.mp4 on the CDN: ``video_bytes`` streamed (renders and translations)."""
+    """GET /videos/{id}.mp4 on the CDN: ``video_bytes`` streamed (renders and other jobs)."""
     job = c.params["id"]
-    if not (c.state.has_video(job) or c.state.translations.has(job)):
+    if not (c.state.has_video(job) or c.state.translations.has(job) or c.state.has_media(job)):
         return no_object()
     size = c.state.video_bytes
     return Reply(200, content_type="video/mp4", chunks=lambda: video_chunks(size), length=size)

@@ -30,10 +30,13 @@ from heygen_pipeline._headers import parse_content_length
 from heygen_pipeline.testing._fake_multipart import MultipartParser
 from heygen_pipeline.testing._fake_routes import ROUTES as _BASE_ROUTES
 from heygen_pipeline.testing._fake_routes import dispatch
+from heygen_pipeline.testing._fake_routes_agents import ROUTES as _AGENT_ROUTES
 from heygen_pipeline.testing._fake_routes_assets import ROUTES as _ASSET_ROUTES
 from heygen_pipeline.testing._fake_routes_assets_direct import ROUTES as _DIRECT_ROUTES
 from heygen_pipeline.testing._fake_routes_jobs import ROUTES as _JOB_ROUTES
 from heygen_pipeline.testing._fake_routes_legacy import ROUTES as _LEGACY_ROUTES
+from heygen_pipeline.testing._fake_routes_lipsyncs import ROUTES as _LIPSYNC_ROUTES
+from heygen_pipeline.testing._fake_routes_media import ROUTES as _MEDIA_ROUTES
 from heygen_pipeline.testing._fake_routes_translations import ROUTES as _TRANSLATION_ROUTES
 from heygen_pipeline.testing._fake_routes_videos import ROUTES as _VIDEO_ROUTES
 from heygen_pipeline.testing._fake_spec import SpecGate
@@ -56,6 +59,9 @@ ROUTES: Final = (
     *_ASSET_ROUTES,
     *_TRANSLATION_ROUTES,
     *_VIDEO_ROUTES,
+    *_LIPSYNC_ROUTES,
+    *_AGENT_ROUTES,
+    *_MEDIA_ROUTES,
 )
 """Every route the fake serves."""
 SMALL_BODY: Final = 1 << 20

@@ -15,8 +15,11 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
+from heygen_pipeline.testing._fake_agents import AgentStore
 from heygen_pipeline.testing._fake_assets import AssetStore
 from heygen_pipeline.testing._fake_jobs import EndpointStore
+from heygen_pipeline.testing._fake_lipsyncs import LipsyncStore
+from heygen_pipeline.testing._fake_media import MediaJobStore
 from heygen_pipeline.testing._fake_multipart import FormPart
 from heygen_pipeline.testing._fake_translations import TranslationJobs
 from heygen_pipeline.testing._fake_videos import VideoExtras
@@ -143,6 +146,12 @@ class FakeState:
         self.asset_max_bytes = asset_max_bytes
         self.translations = TranslationJobs(render_polls)
         self.proofreads = TranslationJobs(render_polls)
+        self.lipsyncs = LipsyncStore(render_polls)
+        self.agents = AgentStore(render_polls)
+        self.clippings = MediaJobStore(render_polls, ("pending", "running", "completed", "failed"))
+        self.removals = MediaJobStore(
+            render_polls, ("pending", "processing", "completed", "failed")
+        )
         self.asset_store = AssetStore()
         self.endpoints = EndpointStore()
         self.video_extras = VideoExtras()
@@ -262,6 +271,15 @@ class FakeState:
         """Every upload received, in order."""
         with self._lock:
             return list(self._assets)
+
+    def has_media(self, media_id: str) -> bool:
+        """Whether a lipsync, a video agent's video or a clipping/removal file has that id."""
+        return (
+            self.lipsyncs.has(media_id)
+            or self.agents.has_video(media_id)
+            or self.clippings.has(media_id)
+            or self.removals.has(media_id)
+        )
 
     def has_video(self, video_id: str) -> bool:
         """Whether ``video_id`` is a live video."""

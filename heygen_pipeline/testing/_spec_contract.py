@@ -9,7 +9,8 @@ object whole. A date field the model could not read (a negative or unparsable ti
 ``None`` by design and kept in ``raw``; that is not a loss. Nor is a blank string (only
 whitespace) read as ``None``: the models read text fields that say nothing as absent, and
 ``raw`` keeps them as sent; the same goes for blank items of a list of texts. An epoch
-number past year 9999 is compared as milliseconds, as the models read it.
+number past year 9999 is compared as milliseconds, as the models read it; one past year 9999
+even as milliseconds cannot be a ``datetime``, and is kept in ``raw`` only.
 """
 
 from __future__ import annotations
@@ -69,10 +70,14 @@ def _same_time(ours: datetime, theirs: Any) -> bool:
 
 
 def _same_items(ours: Sequence[Any], theirs: list[Any], depth: int) -> bool:
-    if all(isinstance(item, str) for item in ours):  # text lists: blank items read as absent
-        theirs = [t for t in theirs if not _blank(t)]
-    return len(ours) == len(theirs) and all(
-        _same(a, b, depth + 1) for a, b in zip(ours, theirs, strict=True)
+    def same(kept: list[Any]) -> bool:
+        return len(ours) == len(kept) and all(
+            _same(a, b, depth + 1) for a, b in zip(ours, kept, strict=True)
+        )
+
+    # Text lists: a model may keep blank items or read them as absent.
+    return same(theirs) or (
+        all(isinstance(item, str) for item in ours) and same([t for t in theirs if not _blank(t)])
     )
 
 
@@ -116,6 +121,8 @@ def lost_fields(model: Any, item: Mapping[str, Any], depth: int = 0) -> list[str
 
 
 def _readable_time(value: Any) -> bool:
+    """Whether a time is one a ``datetime`` can hold: after 1970, before year 10000."""
     stamp = _timestamp(value)
-    # Past year 9999 even in milliseconds, no date can be meant: the models read None.
-    return stamp is not None and 0 < stamp <= _LAST_SECOND * 1000
+    if stamp is not None and stamp > _LAST_SECOND:
+        stamp /= 1000  # as the models read it: milliseconds
+    return stamp is not None and 0 < stamp < _LAST_SECOND + 1

@@ -42,6 +42,11 @@ ISSUE_FAMILIES: Final = (
     "video-agents",
     "webhooks",
     "users",
+    "ai-clipping",
+    "background-removals",
+    "audio",
+    "brand-kits",
+    "brand-glossaries",
 )
 """The v3 families the client covers in full; the others are reachable via ``client.request``."""
 BEGIN: Final = "<!-- spec-coverage:begin (generated: python -m heygen_pipeline.testing._spec_coverage --write docs/spec.md) -->"  # noqa: E501

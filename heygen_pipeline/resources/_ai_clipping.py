@@ -1,0 +1,192 @@
+"""``client.ai_clipping``: cut a long video into short highlight clips (v3), and wait for it.
+
+A clipping job is a job like a render: `create` starts one, `wait` polls it with the shared
+wait helper (deadline, jittered backoff) until its clips are cut.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Final, Literal
+
+from heygen_pipeline.errors import JobFailedError
+from heygen_pipeline.resources._base import JobResource, path_id
+from heygen_pipeline.resources._checks import check_limit, optional_text, parsed
+from heygen_pipeline.resources._models_assets import Deletion
+from heygen_pipeline.resources._models_media import AiClipping
+from heygen_pipeline.resources._operation import operation
+from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._translations_proofreads import job_failure
+from heygen_pipeline.resources._translations_request import input_source
+from heygen_pipeline.resources._wait import wait_for
+
+__all__ = ["ASPECT_RATIOS", "DURATION_TYPES", "LIST_LIMIT", "AiClippings", "clipping_failure"]
+
+LIST_LIMIT: Final = 100
+"""The ``limit`` maximum of the clipping job list."""
+ASPECT_RATIOS: Final = ("landscape", "portrait", "square")
+DURATION_TYPES: Final = ("30", "60", "180", "long")
+"""Target clip lengths: seconds, or ``long``; each produces its own clip."""
+MAX_CLIP_PROMPT: Final = 500
+DEFAULT_WAIT: Final = 3600.0
+_BASE: Final = "/v3/ai-clipping"
+
+
+def clipping_failure(
+    job: AiClipping, job_id: str, request_id: str | None = None
+) -> JobFailedError | None:
+    """The error for a failed or cancelled clipping job (HeyGen's message, if any)."""
+    if not job.is_failed:
+        return None
+    return job_failure("AI clipping job", job_id, job.status, job.failure_message, request_id)
+
+
+def _durations(value: Sequence[str] | None) -> builtins.list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, Sequence):
+        msg = f"duration_types must be a list such as ['30', '60'], not {type(value).__name__}"
+        raise TypeError(msg)
+    if not value:
+        msg = "duration_types must not be empty (pass None for HeyGen's default)"
+        raise ValueError(msg)
+    for item in value:
+        if item not in DURATION_TYPES:
+            msg = f"duration_types must hold {', '.join(map(repr, DURATION_TYPES))}, not {item!r}"
+            raise ValueError(msg)
+    return builtins.list(value)
+
+
+def _settings(
+    aspect_ratio: object,
+    captions: object,
+    caption_style: object,
+    duration_types: Sequence[str] | None,
+    prompt: object,
+) -> dict[str, Any]:
+    if aspect_ratio is not None and aspect_ratio not in ASPECT_RATIOS:
+        msg = f"aspect_ratio must be one of {', '.join(map(repr, ASPECT_RATIOS))}"
+        raise ValueError(msg)
+    if captions is not None and not isinstance(captions, bool):
+        msg = f"captions must be a bool, not {type(captions).__name__}"
+        raise TypeError(msg)
+    text = optional_text(prompt, "prompt")
+    if text is not None and len(text) > MAX_CLIP_PROMPT:
+        msg = f"prompt must be at most {MAX_CLIP_PROMPT} characters, not {len(text)}"
+        raise ValueError(msg)
+    settings = {
+        "aspect_ratio": aspect_ratio,
+        "captions": captions,
+        "caption_style": optional_text(caption_style, "caption_style"),
+        "duration_types": _durations(duration_types),
+        "prompt": text,
+    }
+    return {k: v for k, v in settings.items() if v is not None}
+
+
+class AiClippings(JobResource):
+    """AI clipping jobs: highlight clips cut from a long video."""
+
+    __slots__ = ()
+
+    @operation("POST /v3/ai-clipping", model=AiClipping)
+    def create(
+        self,
+        *,
+        video_url: str | None = None,
+        video_asset_id: str | None = None,
+        title: str | None = None,
+        input_language: str | None = None,
+        aspect_ratio: Literal["landscape", "portrait", "square"] | None = None,
+        captions: bool | None = None,
+        caption_style: str | None = None,
+        duration_types: Sequence[str] | None = None,
+        prompt: str | None = None,
+        callback_url: str | None = None,
+        callback_id: str | None = None,
+    ) -> AiClipping:
+        """Start a clipping job (``POST /v3/ai-clipping``) on ``video_url`` or an asset.
+
+        ``aspect_ratio``, ``captions``, ``caption_style``, ``duration_types`` (any of
+        ``"30"``, ``"60"``, ``"180"``, ``"long"``) and ``prompt`` (editorial guidance, at most
+        500 characters) go into ``output_settings``. Checked before anything is sent.
+        """
+        body: dict[str, Any] = {
+            "video": input_source("video", video_url, video_asset_id, required=True)
+        }
+        settings = _settings(aspect_ratio, captions, caption_style, duration_types, prompt)
+        if settings:
+            body["output_settings"] = settings
+        extra = {
+            "title": optional_text(title, "title"),
+            "input_language": optional_text(input_language, "input_language"),
+            "callback_url": optional_text(callback_url, "callback_url"),
+            "callback_id": optional_text(callback_id, "callback_id"),
+        }
+        body.update({k: v for k, v in extra.items() if v is not None})
+        return parsed(AiClipping.from_api, self._client.request("POST", _BASE, json=body))
+
+    @operation("GET /v3/ai-clipping", model=AiClipping)
+    def list(
+        self, *, page_size: int | None = None, max_pages: int | None = None
+    ) -> Iterator[AiClipping]:
+        """Every clipping job (``GET /v3/ai-clipping``), page by page (1-100 a page)."""
+        pages = paginate(
+            self._client,
+            _BASE,
+            page_size=check_limit(page_size, LIST_LIMIT),
+            max_pages=max_pages,
+        )
+        return (AiClipping.from_api(item) for item in pages)
+
+    @operation("GET /v3/ai-clipping/{job_id}", model=AiClipping)
+    def get(self, job_id: str) -> AiClipping:
+        """A clipping job's state and clips (``GET /v3/ai-clipping/{job_id}``)."""
+        path = f"{_BASE}/{path_id(job_id, 'job_id')}"
+        return parsed(AiClipping.from_api, self._client.request("GET", path))
+
+    @operation("DELETE /v3/ai-clipping/{job_id}", model=Deletion)
+    def delete(self, job_id: str) -> Deletion:
+        """Delete a clipping job (``DELETE /v3/ai-clipping/{job_id}``)."""
+        path = f"{_BASE}/{path_id(job_id, 'job_id')}"
+        return parsed(Deletion.from_api, self._client.request("DELETE", path))
+
+    def wait(
+        self,
+        job_id: str,
+        *,
+        timeout: float = DEFAULT_WAIT,
+        poll: float = 10.0,
+        max_poll: float = 60.0,
+        on_progress: Callable[[AiClipping], None] | None = None,
+    ) -> AiClipping:
+        """Poll until the clips are cut; always ends within ``timeout`` seconds.
+
+        Raises:
+            JobFailedError: the job failed or was cancelled.
+            WaitTimeoutError: ``timeout`` passed first.
+        """
+        path = f"{_BASE}/{path_id(job_id, 'job_id')}"
+        request_ids: builtins.list[str | None] = [None]
+
+        def fetch(left: float) -> AiClipping:
+            response = self._client.request("GET", path, total_timeout=left)
+            request_ids[0] = response.request_id
+            return parsed(AiClipping.from_api, response)
+
+        return wait_for(
+            fetch,
+            finished=lambda job: job.is_completed,
+            failure=lambda job: clipping_failure(job, job_id, request_ids[0]),
+            status=lambda job: job.status,
+            what="AI clipping job",
+            job_id=job_id,
+            timeout=timeout,
+            poll=poll,
+            max_poll=max_poll,
+            on_progress=on_progress,
+            sleep=self._sleep,
+            clock=self._clock,
+            random=self._random,
+        )

@@ -1,0 +1,245 @@
+"""FakeHeyGen routes for v3 lipsyncs, in the spec's shapes.
+
+Lipsync jobs move a step per status call (``pending`` → ``running`` → ``completed``, or
+``failed`` with ``failure_message`` when scripted with ``fail_lipsync``). Lists, renames and
+batch creation do not advance jobs; single gets, batch gets and bulk statuses do. Creation
+honours ``Idempotency-Key`` (a repeat replays the first job, ``Idempotent-Replayed: true``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Final
+
+from heygen_pipeline.testing._fake_lipsyncs import LipsyncView
+from heygen_pipeline.testing._fake_routes import ID, Call, json_object, route, signed
+from heygen_pipeline.testing._fake_routes_assets import page, window
+from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
+
+__all__ = ["ROUTES"]
+
+_IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
+_MAX_BATCH_ITEMS: Final = 100
+_LIMIT: Final = 100
+_ECHOED: Final = ("callback_id", "enable_caption")
+_ITEM_STATUS: Final[Mapping[str, str]] = {
+    "pending": "queued",
+    "running": "processing",
+    "completed": "completed",
+    "failed": "failed",
+}
+_BASE: Final = "/v3/lipsyncs"
+
+
+def _bad(message: str, param: str | None = None) -> Reply:
+    return error_reply(400, "v3", "invalid_parameter", message, param=param)
+
+
+def _not_found(what: str = "Lipsync") -> Reply:
+    return error_reply(404, "v3", "not_found", f"{what} not found")
+
+
+def _source(value: object) -> bool:
+    return isinstance(value, dict) and (
+        (value.get("type") == "url" and isinstance(value.get("url"), str))
+        or (value.get("type") == "asset_id" and isinstance(value.get("asset_id"), str))
+    )
+
+
+def _request_error(body: Mapping[str, Any]) -> Reply | None:
+    """What a lipsync request lacks, as HeyGen's 400, or None."""
+    for name in ("video", "audio"):
+        if not _source(body.get(name)):
+            return _bad(f"{name} must be {{type: url, url}} or {{type: asset_id, asset_id}}", name)
+    start, end = body.get("start_time"), body.get("end_time")
+    numbers = all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in (start, end))
+    if numbers and end <= start:  # type: ignore[operator]
+        return _bad("end_time must be after start_time", "end_time")
+    return None
+
+
+def _lipsync(c: Call, view: LipsyncView) -> dict[str, Any]:
+    status = view.status
+    done = status == "completed"
+    captions = done and bool(view.options.get("enable_caption"))
+    failed = status == "failed" and view.failure is not None
+    return {
+        "id": view.id,
+        "title": view.title,
+        "status": status,
+        "video_url": signed(c.cdn, f"/videos/{view.id}.mp4") if done else None,
+        "caption_url": signed(c.cdn, f"/captions/{view.id}.srt") if captions else None,
+        "duration": 12.5 if done else None,
+        "failure_message": view.failure.message if failed and view.failure else None,
+        "callback_id": view.options.get("callback_id"),
+        "created_at": view.created_at,
+    }
+
+
+def _options(body: Mapping[str, Any]) -> dict[str, Any]:
+    return {name: body[name] for name in _ECHOED if body.get(name) is not None}
+
+
+def _title(body: Mapping[str, Any]) -> str | None:
+    title = body.get("title")
+    return title if isinstance(title, str) and title else None
+
+
+def create(c: Call) -> Reply:
+    """POST /v3/lipsyncs: one job; honours Idempotency-Key."""
+    key = c.req.headers.get("idempotency-key")
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        msg = "Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 _ - : ."
+        return _bad(msg, "Idempotency-Key")
+    body = json_object(c.req)
+    if body is None:
+        return _bad("the body must be a JSON object", "body")
+    bad = _request_error(body)
+    if bad is not None:
+        return bad
+    job_id, replayed = c.state.lipsyncs.create(_title(body), _options(body), key)
+    headers = (("Idempotent-Replayed", "true"),) if replayed else ()
+    return json_reply(200, {"data": {"lipsync_id": job_id}}, headers)
+
+
+def list_lipsyncs(c: Call) -> Reply:
+    """GET /v3/lipsyncs: every job, oldest first, without advancing any."""
+    return page(c, [_lipsync(c, v) for v in c.state.lipsyncs.views()], _LIMIT)
+
+
+def get(c: Call) -> Reply:
+    """GET /v3/lipsyncs/{id}: advances the job one step."""
+    view = c.state.lipsyncs.poll(c.params["id"])
+    return _not_found() if view is None else json_reply(200, {"data": _lipsync(c, view)})
+
+
+def update(c: Call) -> Reply:
+    """PATCH /v3/lipsyncs/{id}: a new title."""
+    title = (json_object(c.req) or {}).get("title")
+    if not isinstance(title, str) or not title:
+        return _bad("title is required", "title")
+    view = c.state.lipsyncs.rename(c.params["id"], title)
+    return _not_found() if view is None else json_reply(200, {"data": _lipsync(c, view)})
+
+
+def delete(c: Call) -> Reply:
+    """DELETE /v3/lipsyncs/{id}."""
+    if not c.state.lipsyncs.remove(c.params["id"]):
+        return _not_found()
+    return json_reply(200, {"data": {"id": c.params["id"]}})
+
+
+def _batch(c: Call, batch_id: str, *, advance: bool) -> Reply:
+    store = c.state.lipsyncs
+    batch = store.batch(batch_id)
+    if batch is None:
+        return _not_found("Batch")
+    items = []
+    for index, job_id in enumerate(batch.job_ids):
+        view = store.poll(job_id) if advance else store.peek(job_id)
+        status = "failed" if view is None else _ITEM_STATUS[view.status]
+        reason = view.failure.message if view and view.failure and status == "failed" else None
+        error = {"code": "lipsync_failed", "message": reason} if status == "failed" else None
+        items.append({"item_index": index, "status": status, "video_id": job_id, "error": error})
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[str(item["status"])] = counts.get(str(item["status"]), 0) + 1
+    done = all(i["status"] in {"completed", "failed"} for i in items)
+    failed_all = counts.get("failed") == len(items)
+    found = window(c, items, _LIMIT)
+    if isinstance(found, Reply):
+        return found
+    listed, following = found
+    data = {
+        "batch_id": batch.id,
+        "status": ("failed" if failed_all else "completed") if done else "processing",
+        "title": batch.title,
+        "total_items": len(items),
+        "counts_by_status": counts,
+        "created_at": batch.created_at,
+        "items": listed,
+        "has_more": following is not None,
+        "next_token": following,
+    }
+    return json_reply(200, {"data": data})
+
+
+def create_batch(c: Call) -> Reply:
+    """POST /v3/lipsyncs/batches: one item per entry (1-100)."""
+    body = json_object(c.req) or {}
+    entries = body.get("lipsyncs")
+    if not isinstance(entries, list) or not entries:
+        return _bad("lipsyncs must be a non-empty list", "lipsyncs")
+    if len(entries) > _MAX_BATCH_ITEMS:
+        return _bad(f"a batch holds at most {_MAX_BATCH_ITEMS} lipsyncs", "lipsyncs")
+    for entry in entries:
+        if not isinstance(entry, dict):
+            return _bad("each entry must be an object", "lipsyncs")
+        bad = _request_error(entry)
+        if bad is not None:
+            return bad
+    title = body.get("title") if isinstance(body.get("title"), str) else None
+    batch = c.state.lipsyncs.new_batch(title, [(_title(e), _options(e)) for e in entries])
+    return _batch(c, batch.id, advance=False)
+
+
+def get_batch(c: Call) -> Reply:
+    """GET /v3/lipsyncs/batches/{id}: advances each item one step."""
+    return _batch(c, c.params["id"], advance=True)
+
+
+def _ids(c: Call, name: str) -> list[str]:
+    return [x for x in (c.req.query.get(name) or "").split(",") if x]
+
+
+def statuses(c: Call) -> Reply:
+    """GET /v3/lipsyncs/statuses: one entry per id (``not_found`` if unknown)."""
+    store = c.state.lipsyncs
+    entries: list[dict[str, Any]] = []
+    for job_id in _ids(c, "lipsync_ids"):
+        view = store.poll(job_id)
+        entries.append(
+            {
+                "video_id": job_id,
+                "status": "not_found" if view is None else view.status,
+                "batch_id": None,
+                "item_index": None,
+                "error": _error(view),
+            }
+        )
+    for batch_id in _ids(c, "batch_ids"):
+        batch = store.batch(batch_id)
+        members: list[str | None] = list(batch.job_ids) if batch else [None]
+        for index, member in enumerate(members):
+            view = store.poll(member) if member else None
+            entries.append(
+                {
+                    "video_id": member,
+                    "status": "not_found" if view is None else view.status,
+                    "batch_id": batch_id,
+                    "item_index": index if batch else None,
+                    "error": _error(view),
+                }
+            )
+    return json_reply(200, {"data": entries, "has_more": False, "next_token": None})
+
+
+def _error(view: LipsyncView | None) -> dict[str, Any] | None:
+    if view is None or view.status != "failed":
+        return None
+    message = view.failure.message if view.failure else None
+    return {"code": "lipsync_failed", "message": message}
+
+
+ROUTES: Final = (
+    route("api", "POST", _BASE, "v3", create),
+    route("api", "GET", _BASE, "v3", list_lipsyncs),
+    route("api", "GET", f"{_BASE}/statuses", "v3", statuses),
+    route("api", "POST", f"{_BASE}/batches", "v3", create_batch),
+    route("api", "GET", f"{_BASE}/batches/{ID}", "v3", get_batch),
+    route("api", "GET", f"{_BASE}/{ID}", "v3", get),
+    route("api", "PATCH", f"{_BASE}/{ID}", "v3", update),
+    route("api", "DELETE", f"{_BASE}/{ID}", "v3", delete),
+)
+"""The lipsync routes (the server serves them with the others)."""
