@@ -9,7 +9,7 @@ object HeyGen sent. Lists are lazy iterators over every page (`paginate`).
 """
 
 from heygen_pipeline.resources._assets import MAX_ASSET_BYTES, Assets
-from heygen_pipeline.resources._avatars import Avatars
+from heygen_pipeline.resources._avatars import AvatarLooks, Avatars
 from heygen_pipeline.resources._base import JobResource, Resource
 from heygen_pipeline.resources._download import DownloadResult, download
 from heygen_pipeline.resources._models import (
@@ -32,12 +32,19 @@ from heygen_pipeline.resources._models_assets import (
     DirectUploadBatch,
     JobStatus,
 )
+from heygen_pipeline.resources._models_avatars import (
+    AvatarConsent,
+    AvatarCreation,
+    AvatarGroup,
+    AvatarLook,
+)
 from heygen_pipeline.resources._models_translations import (
     Proofread,
     ProofreadSrt,
     Translation,
     TranslationBatch,
 )
+from heygen_pipeline.resources._models_voices import Speech, VoiceClone, VoiceDesign, WordTimestamp
 from heygen_pipeline.resources._paging import MAX_PAGE_SIZE, paginate
 from heygen_pipeline.resources._templates import Templates
 from heygen_pipeline.resources._translations import Translations
@@ -65,6 +72,11 @@ __all__ = [
     "AssetSearchResult",
     "Assets",
     "Avatar",
+    "AvatarConsent",
+    "AvatarCreation",
+    "AvatarGroup",
+    "AvatarLook",
+    "AvatarLooks",
     "Avatars",
     "BatchItem",
     "Deletion",
@@ -78,6 +90,7 @@ __all__ = [
     "ProofreadSrt",
     "Quota",
     "Resource",
+    "Speech",
     "TalkingPhoto",
     "Template",
     "Templates",
@@ -91,9 +104,12 @@ __all__ = [
     "Video",
     "Videos",
     "Voice",
+    "VoiceClone",
+    "VoiceDesign",
     "Voices",
     "WebhookEndpoint",
     "WebhookEndpoints",
+    "WordTimestamp",
     "download",
     "multipart_body",
     "paginate",

@@ -356,32 +356,6 @@ def v3_me(c: Call) -> Reply:
     return json_reply(200, {"data": {**user, "wallet": wallet}})
 
 
-def v3_avatars(c: Call) -> Reply:
-    """GET /v3/avatars (paged)."""
-    return v3_static(c, _avatars(c.cdn))
-
-
-def v3_voices(c: Call) -> Reply:
-    """GET /v3/voices (paged)."""
-    return v3_static(c, _voices(c.cdn))
-
-
-def v3_avatar(c: Call) -> Reply:
-    """GET /v3/avatars/{id}."""
-    found = [a for a in _avatars(c.cdn) if a["avatar_id"] == c.params["id"]]
-    if not found:
-        return error_reply(404, "v3", "avatar_not_found", "Avatar not found")
-    return json_reply(200, {"data": found[0]})
-
-
-def v3_voice(c: Call) -> Reply:
-    """GET /v3/voices/{id}."""
-    found = [v for v in _voices(c.cdn) if v["voice_id"] == c.params["id"]]
-    if not found:
-        return error_reply(404, "v3", "voice_not_found", "Voice not found")
-    return json_reply(200, {"data": found[0]})
-
-
 def no_object() -> Reply:
     return error_reply(404, "v3", "not_found", "No such object")
 
@@ -441,10 +415,6 @@ ROUTES: Final = (
     route("api", "DELETE", f"/v3/videos/{ID}", "v3", v3_delete),
     route("api", "GET", "/v3/users/me", "v3", v3_me),
     route("api", "GET", "/v3/user/me", "v3", v3_me),  # the official CLI's spelling
-    route("api", "GET", "/v3/avatars", "v3", v3_avatars),
-    route("api", "GET", f"/v3/avatars/{ID}", "v3", v3_avatar),
-    route("api", "GET", "/v3/voices", "v3", v3_voices),
-    route("api", "GET", f"/v3/voices/{ID}", "v3", v3_voice),
     route("upload", "POST", "/v1/asset", "v1", upload_asset),
     route("cdn", "GET", rf"/videos/{ID}\.mp4", "v3", cdn_video),
     route("cdn", "GET", rf"/assets/{ID}\.\w+", "v3", cdn_asset),

@@ -31,9 +31,11 @@ from heygen_pipeline.testing._fake_routes import ROUTES as _BASE_ROUTES
 from heygen_pipeline.testing._fake_routes import dispatch
 from heygen_pipeline.testing._fake_routes_assets import ROUTES as _ASSET_ROUTES
 from heygen_pipeline.testing._fake_routes_assets_direct import ROUTES as _DIRECT_ROUTES
+from heygen_pipeline.testing._fake_routes_avatars import ROUTES as _AVATAR_ROUTES
 from heygen_pipeline.testing._fake_routes_jobs import ROUTES as _JOB_ROUTES
 from heygen_pipeline.testing._fake_routes_legacy import ROUTES as _LEGACY_ROUTES
 from heygen_pipeline.testing._fake_routes_translations import ROUTES as _TRANSLATION_ROUTES
+from heygen_pipeline.testing._fake_routes_voices import ROUTES as _VOICE_ROUTES
 from heygen_pipeline.testing._fake_spec import SpecGate
 from heygen_pipeline.testing._fake_state import FakeState, RecordedRequest
 from heygen_pipeline.testing._faults import (
@@ -53,6 +55,8 @@ ROUTES: Final = (
     *_DIRECT_ROUTES,  # before the asset routes: /v3/assets/statuses is not an {asset_id}
     *_ASSET_ROUTES,
     *_TRANSLATION_ROUTES,
+    *_AVATAR_ROUTES,
+    *_VOICE_ROUTES,
 )
 """Every route the fake serves."""
 SMALL_BODY: Final = 1 << 20

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from heygen_pipeline.testing._fake_assets import AssetStore
+from heygen_pipeline.testing._fake_avatars import AvatarStore, VoiceStore
 from heygen_pipeline.testing._fake_jobs import EndpointStore
 from heygen_pipeline.testing._fake_multipart import FormPart
 from heygen_pipeline.testing._fake_translations import TranslationJobs
@@ -143,6 +144,8 @@ class FakeState:
         self.translations = TranslationJobs(render_polls)
         self.proofreads = TranslationJobs(render_polls)
         self.asset_store = AssetStore()
+        self.avatars = AvatarStore(render_polls)
+        self.voices = VoiceStore(render_polls)
         self.endpoints = EndpointStore()
         self.cdn_url = ""
         self._lock = threading.Lock()
