@@ -153,6 +153,8 @@ class TestLostFields:
         ms = Outer(at=datetime(2248, 9, 26, 15, 10, 22, 209000, tzinfo=timezone.utc))
         assert lost_fields(ms, {"at": 8_796_093_022_209}) == []  # past it: milliseconds
         assert lost_fields(ms, {"at": 1_000_000}) == ["at"]
+        assert lost_fields(Outer(), {"at": 253_402_300_800_000}) == []  # past 9999 even in ms
+        assert lost_fields(Outer(), {"at": 253_402_300_799_001}) == ["at"]  # its last second
         bad = {"at": True, "seconds": 4, "tags": ["b"], "extra": {}, "inner": {"code": "y"}}
         assert lost_fields(model, bad) == ["at", "seconds", "tags", "extra", "inner"]
         assert lost_fields(Outer(), {"at": "not a time"}) == []  # unreadable: kept in raw

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Final, TypeVar
 
 from heygen_pipeline.errors import MalformedResponseError
@@ -127,8 +127,9 @@ def when(raw: Mapping[str, Any], *keys: str) -> datetime | None:
         seconds = number({key: value}, key) if not isinstance(value, str) else None
         if seconds is None or seconds < 0:
             continue
-        if seconds > _MAX_TIMESTAMP:  # milliseconds
-            seconds /= 1000
         if seconds <= _MAX_TIMESTAMP:
             return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        whole, ms = divmod(seconds, 1000)  # milliseconds, split exactly (no float rounding)
+        if whole <= _MAX_TIMESTAMP:  # up to 9999-12-31T23:59:59.999
+            return datetime.fromtimestamp(whole, tz=timezone.utc) + timedelta(milliseconds=ms)
     return None

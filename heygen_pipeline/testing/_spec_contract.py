@@ -99,5 +99,8 @@ def lost_fields(model: Any, item: Mapping[str, Any], depth: int = 0) -> list[str
 
 
 def _readable_time(value: Any) -> bool:
+    """Whether the models can read ``value`` as a time (as `_fields.when` does)."""
     stamp = _timestamp(value)
-    return stamp is not None and stamp > 0
+    if stamp is not None and stamp > _LAST_SECOND:
+        stamp /= 1000  # milliseconds; past year 9999 even so, it is no time at all
+    return stamp is not None and 0 < stamp < _LAST_SECOND + 1
