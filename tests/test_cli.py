@@ -140,7 +140,7 @@ class TestDemo:
     def test_each_step_reports_its_outcome(self, demo_output):
         """Each step prints what happened, including the typed errors."""
         text = demo_output[1]
-        assert "avatars, first: " in text
+        assert "avatar looks (a look's id is a video's avatar_id), first: " in text
         assert "     Daisy-inskirt-20220818" in text
         assert re.search(r"created \w+ \(the POST carried Idempotency-Key: \w+\)", text)
         assert "   status: pending\n" in text
