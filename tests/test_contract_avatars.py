@@ -14,7 +14,7 @@ from _spec_check import (
 )
 
 from heygen_pipeline import BadRequestError
-from heygen_pipeline.resources import AvatarLooks, Avatars
+from heygen_pipeline.resources import AvatarLooks, Avatars, _avatars, _voices
 from heygen_pipeline.resources._operation import operations_of
 from heygen_pipeline.testing import FakeHeyGen, Fault
 
@@ -179,6 +179,23 @@ class TestCoverage:
         wanted = {op.key for op in spec().operations if op.path.startswith("/v3/avatars")}
         assert len(wanted) == 9
         assert tagged == wanted
+
+
+def _spec_maximum(path):
+    """The ``limit`` maximum the spec gives ``GET path``."""
+    operation = spec().document["paths"][path]["get"]
+    (limit,) = [p for p in operation["parameters"] if p["name"] == "limit"]
+    return limit["schema"]["maximum"]
+
+
+class TestPageSizes:
+    """Page sizes are each endpoint's own maximum in the spec."""
+
+    def test_limits_are_the_spec_maxima(self):
+        """Groups and looks take at most 50, voices 100: the spec's maxima."""
+        assert _avatars.GROUPS_LIMIT == _spec_maximum("/v3/avatars") == 50
+        assert _avatars.LOOKS_LIMIT == _spec_maximum("/v3/avatars/looks") == 50
+        assert _voices.LIST_LIMIT == _spec_maximum("/v3/voices") == 100
 
 
 class TestTheCheckItself:

@@ -101,7 +101,11 @@ class Video:
 
 @attrs.frozen(kw_only=True)
 class Avatar:
-    """An avatar (v2 list entry, or v3 avatar/avatar group)."""
+    """A legacy avatar (an entry of ``GET /v2/avatars``).
+
+    v3 has two models instead: `AvatarLook` (what a video shows; its ``id`` is a video's
+    ``avatar_id``) and `AvatarGroup` (an identity holding looks).
+    """
 
     id: str | None = None
     name: str | None = None
