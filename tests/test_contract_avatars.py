@@ -111,6 +111,16 @@ class TestGroups:
         assert called(fake) >= {"GET /v3/avatars/{group_id}", "DELETE /v3/avatars/{group_id}"}
 
 
+class TestWait:
+    """``wait`` polls GET /v3/avatars/{group_id} in the spec's shape."""
+
+    def test_wait(self, env):
+        """A created avatar waited for until trained."""
+        _, client = env
+        created = client.avatars.create_photo("Me", image_url="https://example.com/me.jpg")
+        assert client.avatars.wait(created, timeout=30, poll=0.01, max_poll=0.01).is_ready
+
+
 class TestCreation:
     """POST /v3/avatars in its three forms, and consent."""
 

@@ -5,13 +5,14 @@ import json
 
 import pytest
 
-from heygen_pipeline import NotFoundError, PermissionDeniedError
+from heygen_pipeline import JobFailedError, NotFoundError, PermissionDeniedError, WaitTimeoutError
 from heygen_pipeline.resources import (
     Avatar,
     AvatarConsent,
     AvatarCreation,
     AvatarGroup,
     AvatarLook,
+    Avatars,
     TalkingPhoto,
 )
 
@@ -196,6 +197,57 @@ class TestCreation:
             heygen_client.avatars.get(second.look.id)
 
 
+class _Clock:
+    """A fake monotonic clock that sleeping moves on."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+@pytest.fixture
+def avatars(heygen_client):
+    """An avatars helper whose waits use a fake clock (never waiting for real)."""
+    clock = _Clock()
+    return Avatars(heygen_client, sleep=clock.sleep, clock=clock, random=lambda: 0.5)
+
+
+class TestWait:
+    """``wait``: training polled with the shared wait helper, always within its deadline."""
+
+    def test_waits_until_trained(self, avatars):
+        """A creation's group is polled until completed; progress sees each status."""
+        created = avatars.create_from_prompt("Ava", "a presenter")
+        seen = []
+        group = avatars.wait(created, timeout=60, on_progress=lambda g: seen.append(g.status))
+        assert group.status == "completed"
+        assert seen == ["processing", "processing", "completed"]
+        assert avatars.wait(group.id, timeout=60).is_ready  # by id, already done
+        assert avatars.wait(avatars.get_group("grp-daisy"), timeout=60).status is None
+
+    def test_failure_carries_the_reason(self, avatars, fake_heygen):
+        """A failed training ends the wait with JobFailedError, HeyGen's code and message."""
+        fake_heygen.fail_avatar(code="BAD_PHOTO", message="No face found")
+        created = avatars.create_photo("Me", image_url="https://example.com/me.jpg")
+        with pytest.raises(JobFailedError) as info:
+            avatars.wait(created.avatar_group, timeout=60)
+        assert (info.value.code, info.value.failure_message) == ("BAD_PHOTO", "No face found")
+        assert info.value.job_id == created.avatar_group.id
+        assert info.value.job_status == "failed"
+
+    def test_a_twin_without_consent_times_out(self, avatars):
+        """pending_consent is not an end: without consent the wait ends by its deadline."""
+        created = avatars.create_digital_twin("Twin", video_url="https://example.com/f.mp4")
+        with pytest.raises(WaitTimeoutError) as info:
+            avatars.wait(created, timeout=30, poll=10, max_poll=10)
+        assert info.value.last_status == "pending_consent"
+
+
 class TestArguments:
     """Caller mistakes fail before anything is sent, naming the argument."""
 
@@ -247,6 +299,8 @@ class TestArguments:
                 "cannot be combined",
             ),
             (lambda a: a.consent(""), ValueError, "group_id"),
+            (lambda a: a.wait(""), ValueError, "group_id"),
+            (lambda a: a.wait("g", timeout=-1), ValueError, "timeout"),
         ],
     )
     def test_refused_before_sending(self, heygen_client, fake_heygen, call, error, match):

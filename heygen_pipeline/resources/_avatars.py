@@ -11,17 +11,26 @@ from __future__ import annotations
 
 import builtins
 import os
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal
+import random as _random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final
 
-from heygen_pipeline.resources._base import Resource, drop_none, path_id
+from heygen_pipeline.errors import JobFailedError
+from heygen_pipeline.resources._avatars_looks import (
+    LOOKS_LIMIT,
+    AvatarLooks,
+    AvatarType,
+    Ownership,
+    choice,
+)
+from heygen_pipeline.resources._base import JobResource, drop_none, path_id
 from heygen_pipeline.resources._checks import check_limit, optional_text, parsed, required_text
 from heygen_pipeline.resources._fields import items
 from heygen_pipeline.resources._inputs import asset_input
 from heygen_pipeline.resources._models import Avatar, TalkingPhoto
 from heygen_pipeline.resources._models_assets import Deletion
 from heygen_pipeline.resources._models_avatars import (
-    AVATAR_TYPES,
     OWNERSHIPS,
     AvatarConsent,
     AvatarCreation,
@@ -30,32 +39,29 @@ from heygen_pipeline.resources._models_avatars import (
 )
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._wait import wait_for
+from heygen_pipeline.typing import Clock, Random, Sleep
 
 if TYPE_CHECKING:
     from heygen_pipeline.client import HeyGenClient
 
-__all__ = ["GROUPS_LIMIT", "LOOKS_LIMIT", "MAX_REFERENCE_IMAGES", "AvatarLooks", "Avatars"]
+__all__ = [
+    "DEFAULT_TRAINING_WAIT",
+    "GROUPS_LIMIT",
+    "LOOKS_LIMIT",
+    "MAX_REFERENCE_IMAGES",
+    "AvatarLooks",
+    "Avatars",
+    "training_failure",
+]
 
 GROUPS_LIMIT: Final = 50
 """The ``limit`` maximum of ``GET /v3/avatars``."""
-LOOKS_LIMIT: Final = 50
-"""The ``limit`` maximum of ``GET /v3/avatars/looks``."""
 MAX_REFERENCE_IMAGES: Final = 3
 """A prompt-generated avatar takes at most this many reference images."""
+DEFAULT_TRAINING_WAIT: Final = 3600.0
+"""How long `Avatars.wait` waits for training by default (seconds)."""
 _BASE: Final = "/v3/avatars"
-_LOOKS: Final = "/v3/avatars/looks"
-
-AvatarType = Literal["studio_avatar", "digital_twin", "photo_avatar"]
-Ownership = Literal["public", "private"]
-
-
-def _choice(value: object, allowed: tuple[str, ...], what: str) -> str | None:
-    if value is None:
-        return None
-    if value not in allowed:
-        msg = f"{what} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
-        raise ValueError(msg)
-    return str(value)
 
 
 def _ids(values: Sequence[str] | None, what: str) -> builtins.list[str]:
@@ -67,69 +73,46 @@ def _ids(values: Sequence[str] | None, what: str) -> builtins.list[str]:
     return [required_text(v, what) for v in values]
 
 
-class AvatarLooks(Resource):
-    """Avatar looks: list, get, rename, delete. A look's ``id`` is a video's ``avatar_id``."""
-
-    __slots__ = ()
-
-    @operation("GET /v3/avatars/looks", model=AvatarLook)
-    def list(
-        self,
-        *,
-        group_id: str | None = None,
-        avatar_type: AvatarType | None = None,
-        ownership: Ownership | None = None,
-        page_size: int | None = None,
-        max_pages: int | None = None,
-    ) -> Iterator[AvatarLook]:
-        """Every look (``GET /v3/avatars/looks``), fetched lazily page by page.
-
-        ``group_id`` keeps one group's looks; ``avatar_type`` one kind (``studio_avatar``,
-        ``digital_twin``, ``photo_avatar``); ``ownership`` HeyGen's stock looks
-        (``public``) or your own (``private``). ``page_size`` is 1-50.
-        """
-        params = {
-            "group_id": optional_text(group_id, "group_id"),
-            "avatar_type": _choice(avatar_type, AVATAR_TYPES, "avatar_type"),
-            "ownership": _choice(ownership, OWNERSHIPS, "ownership"),
-        }
-        pages = paginate(
-            self._client,
-            _LOOKS,
-            params=params,
-            page_size=check_limit(page_size, LOOKS_LIMIT),
-            max_pages=max_pages,
-        )
-        return (AvatarLook.from_api(item) for item in pages)
-
-    @operation("GET /v3/avatars/looks/{look_id}", model=AvatarLook)
-    def get(self, look_id: str) -> AvatarLook:
-        """One look (``GET /v3/avatars/looks/{look_id}``)."""
-        path = f"{_LOOKS}/{path_id(look_id, 'look_id')}"
-        return parsed(AvatarLook.from_api, self._client.request("GET", path))
-
-    @operation("PATCH /v3/avatars/looks/{look_id}", model=AvatarLook)
-    def update(self, look_id: str, *, name: str) -> AvatarLook:
-        """Rename a look (``PATCH /v3/avatars/looks/{look_id}``); returns the look as it is now."""
-        path = f"{_LOOKS}/{path_id(look_id, 'look_id')}"
-        body = {"name": required_text(name, "name")}
-        return parsed(AvatarLook.from_api, self._client.request("PATCH", path, json=body))
-
-    @operation("DELETE /v3/avatars/looks/{look_id}", model=Deletion)
-    def delete(self, look_id: str) -> Deletion:
-        """Delete one of your looks (``DELETE /v3/avatars/looks/{look_id}``)."""
-        path = f"{_LOOKS}/{path_id(look_id, 'look_id')}"
-        return parsed(Deletion.from_api, self._client.request("DELETE", path))
+def training_failure(
+    group: AvatarGroup, group_id: str, request_id: str | None
+) -> JobFailedError | None:
+    """The error for a group whose training failed (HeyGen's ``error``, or that it gave none)."""
+    if not group.is_failed:
+        return None
+    reason = group.failure_message
+    message = (
+        f"the avatar group {group_id} failed to train: {reason}"
+        if reason
+        else f"the avatar group {group_id} failed to train, and HeyGen gave no reason"
+    )
+    return JobFailedError(
+        message,
+        code=group.failure_code,
+        request_id=request_id,
+        job_id=group_id,
+        job_status=group.status,
+        failure_message=reason,
+    )
 
 
-class Avatars(Resource):
-    """Avatars: the looks a video shows, their groups, creating and consenting; legacy v2."""
+class Avatars(JobResource):
+    """Avatars: the looks a video shows, their groups, creating and consenting; legacy v2.
+
+    Sleeping, the clock and the jitter of `wait` are injectable, as on ``client.videos``.
+    """
 
     __slots__ = ("looks",)
 
-    def __init__(self, client: HeyGenClient) -> None:
+    def __init__(
+        self,
+        client: HeyGenClient,
+        *,
+        sleep: Sleep = time.sleep,
+        clock: Clock = time.monotonic,
+        random: Random = _random.random,
+    ) -> None:
         """Bind the helper (and ``looks``, its looks helper) to ``client``."""
-        super().__init__(client)
+        super().__init__(client, sleep=sleep, clock=clock, random=random)
         self.looks = AvatarLooks(client)
         """The looks: ``list``, ``get``, ``update`` (rename) and ``delete``."""
 
@@ -178,7 +161,7 @@ class Avatars(Resource):
         A group is an identity, not something a video shows: its looks are
         ``client.avatars.list(group_id=group.id)``.
         """
-        params = {"ownership": _choice(ownership, OWNERSHIPS, "ownership")}
+        params = {"ownership": choice(ownership, OWNERSHIPS, "ownership")}
         pages = paginate(
             self._client,
             _BASE,
@@ -199,6 +182,52 @@ class Avatars(Resource):
         """Delete one of your avatar groups, its looks with it (``DELETE /v3/avatars/{id}``)."""
         path = f"{_BASE}/{path_id(group_id, 'group_id')}"
         return parsed(Deletion.from_api, self._client.request("DELETE", path))
+
+    def wait(
+        self,
+        group: str | AvatarGroup | AvatarCreation,
+        *,
+        timeout: float = DEFAULT_TRAINING_WAIT,
+        poll: float = 10.0,
+        max_poll: float = 60.0,
+        on_progress: Callable[[AvatarGroup], None] | None = None,
+    ) -> AvatarGroup:
+        """Poll an avatar group until it is trained; always ends within ``timeout`` seconds.
+
+        Takes a group id, a group or what a ``create_*`` call answered. Same schedule and
+        rules as ``client.videos.wait``. A digital twin stays ``pending_consent`` until the
+        person consents (`consent`): wait after that, or the wait times out.
+
+        Raises:
+            JobFailedError: training failed (with HeyGen's code and message, if it gave them).
+            WaitTimeoutError: ``timeout`` passed first.
+        """
+        if isinstance(group, AvatarCreation):
+            group = group.avatar_group or AvatarGroup()
+        group_id = group.id if isinstance(group, AvatarGroup) else group
+        path = f"{_BASE}/{path_id(group_id, 'group_id')}"
+        request_ids: builtins.list[str | None] = [None]
+
+        def fetch(left: float) -> AvatarGroup:
+            response = self._client.request("GET", path, total_timeout=left)
+            request_ids[0] = response.request_id
+            return parsed(AvatarGroup.from_api, response)
+
+        return wait_for(
+            fetch,
+            finished=lambda g: g.status is None or g.status == "completed",
+            failure=lambda g: training_failure(g, str(group_id), request_ids[0]),
+            status=lambda g: g.status,
+            what="avatar group",
+            job_id=str(group_id),
+            timeout=timeout,
+            poll=poll,
+            max_poll=max_poll,
+            on_progress=on_progress,
+            sleep=self._sleep,
+            clock=self._clock,
+            random=self._random,
+        )
 
     # ---- creating ------------------------------------------------------------------------------
 
