@@ -85,6 +85,19 @@ class TestAvatarShapes:
         steps = [call(http, fake, "GET", f"/v3/avatars/{group_id}")[1]["data"] for _ in "ab"]
         assert [g["status"] for g in steps] == ["processing", "completed"]
 
+    def test_idempotency_key_replays(self, fake, http):
+        """A repeated Idempotency-Key answers the first creation again and creates nothing."""
+        body = json.dumps({"type": "photo", "name": "P", "file": PHOTO}).encode()
+        headers = {**JSON, "Idempotency-Key": "avatar-key-1"}
+        first, again = (
+            http.request("POST", fake.base_url + "/v3/avatars", body=body, headers=headers)
+            for _ in "ab"
+        )
+        assert json.loads(first.data) == json.loads(again.data)
+        assert again.headers["Idempotent-Replayed"] == "true"
+        _, groups = call(http, fake, "GET", "/v3/avatars?ownership=private")
+        assert len(groups["data"]) == 1
+
     def test_private_lists(self, fake, http):
         """ownership=private lists the account's groups and looks only; public the stock ones."""
         call(http, fake, "POST", "/v3/avatars", {"type": "photo", "name": "P", "file": PHOTO})

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from heygen_pipeline.testing._fake_state import Failure
@@ -70,6 +70,17 @@ class AvatarStore:
         self._groups: dict[str, PrivateGroup] = {}
         self._looks: dict[str, PrivateLook] = {}
         self._next_failures: list[Failure] = []
+        self._replays: dict[str, dict[str, Any]] = {}
+
+    def remember(self, key: str, data: dict[str, Any]) -> dict[str, Any]:
+        """The first answer given for an Idempotency-Key (``data`` if this is the first)."""
+        with self._lock:
+            return self._replays.setdefault(key, data)
+
+    def replay(self, key: str) -> dict[str, Any] | None:
+        """The answer already given for a key, if any."""
+        with self._lock:
+            return self._replays.get(key)
 
     def _view(self, group: PrivateGroup) -> GroupView:
         looks = tuple(look for look in self._looks.values() if look.group_id == group.id)

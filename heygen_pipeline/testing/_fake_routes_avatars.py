@@ -243,33 +243,49 @@ def delete_group(c: Call) -> Reply:
     return json_reply(200, {"data": {"id": c.params["id"]}})
 
 
-def create(c: Call) -> Reply:
-    """POST /v3/avatars: prompt, photo or digital twin; a new private group and look."""
-    body = json_object(c.req)
-    if body is None:
-        return bad("Request body must be a JSON object", "body")
+def _creation_error(body: dict[str, Any]) -> Reply | None:
+    """What a creation body lacks (type, name, prompt and images, or file), or None."""
     kind = body.get("type")
     if kind not in _CREATE_TYPES:
         return bad("type must be prompt, digital_twin or photo", "type")
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
         return bad("name is required", "name")
-    if kind == "prompt":
-        if not isinstance(body.get("prompt"), str) or not body["prompt"].strip():
-            return bad("prompt is required", "prompt")
-        images = body.get("reference_images") or []
-        if not isinstance(images, list) or len(images) > 3:  # noqa: PLR2004 - the spec's max
-            return bad("reference_images takes at most 3 images", "reference_images")
-        for n, image in enumerate(images):
-            if (refusal := asset_input_error(image, f"reference_images.{n}")) is not None:
-                return refusal
-    elif (refusal := asset_input_error(body.get("file"), "file")) is not None:
+    if kind != "prompt":
+        return asset_input_error(body.get("file"), "file")
+    if not isinstance(body.get("prompt"), str) or not body["prompt"].strip():
+        return bad("prompt is required", "prompt")
+    images = body.get("reference_images") or []
+    if not isinstance(images, list) or len(images) > 3:  # noqa: PLR2004 - the spec's max
+        return bad("reference_images takes at most 3 images", "reference_images")
+    for n, image in enumerate(images):
+        if (refusal := asset_input_error(image, f"reference_images.{n}")) is not None:
+            return refusal
+    return None
+
+
+def create(c: Call) -> Reply:
+    """POST /v3/avatars: prompt, photo or digital twin; a new private group and look.
+
+    A repeated ``Idempotency-Key`` replays the first answer (``Idempotent-Replayed: true``)
+    and creates nothing.
+    """
+    key = c.req.headers.get("idempotency-key")
+    if key is not None and (first := c.state.avatars.replay(key)) is not None:
+        return json_reply(200, {"data": first}, (("Idempotent-Replayed", "true"),))
+    body = json_object(c.req)
+    if body is None:
+        return bad("Request body must be a JSON object", "body")
+    if (refusal := _creation_error(body)) is not None:
         return refusal
+    kind, name = str(body["type"]), str(body["name"])
     group_id = body.get("avatar_group_id")
     group_id = group_id if isinstance(group_id, str) else None
-    view, look_id = c.state.avatars.create(name, _CREATE_TYPES[str(kind)], group_id)
+    view, look_id = c.state.avatars.create(name, _CREATE_TYPES[kind], group_id)
     look = next(look for look in view.looks if look.id == look_id)
     data = {"avatar_group": _private_group(c, view), "avatar_item": _private_look(c, look, view)}
+    if key is not None and (first := c.state.avatars.remember(key, data)) is not data:
+        return json_reply(200, {"data": first}, (("Idempotent-Replayed", "true"),))
     return json_reply(200, {"data": data})
 
 
