@@ -13,6 +13,7 @@ import pytest
 import urllib3
 
 from heygen_pipeline.testing import FakeHeyGen
+from heygen_pipeline.testing.pytest_plugin import checked_fake
 
 KEY = "test-key"
 JSON = {"X-Api-Key": KEY, "Content-Type": "application/json"}
@@ -288,3 +289,44 @@ class TestStrict:
             assert call(http, strict, "POST", "/v3/avatars", body)[0] == 200
         bad = {"type": "photo", "name": "x", "file": {"type": "url"}}
         assert call(http, strict, "POST", "/v3/avatars", bad)[0] == 400
+
+
+class TestLegacyGroups:
+    """The legacy v2 group routes, in the shapes HeyGen's own client (heygen-mcp) reads."""
+
+    @pytest.fixture
+    def checked(self):
+        """A strict fake checking every reply against the legacy spec too."""
+        with checked_fake(api_key=KEY, spec_exempt=(), render_polls=2) as server:
+            yield server
+            assert server.handler_errors == []
+
+    def test_group_list(self, checked, http):
+        """include_public=true adds HeyGen's groups; each has heygen-mcp's required fields."""
+        call(http, checked, "POST", "/v3/avatars", {"type": "photo", "name": "P", "file": PHOTO})
+        _, mine = call(http, checked, "GET", "/v2/avatar_group.list")
+        _, every = call(http, checked, "GET", "/v2/avatar_group.list?include_public=true")
+        assert mine["error"] is None
+        assert [g["name"] for g in mine["data"]["avatar_group_list"]] == ["P"]
+        assert every["data"]["total_count"] == 6
+        required = {"id", "name", "created_at", "num_looks", "preview_image", "group_type"}
+        assert all(required <= set(g) for g in every["data"]["avatar_group_list"])
+
+    def test_group_avatars(self, checked, http):
+        """A group's looks as v2 avatars (heygen-mcp's Avatar fields); unknown group: 404."""
+        _, daisy = call(http, checked, "GET", "/v2/avatar_group/grp-daisy/avatars")
+        avatars = daisy["data"]["avatar_list"]
+        assert [a["avatar_id"] for a in avatars] == [
+            "Daisy-inskirt-20220818",
+            "Daisy-inshirt-20220818",
+        ]
+        required = {"avatar_id", "avatar_name", "gender", "preview_image_url", "premium"}
+        assert all(required <= set(a) for a in avatars)
+        _, created = call(
+            http, checked, "POST", "/v3/avatars", {"type": "photo", "name": "P", "file": PHOTO}
+        )
+        group_id = created["data"]["avatar_group"]["id"]
+        _, mine = call(http, checked, "GET", f"/v2/avatar_group/{group_id}/avatars")
+        assert [a["avatar_name"] for a in mine["data"]["avatar_list"]] == ["P"]
+        status, missing = call(http, checked, "GET", "/v2/avatar_group/nope/avatars")
+        assert (status, missing["data"]) == (404, None)

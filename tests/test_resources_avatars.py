@@ -362,6 +362,30 @@ class TestModels:
 class TestLegacy:
     """The legacy v2 list, kept as legacy."""
 
+    def test_v2_groups(self, heygen_client):
+        """The legacy group list reads into AvatarGroup; a group's avatars into Avatar."""
+        assert heygen_client.avatars.list_groups_v2() == []
+        groups = heygen_client.avatars.list_groups_v2(include_public=True)
+        daisy = next(g for g in groups if g.id == "grp-daisy")
+        assert (daisy.looks_count, daisy.group_type, daisy.status) == (2, "PUBLIC", None)
+        assert daisy.preview_image_url is not None
+        avatars = heygen_client.avatars.group_avatars_v2("grp-daisy")
+        assert [a.id for a in avatars] == ["Daisy-inskirt-20220818", "Daisy-inshirt-20220818"]
+        with pytest.raises(TypeError, match="include_public"):
+            heygen_client.avatars.list_groups_v2(include_public="yes")
+        with pytest.raises(ValueError, match="group_id"):
+            heygen_client.avatars.group_avatars_v2("..")
+
+    def test_v2_group_of_yours(self, heygen_client):
+        """A group you created is in the legacy list with its train_status."""
+        created = heygen_client.avatars.create_photo("P", image_url="https://example.com/p.jpg")
+        (mine,) = heygen_client.avatars.list_groups_v2()
+        assert (mine.id, mine.status, mine.group_type) == (
+            created.avatar_group.id,
+            "processing",
+            "PHOTO",
+        )
+
     def test_v2_list_and_talking_photos(self, heygen_client, fake_heygen):
         """The legacy list gives avatars and, separately, talking photos."""
         avatars = heygen_client.avatars.list_v2()

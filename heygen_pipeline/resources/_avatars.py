@@ -372,6 +372,24 @@ class Avatars(JobResource):
 
     # ---- legacy v2 -----------------------------------------------------------------------------
 
+    @operation("GET /v2/avatar_group.list", spec="legacy", model=AvatarGroup)
+    def list_groups_v2(self, *, include_public: bool = False) -> builtins.list[AvatarGroup]:
+        """The legacy group list (``GET /v2/avatar_group.list``): yours, HeyGen's too if asked."""
+        if not isinstance(include_public, bool):
+            msg = f"include_public must be a bool, not {type(include_public).__name__}"
+            raise TypeError(msg)
+        params = {"include_public": "true" if include_public else "false"}
+        data = self._client.get("/v2/avatar_group.list", params=params)
+        groups = items(data, "avatar_group_list", "/v2/avatar_group.list")
+        return [AvatarGroup.from_api(item) for item in groups]
+
+    @operation("GET /v2/avatar_group/{group_id}/avatars", spec="legacy", model=Avatar)
+    def group_avatars_v2(self, group_id: str) -> builtins.list[Avatar]:
+        """A group's avatars from the legacy ``GET /v2/avatar_group/{group_id}/avatars``."""
+        path = f"/v2/avatar_group/{path_id(group_id, 'group_id')}/avatars"
+        data = self._client.get(path)
+        return [Avatar.from_api(item) for item in items(data, "avatar_list", path)]
+
     def list_v2(self) -> builtins.list[Avatar]:
         """The legacy avatar list (``GET /v2/avatars``), all in one answer."""
         data = self._client.get("/v2/avatars")

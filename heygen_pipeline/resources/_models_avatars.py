@@ -88,7 +88,8 @@ class AvatarGroup(_Training):
 
     Not something a video can show: list its looks (``client.avatars.list(group_id=...)``)
     and pass a look's ``id`` as ``avatar_id``. ``status`` and ``consent_status`` are set for
-    private (trained) avatars only; ``error`` says why training failed.
+    private (trained) avatars only; ``error`` says why training failed. Legacy v2 groups
+    (``GET /v2/avatar_group.list``) read into the same fields.
     """
 
     id: str | None = None
@@ -102,23 +103,26 @@ class AvatarGroup(_Training):
     status: str | None = None
     consent_status: str | None = None
     error: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
+    group_type: str | None = None
+    """Legacy v2 only (``PUBLIC``, ``PHOTO``, ...)."""
     raw: Mapping[str, Any] = _raw()
     """The object HeyGen sent."""
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> AvatarGroup:
-        """Read a v3 avatar group object."""
+        """Read a v3 avatar group, or a legacy v2 one (``num_looks``, ``train_status``...)."""
         raw = f.obj(data, "an avatar group")
         return cls(
             id=f.text(raw, "id", "group_id"),
             name=f.text(raw, "name"),
-            looks_count=f.integer(raw, "looks_count"),
+            looks_count=f.integer(raw, "looks_count", "num_looks"),
             created_at=f.when(raw, "created_at"),
             gender=f.text(raw, "gender"),
-            preview_image_url=f.text(raw, "preview_image_url"),
+            preview_image_url=f.text(raw, "preview_image_url", "preview_image"),
             preview_video_url=f.text(raw, "preview_video_url"),
             default_voice_id=f.text(raw, "default_voice_id"),
-            status=_status(raw),
+            status=_status(raw) or _status({"status": raw.get("train_status")}),
+            group_type=f.text(raw, "group_type"),
             consent_status=f.text(raw, "consent_status"),
             error=_error(raw),
             raw=raw,
