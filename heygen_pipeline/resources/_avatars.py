@@ -390,11 +390,13 @@ class Avatars(JobResource):
         data = self._client.get(path)
         return [Avatar.from_api(item) for item in items(data, "avatar_list", path)]
 
+    @operation("GET /v2/avatars", spec="legacy", model=Avatar)
     def list_v2(self) -> builtins.list[Avatar]:
         """The legacy avatar list (``GET /v2/avatars``), all in one answer."""
         data = self._client.get("/v2/avatars")
         return [Avatar.from_api(item) for item in items(data, "avatars", "/v2/avatars")]
 
+    @operation("GET /v2/avatars", spec="legacy", model=TalkingPhoto)
     def talking_photos(self) -> builtins.list[TalkingPhoto]:
         """The talking photos of the legacy avatar list (``GET /v2/avatars``)."""
         data = self._client.get("/v2/avatars")

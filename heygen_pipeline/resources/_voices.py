@@ -291,6 +291,7 @@ class Voices(JobResource):
 
     # ---- legacy v2 -----------------------------------------------------------------------------
 
+    @operation("GET /v2/voices", spec="legacy", model=Voice)
     def list_v2(self) -> builtins.list[Voice]:
         """The legacy voice list (``GET /v2/voices``), all in one answer."""
         data = self._client.get("/v2/voices")
