@@ -4,7 +4,7 @@ Every [HeyGenClient][heygen_pipeline.HeyGenClient] carries one helper per area, 
 ``client.videos``, ``client.avatars``, ``client.voices``, ``client.templates``,
 ``client.user``, ``client.assets``, ``client.translations`` and
 ``client.webhook_endpoints``. Each call is a request through the client's stack; results are
-small frozen models (`Video`, `Avatar`, ...) with the fields users need and ``raw``, the
+small frozen models (`Video`, `AvatarLook`, ...) with the fields users need and ``raw``, the
 object HeyGen sent. Lists are lazy iterators over every page (`paginate`).
 """
 
