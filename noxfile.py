@@ -129,4 +129,20 @@ BANDIT_EXPLAINED = {
 """Bandit findings accepted, by (file, test): each is explained in docs/security.md."""
 
 
+PYBREAKER_RANGE = ("1.4.0", "1.4.1")
+"""The lowest and highest pybreaker releases the `pybreaker>=1.4,<1.5` range admits today."""
+
+
+@nox.session
+@nox.parametrize("version", PYBREAKER_RANGE)
+def pybreaker(session: nox.Session, version: str) -> None:
+    """The breaker and shared-state tests on each end of the supported pybreaker range."""
+    session.install("-e", ".[test]", f"pybreaker=={version}")
+    session.run(
+        "python", "-m", "pytest", "-p", "no:cacheprovider",
+        "tests/test_breaker.py", "tests/test_shared_breaker.py", "tests/test_shared_cooldown.py",
+        *session.posargs,
+    )  # fmt: skip
+
+
 # Later sessions go below, in the same shape (install what it needs, run its tool, pass posargs).

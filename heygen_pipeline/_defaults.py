@@ -79,9 +79,9 @@ def default_stack(
     middleware state (its own breaker), so stacks do not share state by accident.
 
     With ``base_url`` given, the breaker guards only the API and upload hosts, so failures of
-    other hosts (a CDN download) never open it; without, it guards every host, since the
-    stack may serve a client of any base URL. A client that builds its own default stack
-    passes its URLs.
+    other hosts (a CDN download) never open it. Without, it guards every host until a client
+    binds the template: `HeyGenClient` then scopes it to its own API and upload hosts, so
+    ``HeyGenClient(stack=default_stack())`` guards exactly what ``HeyGenClient()`` guards.
     """
     hosts = auth_hosts(base_url, upload_url) if base_url is not None else None
     api = base_url if base_url is not None else DEFAULT_BASE_URL

@@ -10,6 +10,8 @@ from heygen_pipeline._redact import REDACTED, SENSITIVE_HEADERS, scrub
 
 _TOKEN: Final = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 _BAD_VALUE: Final = re.compile(r"[\r\n\x00]")
+_LENGTH: Final = re.compile(r"[0-9]{1,18}")
+"""A Content-Length: ASCII digits only (no sign, ``_``, spaces or other scripts' digits)."""
 _T = TypeVar("_T")
 
 
@@ -191,3 +193,18 @@ def to_headers(value: Headers | Mapping[str, str] | Iterable[tuple[str, str]] | 
     if isinstance(value, Headers):
         return value
     return Headers(value)
+
+
+def parse_content_length(value: str) -> int | None:
+    """A ``Content-Length`` value as a number of bytes, or None when it is not one.
+
+    RFC 9110 §8.6: one or more ASCII digits (surrounding spaces and tabs ignored). Anything
+    else is None: a sign, ``_`` (which ``int`` takes), digits of other scripts (``int`` takes
+    ``'١٢'``; ``'²'`` passes ``isdigit`` and then fails ``int``), more than 18 digits, and a
+    list, even of equal values (``http.client`` and urllib3 read lists differently, so the
+    body could be framed two ways).
+    """
+    stripped = value.strip(" \t")
+    if _LENGTH.fullmatch(stripped) is None:
+        return None
+    return int(stripped)

@@ -33,6 +33,8 @@ _METHOD: Final = re.compile(r"^[A-Z]+$")
 _COMMON_METHODS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"})
 _IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 _EXCERPT: Final = 200
+_REQUEST_ID: Final = re.compile(r"[\x21-\x7e]{1,128}")
+"""A request id worth showing: 1-128 visible ASCII characters (HeyGen's are short ids)."""
 _SCRUB_MARGIN: Final = 4096
 """Bytes decoded beyond an excerpt's end, so a secret cut by it is still scrubbed whole."""
 
@@ -420,8 +422,17 @@ class Response:
 
     @property
     def request_id(self) -> str | None:
-        """HeyGen's request id (the ``X-Request-Id`` header), for support tickets and logs."""
-        return self.headers.get("X-Request-Id")
+        """HeyGen's request id (the ``X-Request-Id`` header), for support tickets and logs.
+
+        None without one, and for a value that is no id (over 128 characters, spaces,
+        control characters, several values): it goes into every error message and log
+        line, so a server cannot make those huge or put terminal escapes in them. The raw
+        header stays in ``headers``.
+        """
+        value = self.headers.get("X-Request-Id")
+        if value is None or _REQUEST_ID.fullmatch(value.strip(" \t")) is None:
+            return None
+        return value.strip(" \t")
 
     @property
     def is_success(self) -> bool:

@@ -24,7 +24,7 @@ from urllib3.util.retry import Retry
 from heygen_pipeline import _transport_conn as conn
 from heygen_pipeline._headers import Headers
 from heygen_pipeline._models import Request, Response, Timeout
-from heygen_pipeline._transport_body import Urllib3Stream, discard, read_body
+from heygen_pipeline._transport_body import Urllib3Stream, check_framing, discard, read_body
 from heygen_pipeline._transport_errors import translate
 from heygen_pipeline._transport_scrub import install_log_filter
 from heygen_pipeline.errors import (
@@ -237,6 +237,7 @@ class Urllib3Transport:
         conn.enter(call)
         try:
             raw = self._urlopen(request, self._u3_timeout(options.timeout or self.timeout), call)
+            check_framing(raw, request)
             if stream:
                 return Response(
                     status=raw.status,

@@ -11,10 +11,11 @@ from typing import Final
 import urllib3
 from urllib3 import exceptions as u3
 
+from heygen_pipeline._headers import parse_content_length
 from heygen_pipeline._models import Request
 from heygen_pipeline._redact import redact_url
 from heygen_pipeline._transport_errors import translate
-from heygen_pipeline.errors import ReadTimeoutError, ResponseTooLargeError
+from heygen_pipeline.errors import ProtocolError, ReadTimeoutError, ResponseTooLargeError
 
 CHUNK: Final = 65536
 
@@ -25,6 +26,27 @@ def discard(response: urllib3.BaseHTTPResponse) -> None:
         response.close()
     with contextlib.suppress(Exception):
         response.release_conn()
+
+
+def check_framing(response: urllib3.BaseHTTPResponse, request: Request) -> None:
+    """Refuse an answer whose ``Content-Length`` is not one plain number (`ProtocolError`).
+
+    ``http.client`` and urllib3 each parse the header with ``int``, which takes ``+12``,
+    ``1_2`` and other scripts' digits, and read lists differently; a body framed by such a
+    value could be cut short silently (a download of ``1_2`` bytes saved 12). RFC 9112 §6.3
+    makes an invalid length an unrecoverable framing error: the connection is closed.
+    """
+    values = response.headers.getlist("content-length")
+    if not values or (len(values) == 1 and parse_content_length(values[0]) is not None):
+        return
+    discard(response)
+    shown = ", ".join(values)
+    shown = shown if len(shown) <= 40 else f"{shown[:40]}..."  # noqa: PLR2004 - a display cut
+    msg = (
+        f"the answer to {request.method} {redact_url(request.url)} has a malformed "
+        f"Content-Length ({shown!r}): its body cannot be framed"
+    )
+    raise ProtocolError(msg, request=request)
 
 
 def _too_large(

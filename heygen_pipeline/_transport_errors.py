@@ -114,6 +114,8 @@ def _by_class(exc: BaseException, request: Request, where: str) -> TransportErro
         return ReadTimeoutError(f"the server did not answer in time for {where}", request=request)
     if isinstance(exc, u3.ProxyError):
         return ConnectError(f"the proxy failed for {where}: {exc}", request=request)
+    if isinstance(exc, u3.InvalidHeader):  # several different Content-Length values, say
+        return ProtocolError(f"a malformed header in the answer to {where}: {exc}", request=request)
     if isinstance(exc, (*_BROKEN, http.client.HTTPException)):
         reason = _reason(exc)
         return ProtocolError(f"the connection broke during {where}: {reason}", request=request)

@@ -124,7 +124,7 @@ def _parser(console: Console) -> _Parser:
 
     videos = branch("videos", "video jobs")
     create = leaf(videos, "create", commands.videos_create, "create a video (POST /v3/videos)")
-    create.add_argument("--avatar-id", help="the avatar to use")
+    create.add_argument("--avatar-id", help="the avatar look to use (a look id)")
     create.add_argument("--voice-id", help="the voice to use")
     create.add_argument("--script", help="what the avatar says")
     create.add_argument("--title", help="the video's title")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 import uuid
@@ -31,7 +32,8 @@ from heygen_pipeline._redact import Secret, redact_url
 from heygen_pipeline._stack import Stack
 from heygen_pipeline._transport import Urllib3Transport
 from heygen_pipeline._version import __version__
-from heygen_pipeline.middleware import ApiKeyAuth
+from heygen_pipeline.errors import ConfigurationError
+from heygen_pipeline.middleware import ApiKeyAuth, CircuitBreakerMiddleware
 from heygen_pipeline.resources import (
     Assets,
     Avatars,
@@ -113,6 +115,25 @@ def is_v3_create(request: Request) -> bool:
     return request.method == "POST" and _V3_CREATES.match(request.path) is not None
 
 
+ENV_BASE_URL: Final = "HEYGEN_BASE_URL"
+"""The environment variable a client's base URL comes from when none is passed."""
+
+
+def _base_url(given: str | None) -> str:
+    """``given``, else ``$HEYGEN_BASE_URL`` (checked now, naming the variable), else HeyGen's."""
+    if given is not None:
+        return given
+    value = os.environ.get(ENV_BASE_URL, "").strip()
+    if not value:
+        return DEFAULT_BASE_URL
+    try:
+        Request("GET", value)
+    except (ValueError, TypeError) as exc:
+        msg = f"{ENV_BASE_URL} must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}"
+        raise ConfigurationError(msg) from exc
+    return value
+
+
 class HeyGenClient:
     """A HeyGen API client: the default stack (or yours) over one urllib3 connection pool.
 
@@ -148,7 +169,7 @@ class HeyGenClient:
         self,
         api_key: str | Secret | None = None,
         *,
-        base_url: str = DEFAULT_BASE_URL,
+        base_url: str | None = None,
         upload_url: str = DEFAULT_UPLOAD_URL,
         stack: Stack | None = None,
         transport: Handler | None = None,
@@ -164,7 +185,8 @@ class HeyGenClient:
 
         Args:
             api_key: the HeyGen API key (default: ``$HEYGEN_API_KEY``).
-            base_url: where relative paths go; its host receives the key.
+            base_url: where relative paths go; its host receives the key (default:
+                ``$HEYGEN_BASE_URL`` when set and not blank, else ``https://api.heygen.com``).
             upload_url: the legacy upload host, which also receives the key.
             stack: the middleware stack (default: `default_stack`). A ``ClientAuth``
                 placeholder in it is bound to this client's key.
@@ -182,6 +204,7 @@ class HeyGenClient:
                 ``videos.wait`` gives it back when the job ends.
             slot_timeout: how long ``videos.create`` waits for a free slot.
         """
+        base_url = _base_url(base_url)
         for url in (base_url, upload_url):
             Request("GET", url)  # an absolute http(s) URL, or a clear error now
         if stack is not None and not isinstance(stack, Stack):
@@ -227,16 +250,23 @@ class HeyGenClient:
         self.webhook_endpoints = WebhookEndpoints(self)
 
     def _bind(self, stack: Stack) -> Stack:
-        """Put this client's credentials where the stack holds a ``ClientAuth`` placeholder."""
-        for name, middleware in stack:
+        """Bind a stack template's placeholders to this client, whoever built the template.
+
+        A ``ClientAuth`` placeholder gets this client's credentials; in such a template, a
+        breaker that guards every host is scoped to this client's API and upload hosts, as
+        in the stack the client builds itself (a failing CDN never opens the API breaker).
+        """
+        entries = list(stack)
+        if not any(isinstance(middleware, ClientAuth) for _, middleware in entries):
+            return stack
+        hosts = auth_hosts(self.base_url, self.upload_url)
+        for name, middleware in entries:
             if isinstance(middleware, ClientAuth):
                 if self._auth is None:
-                    self._auth = ApiKeyAuth(
-                        self._api_key,
-                        base_url=self.base_url,
-                        hosts=auth_hosts(self.base_url, self.upload_url),
-                    )
+                    self._auth = ApiKeyAuth(self._api_key, base_url=self.base_url, hosts=hosts)
                 stack = stack.replace(name, self._auth)
+            elif isinstance(middleware, CircuitBreakerMiddleware) and middleware.hosts is None:
+                stack = stack.replace(name, middleware.scoped_to(hosts))
         return stack
 
     def _derive(self, **changes: Any) -> HeyGenClient:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 from typing import TYPE_CHECKING, Any
 
+from heygen_pipeline._http import is_server_error
 from heygen_pipeline._redact import scrub
 
 if TYPE_CHECKING:
@@ -46,6 +47,7 @@ __all__ = [
     "TooManyRedirectsError",
     "TransportError",
     "UnknownNameError",
+    "UnsafeDestinationError",
     "WaitTimeoutError",
     "WebhookPayloadError",
     "WebhookSignatureError",
@@ -305,6 +307,21 @@ class InsecureTransportError(ConfigurationError):
     """The key would have gone over plain http to a host that is not loopback."""
 
 
+class UnsafeDestinationError(HeyGenError, ValueError):
+    """A download would write where it must not; nothing was fetched or written.
+
+    Either a name from the server (a video id, a URL's last segment) that is not a plain file
+    name (``../x``, an absolute path, a NUL, a device name, over 200 bytes...), or a
+    destination that exists and is not a regular file (a FIFO, a device, a folder, a link
+    to one; or, for a server-chosen name, any link). ``path`` is the destination, when known.
+    """
+
+    def __init__(self, message: str, *, path: str | None = None) -> None:
+        """Keep the destination that was refused."""
+        self.path = path
+        super().__init__(message)
+
+
 class JobFailedError(APIError):
     """An asynchronous job (a video render, a translation) ended in failure.
 
@@ -374,12 +391,10 @@ _BY_STATUS: dict[int, type[APIError]] = {
     424: BadRequestError,
     429: RateLimitError,
 }
-_SERVER_ERROR_MIN = 500
-_SERVER_ERROR_MAX = 599
 
 
 def error_class_for_status(status: int) -> type[APIError]:
     """The most specific API error class for an HTTP status."""
-    if _SERVER_ERROR_MIN <= status <= _SERVER_ERROR_MAX:
+    if is_server_error(status):
         return ServerError
     return _BY_STATUS.get(status, APIError)

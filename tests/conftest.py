@@ -20,15 +20,9 @@ settings.load_profile("ci")
 # Each line is a known defect; the change that fixes it removes its line
 # (tests/test_spec_strict.py::TestKnownGaps checks each key is an operation of the specs).
 KNOWN_SPEC_GAPS: Final[dict[str, str]] = {
-    # videos (v3): create sends no `type`/`avatar_id`; the route accepts that.
-    "POST /v3/videos": "create sends no type/avatar_id; the fake accepts script-only bodies",
-    # videos (legacy): create_v2 sends no `dimension`.
-    "POST /v2/video/generate": "create_v2 sends no dimension",
     # assets (v3): the spec's search results are a oneOf of two schemas that differ only in
     # a default (its discriminator was dropped), so every result matches both and no
     # non-empty answer can pass; tests/_spec_check.py checks the rest of these answers.
     "GET /v3/assets/search": "the spec's oneOf of image and icon results is ambiguous",
-    # users (v3): the fake invents wallet.subscription_credits, misses required fields.
-    "GET /v3/users/me": "the fake's user is not the spec's (credits, names)",
 }
 _fake_spec.DEFAULT_EXEMPT = frozenset(KNOWN_SPEC_GAPS)

@@ -106,9 +106,13 @@ def one_error_line(run: Run) -> str:
     return run.err.strip()
 
 
+LOOK = "Daisy-inskirt-20220818"
+"""A look id: what ``POST /v3/videos`` takes as ``avatar_id``."""
+
+
 def create_video(api) -> str:
     """Create a video through the CLI and return its id."""
-    run = api("videos", "create", "--script", "hello", "--json")
+    run = api("videos", "create", "--avatar-id", LOOK, "--script", "hello", "--json")
     assert run.status == 0, run.err
     return json.loads(run.out)["video_id"]
 
@@ -309,19 +313,28 @@ class TestVideos:
 
     def test_create_with_own_idempotency_key(self, api, fake):
         """--idempotency-key is sent as given; repeating it creates one video."""
-        first = api("videos", "create", "--script", "hi", "--idempotency-key", "order-7", "--json")
-        again = api("videos", "create", "--script", "hi", "--idempotency-key", "order-7", "--json")
+        argv = ("--avatar-id", LOOK, "--script", "hi", "--idempotency-key", "order-7", "--json")
+        first = api("videos", "create", *argv)
+        again = api("videos", "create", *argv)
         assert json.loads(first.out) == json.loads(again.out)
         assert fake.creations_by_key == {"order-7": 1}
 
     def test_create_from_json_body(self, api, fake, tmp_path):
         """--json-body is sent as is, with the flags given laid over it."""
         body = tmp_path / "body.json"
-        body.write_text(json.dumps({"type": "avatar", "script": "from file", "title": "t"}))
+        doc = {"type": "avatar", "avatar_id": LOOK, "script": "from file", "title": "t"}
+        body.write_text(json.dumps(doc))
         run = api("videos", "create", "--json-body", str(body), "--title", "flag")
         assert run.status == 0
         (sent,) = fake.requests_for("POST", "/v3/videos")
-        assert json.loads(sent.body) == {"type": "avatar", "script": "from file", "title": "flag"}
+        assert json.loads(sent.body) == {**doc, "title": "flag"}
+
+    def test_create_refuses_what_the_spec_refuses(self, api, fake):
+        """No look id for an avatar video: exit 2 naming avatar_id, before any request."""
+        run = api("videos", "create", "--script", "hi")
+        assert run.status == 2
+        assert "avatar_id is required" in one_error_line(run)
+        assert fake.requests_for("POST", "/v3/videos") == []
 
     @pytest.mark.parametrize(
         ("content", "message"),
@@ -433,6 +446,13 @@ class TestVideos:
         assert run.status == 2
         assert "no such directory" in one_error_line(run)
 
+    def test_an_id_that_is_not_a_file_name_is_usage(self, api, tmp_path):
+        """--download into a folder with an id like ``../x``: exit 2, nothing written."""
+        run = api("videos", "wait", "../x", "--download", str(tmp_path))
+        assert run.status == 2
+        assert "not a safe file name" in one_error_line(run)
+        assert list(tmp_path.parent.glob("x.mp4")) == []
+
 
 class TestErrors:
     """Errors are one line on stderr, with the right exit status, and never show the key."""
@@ -452,7 +472,7 @@ class TestErrors:
             ["avatars", "list"],
             ["voices", "list", "--json"],
             ["videos", "status", "x"],
-            ["videos", "create", "--script", "s"],
+            ["videos", "create", "--avatar-id", "look-1", "--script", "s"],
             ["-v", "quota"],
         ],
     )

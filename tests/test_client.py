@@ -30,7 +30,12 @@ from heygen_pipeline import (
     default_stack,
 )
 from heygen_pipeline.client import USER_AGENT, WRITE_TIMEOUT, is_v3_create
-from heygen_pipeline.middleware import ApiKeyAuth, BackoffMiddleware, BearerAuth
+from heygen_pipeline.middleware import (
+    ApiKeyAuth,
+    BackoffMiddleware,
+    BearerAuth,
+    CircuitBreakerMiddleware,
+)
 from heygen_pipeline.testing import FakeHeyGen, Fault, MockTransport, make_response
 from heygen_pipeline.testing.pytest_plugin import checked_fake
 from heygen_pipeline.typing import Handler
@@ -39,6 +44,9 @@ KEY = "client-test-key-7f3a9c"
 OTHER_KEY = "client-other-key-51d2e8"
 MOCK_BASE = "https://api.example.test"
 QUOTA = "/v2/user/remaining_quota"
+VIDEO = {"type": "avatar", "avatar_id": "Daisy-inskirt-20220818"}
+"""The least a v3 create needs (the spec: type, and a look id for an avatar video)."""
+DIMENSION = {"width": 1280, "height": 720}
 V3_CREATES = ("/v3/videos", "/v3/assets", "/v3/avatars", "/v3/lipsyncs", "/v3/webhooks/endpoints")
 
 
@@ -265,10 +273,12 @@ class TestRequests:
     def test_params_json_and_headers_are_sent(self, fake, client):
         """params= becomes the query, json= the body, headers= extra headers."""
         created = client.post(
-            "/v3/videos", json={"script": "Hi", "title": "T1"}, headers={"X-Trace-Id": "t-1"}
+            "/v3/videos",
+            json={**VIDEO, "script": "Hi", "title": "T1"},
+            headers={"X-Trace-Id": "t-1"},
         )
         post = fake.requests[-1]
-        assert json.loads(post.body or b"") == {"script": "Hi", "title": "T1"}
+        assert json.loads(post.body or b"") == {**VIDEO, "script": "Hi", "title": "T1"}
         assert post.header("Content-Type") == "application/json"
         assert post.header("X-Trace-Id") == "t-1"
         status = client.get("/v1/video_status.get", params={"video_id": created["video_id"]})
@@ -417,15 +427,15 @@ class TestAutoIdempotency:
 
     def test_v3_create_gets_a_key(self, fake, client):
         """POST /v3/videos carries a generated Idempotency-Key; the fake creates once for it."""
-        client.post("/v3/videos", json={"script": "Hi"})
+        client.post("/v3/videos", json={**VIDEO, "script": "Hi"})
         (key,) = self._keys(fake, "/v3/videos")
         assert key
         assert fake.creations_by_key == {key: 1}
 
     def test_each_call_gets_a_fresh_key(self, fake, client):
         """Two creates are two operations: two different keys, two videos."""
-        client.post("/v3/videos", json={"script": "One"})
-        client.post("/v3/videos", json={"script": "Two"})
+        client.post("/v3/videos", json={**VIDEO, "script": "One"})
+        client.post("/v3/videos", json={**VIDEO, "script": "Two"})
         keys = self._keys(fake, "/v3/videos")
         assert len(set(keys)) == 2
         assert fake.creations_by_key == dict.fromkeys(keys, 1)
@@ -433,27 +443,33 @@ class TestAutoIdempotency:
     def test_v2_generate_gets_none(self, fake, client):
         """POST /v2/video/generate (which ignores the header) gets no key."""
         scene = {"character": {"type": "avatar", "avatar_id": "a"}, "voice": {"type": "text"}}
-        client.post("/v2/video/generate", json={"video_inputs": [scene]})
+        client.post("/v2/video/generate", json={"video_inputs": [scene], "dimension": DIMENSION})
         assert self._keys(fake, "/v2/video/generate") == [None]
 
     def test_callers_own_key_is_kept(self, fake, client):
         """A key given in headers= or as idempotency_key= is sent unchanged."""
-        client.post("/v3/videos", json={"script": "Hi"}, headers={"Idempotency-Key": "my-key-1"})
-        client.post("/v3/videos", json={"script": "Hi"}, idempotency_key="my-key-2")
+        client.post(
+            "/v3/videos", json={**VIDEO, "script": "Hi"}, headers={"Idempotency-Key": "my-key-1"}
+        )
+        client.post("/v3/videos", json={**VIDEO, "script": "Hi"}, idempotency_key="my-key-2")
         assert self._keys(fake, "/v3/videos") == ["my-key-1", "my-key-2"]
         assert fake.creations_by_key == {"my-key-1": 1, "my-key-2": 1}
 
     def test_repeating_a_callers_key_replays(self, fake, client):
         """The same caller key twice creates one video and returns it both times."""
-        first = client.post("/v3/videos", json={"script": "Hi"}, idempotency_key="same-key")
-        again = client.post("/v3/videos", json={"script": "Hi"}, idempotency_key="same-key")
+        first = client.post(
+            "/v3/videos", json={**VIDEO, "script": "Hi"}, idempotency_key="same-key"
+        )
+        again = client.post(
+            "/v3/videos", json={**VIDEO, "script": "Hi"}, idempotency_key="same-key"
+        )
         assert first == again
         assert fake.creations_by_key == {"same-key": 1}
 
     def test_turned_off(self, fake):
         """auto_idempotency=False sends no key of its own."""
         with fake_client(fake, auto_idempotency=False) as c:
-            c.post("/v3/videos", json={"script": "Hi"})
+            c.post("/v3/videos", json={**VIDEO, "script": "Hi"})
         assert self._keys(fake, "/v3/videos") == [None]
         assert fake.creations_by_key == {}
 
@@ -461,8 +477,8 @@ class TestAutoIdempotency:
         """A function of the request decides instead of the built-in rule."""
         scene = {"character": {"type": "avatar", "avatar_id": "a"}, "voice": {"type": "text"}}
         with fake_client(fake, auto_idempotency=lambda r: r.path.startswith("/v2/")) as c:
-            c.post("/v2/video/generate", json={"video_inputs": [scene]})
-            c.post("/v3/videos", json={"script": "Hi"})
+            c.post("/v2/video/generate", json={"video_inputs": [scene], "dimension": DIMENSION})
+            c.post("/v3/videos", json={**VIDEO, "script": "Hi"})
         assert self._keys(fake, "/v2/video/generate")[0]
         assert self._keys(fake, "/v3/videos") == [None]
 
@@ -470,7 +486,7 @@ class TestAutoIdempotency:
         """5xx on a keyed create: retried with the same key, and exactly one video is created."""
         videos_before = len(fake.video_ids)
         fake.inject("POST", "/v3/videos", Fault.server_error(503), Fault.server_error(502))
-        created = client.post("/v3/videos", json={"script": "Hi"})
+        created = client.post("/v3/videos", json={**VIDEO, "script": "Hi"})
         keys = self._keys(fake, "/v3/videos")
         assert len(keys) == 3
         assert len(set(keys)) == 1
@@ -485,7 +501,7 @@ class TestAutoIdempotency:
         fake.inject("POST", "/v3/videos", Fault.server_error(503))
         c = fake_client(fake, auto_idempotency=False, stack=quiet_stack(sleeps))
         with c, pytest.raises(ServerError):
-            c.post("/v3/videos", json={"script": "Hi"})
+            c.post("/v3/videos", json={**VIDEO, "script": "Hi"})
         assert len(fake.requests_for("POST", "/v3/videos")) == 1
         assert sleeps == []
 
@@ -555,7 +571,7 @@ class TestDerivedClients:
         with fake_client(fake, user_agent="ua/1", timeout=7.0, auto_idempotency=False) as c:
             recorder = Recorder()
             c.with_stack(quiet_stack().append("record", recorder)).post(
-                "/v3/videos", json={"script": "Hi"}
+                "/v3/videos", json={**VIDEO, "script": "Hi"}
             )
         sent = recorder.requests[-1]
         assert sent.options.timeout == Timeout(connect=7.0, read=7.0)
@@ -728,7 +744,9 @@ class TestTypedErrors:
         """429 means 'not processed': even an unkeyed POST is retried."""
         fake.inject("POST", "/v2/video/generate", Fault.rate_limited("2"))
         scene = {"character": {"type": "avatar", "avatar_id": "a"}, "voice": {"type": "text"}}
-        assert client.post("/v2/video/generate", json={"video_inputs": [scene]})["video_id"]
+        assert client.post(
+            "/v2/video/generate", json={"video_inputs": [scene], "dimension": DIMENSION}
+        )["video_id"]
         assert sleeps == [2.0]
 
     def test_retry_after_over_the_cap(self, fake, client, sleeps):
@@ -788,7 +806,7 @@ class TestTypedErrors:
     def test_bad_request_keeps_heygens_message(self, client):
         """A 400 is BadRequestError with HeyGen's own message."""
         with pytest.raises(BadRequestError, match="video_inputs is invalid"):
-            client.post("/v2/video/generate", json={"video_inputs": []})
+            client.post("/v2/video/generate", json={"video_inputs": [], "dimension": DIMENSION})
 
 
 class TestUnboundClientAuth:
@@ -844,6 +862,47 @@ class TestKeyResolution:
             HeyGenClient()
 
 
+class TestBaseUrlFromEnvironment:
+    """HEYGEN_BASE_URL sets a client's base URL (and where its key goes) when none is passed."""
+
+    def test_the_variable_is_used_and_gets_the_key(self, fake_heygen, monkeypatch):
+        """With only the variable set, calls (and the key) go to its host."""
+        monkeypatch.setenv("HEYGEN_BASE_URL", fake_heygen.base_url + "/")
+        with HeyGenClient(fake_heygen.api_key) as client:
+            assert client.base_url == fake_heygen.base_url
+            assert client.get("/v3/users/me")
+        assert fake_heygen.requests[-1].headers["x-api-key"] == fake_heygen.api_key
+
+    def test_an_argument_wins(self, monkeypatch):
+        """base_url= overrides the variable."""
+        monkeypatch.setenv("HEYGEN_BASE_URL", "https://elsewhere.example")
+        with HeyGenClient("sk-test-0123456789", base_url="https://api.heygen.com") as client:
+            assert client.base_url == "https://api.heygen.com"
+
+    @pytest.mark.parametrize("value", [None, "", "   "])
+    def test_unset_or_blank_is_heygen(self, monkeypatch, value):
+        """No variable, or a blank one: HeyGen's own API host."""
+        if value is None:
+            monkeypatch.delenv("HEYGEN_BASE_URL", raising=False)
+        else:
+            monkeypatch.setenv("HEYGEN_BASE_URL", value)
+        with HeyGenClient("sk-test-0123456789") as client:
+            assert client.base_url == "https://api.heygen.com"
+
+    @pytest.mark.parametrize("value", ["ftp://api.heygen.com", "api.heygen.com", "http://x\\@y"])
+    def test_a_bad_value_is_a_configuration_error_naming_the_variable(self, monkeypatch, value):
+        """A value that is no absolute http(s) URL fails at construction, naming the variable."""
+        monkeypatch.setenv("HEYGEN_BASE_URL", value)
+        with pytest.raises(ConfigurationError, match="HEYGEN_BASE_URL"):
+            HeyGenClient("sk-test-0123456789")
+
+    def test_plain_http_to_a_remote_host_is_refused(self, monkeypatch):
+        """The variable cannot send the key over plain http to another machine."""
+        monkeypatch.setenv("HEYGEN_BASE_URL", "http://api.example.com")
+        with pytest.raises(InsecureTransportError):
+            HeyGenClient("sk-test-0123456789")
+
+
 class TestWriteTimeouts:
     """Requests that change state get the longer write timeouts unless they set their own."""
 
@@ -888,3 +947,44 @@ class TestBreakerScope:
                     client.request("GET", fake_heygen.cdn_url + path, max_attempts=1)
             assert client.stack["breaker"].state == "closed"
             assert client.get("/v2/avatars")["avatars"]
+
+    @pytest.mark.parametrize("template", [False, True], ids=["own-stack", "default_stack()"])
+    def test_a_template_is_scoped_like_the_clients_own_stack(self, fake_heygen, template):
+        """HeyGenClient(stack=default_stack()) guards the same hosts as HeyGenClient()."""
+        path = "/videos/missing.mp4"
+        fake_heygen.inject_always("GET", path, Fault.server_error(503), host="cdn")
+        stack = default_stack() if template else None
+        with HeyGenClient(
+            fake_heygen.api_key,
+            base_url=fake_heygen.base_url,
+            upload_url=fake_heygen.upload_url,
+            stack=stack,
+        ) as client:
+            expected = HeyGenClient(
+                fake_heygen.api_key,
+                base_url=fake_heygen.base_url,
+                upload_url=fake_heygen.upload_url,
+            )
+            assert client.stack["breaker"].hosts == expected.stack["breaker"].hosts
+            assert client.stack["breaker"].hosts is not None
+            expected.close()
+            for _ in range(6):
+                with pytest.raises(ServerError):
+                    client.request("GET", fake_heygen.cdn_url + path, max_attempts=1)
+            assert client.stack["breaker"].state == "closed"
+
+    def test_a_breaker_scoped_by_hand_is_kept(self, fake_heygen):
+        """The client scopes only breakers that guard every host; yours stay as you set them."""
+        mine = CircuitBreakerMiddleware(hosts=["elsewhere.example"])
+        stack = default_stack().replace("breaker", mine)
+        with HeyGenClient(fake_heygen.api_key, base_url=fake_heygen.base_url, stack=stack) as c:
+            assert c.stack["breaker"] is mine
+
+    def test_scoping_keeps_the_breaker_and_its_settings(self):
+        """The scoped breaker drives the same pybreaker state, half-open limit and clock."""
+        clock = lambda: 5.0  # noqa: E731 - a fixed clock
+        original = CircuitBreakerMiddleware(half_open_max_calls=3, clock=clock)
+        scoped = original.scoped_to(["api.heygen.com"])
+        assert scoped.breaker is original.breaker
+        assert (scoped._half_open_max_calls, scoped._clock) == (3, clock)
+        assert scoped.hosts == frozenset({"api.heygen.com"})

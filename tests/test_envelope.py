@@ -234,9 +234,8 @@ class TestAgainstFakeHeyGen:
     def test_each_shape_from_the_fake(self, heygen_client, fake_heygen):
         """v2, v1 and v3 routes of the fake all unwrap to their data."""
         assert heygen_client.get("/v2/avatars")["avatars"]
-        video_id = heygen_client.post("/v3/videos", json={"script": "hi", "avatar_id": "a"})[
-            "video_id"
-        ]
+        body = {"type": "avatar", "script": "hi", "avatar_id": "a"}
+        video_id = heygen_client.post("/v3/videos", json=body)["video_id"]
         status = heygen_client.get("/v1/video_status.get", params={"video_id": video_id})
         assert status["id"] == video_id
         page = heygen_client.request("GET", "/v3/videos", params={"limit": 1})

@@ -22,6 +22,10 @@ AUTH = {"X-Api-Key": KEY}
 V1_UNAUTHORIZED = {"code": 400112, "message": "Unauthorized"}
 V2_UNAUTHORIZED = {"data": None, "error": {"code": "internal_error", "message": "Unauthorized"}}
 SCENE = {"character": {"type": "avatar", "avatar_id": "a"}, "voice": {"type": "text"}}
+DIMENSION = {"width": 1280, "height": 720}
+LOOK = "Daisy-inskirt-20220818"
+VIDEO = {"type": "avatar", "avatar_id": LOOK}
+"""The least a v3 create needs (the spec: type, and a look id for an avatar video)."""
 
 
 @pytest.fixture
@@ -56,7 +60,10 @@ def _pool(url: str, **kwargs: Any) -> urllib3.HTTPConnectionPool:
 
 def _create_v3(fake, http, headers=None, **body) -> urllib3.BaseHTTPResponse:
     return http.request(
-        "POST", fake.base_url + "/v3/videos", json={"script": "Hi", **body}, headers=headers or AUTH
+        "POST",
+        fake.base_url + "/v3/videos",
+        json={**VIDEO, "script": "Hi", **body},
+        headers=headers or AUTH,
     )
 
 
@@ -394,11 +401,12 @@ class TestVideoJobs:
             b"[]",
         ],
     )
-    def test_v2_generate_validates_video_inputs(self, fake, http, body):
-        """Missing, empty, oversized or unparsable input is the documented v2 400."""
-        response = http.request(
-            "POST", fake.base_url + "/v2/video/generate", body=body, headers=AUTH
-        )
+    def test_v2_generate_validates_video_inputs(self, http, body):
+        """Missing, empty, oversized or unparsable input is the route's documented v2 400."""
+        with FakeHeyGen(api_key=KEY, strict=False) as loose:  # the route's own check
+            response = http.request(
+                "POST", loose.base_url + "/v2/video/generate", body=body, headers=AUTH
+            )
         assert response.status == 400
         assert response.json() == {
             "data": None,
@@ -408,12 +416,23 @@ class TestVideoJobs:
             },
         }
 
+    def test_v2_generate_needs_a_dimension(self, fake, http):
+        """The legacy spec requires ``dimension``: the strict fake refuses a body without it."""
+        response = http.request(
+            "POST",
+            fake.base_url + "/v2/video/generate",
+            json={"video_inputs": [SCENE]},
+            headers=AUTH,
+        )
+        assert response.status == 400
+        assert "dimension" in response.json()["error"]["message"]
+
     def test_v1_status_walks_the_job_to_completion(self, fake, http):
         """Each status poll moves one step: pending, processing, completed (after 3 polls)."""
         created = http.request(
             "POST",
             fake.base_url + "/v2/video/generate",
-            json={"video_inputs": [SCENE]},
+            json={"video_inputs": [SCENE], "dimension": DIMENSION},
             headers=AUTH,
         ).json()
         assert created["error"] is None
@@ -438,7 +457,7 @@ class TestVideoJobs:
         video_id = http.request(
             "POST",
             fake.base_url + "/v2/video/generate",
-            json={"video_inputs": [SCENE]},
+            json={"video_inputs": [SCENE], "dimension": DIMENSION},
             headers=AUTH,
         ).json()["data"]["video_id"]
         statuses = []
@@ -545,15 +564,37 @@ class TestVideoJobs:
         assert {v["status"] for v in seen if v["id"] in created} == {"pending"}
         assert _status(fake, http, created[0])["status"] == "pending"
 
+    @pytest.mark.parametrize("strict", [True, False])
     @pytest.mark.parametrize(
-        ("body", "param"), [(b"{}", "script"), (b'{"title": "x"}', "script"), (b"nope", "body")]
+        ("body", "param"),
+        [
+            (b"{}", "type"),
+            (b'{"title": "x"}', "type"),
+            (b'{"type": "avatar", "script": "Hi"}', "avatar_id"),
+            (b'{"type": "image", "script": "Hi"}', "image"),
+            (b'{"type": "cinematic_avatar", "avatar_id": ["l"]}', "prompt"),
+            (b'{"type": "studio"}', "scenes"),
+            (b'{"type": "avatar", "avatar_id": "l", "script": "x", "audio_url": "u"}', "audio_url"),
+            (b'{"type": "image", "image": {"type": "url", "url": "u"}, "script": "x"}', "voice_id"),
+            (b"nope", "body"),
+        ],
     )
-    def test_v3_create_validates(self, fake, http, body, param):
-        """POST /v3/videos without a script (or JSON) is a v3 400 naming the field."""
-        response = http.request("POST", fake.base_url + "/v3/videos", body=body, headers=AUTH)
+    def test_v3_create_validates(self, http, body, param, strict):
+        """A create missing what its kind requires (or not JSON) is a v3 400 naming the field.
+
+        Strict, the spec gate answers (its ``oneOf`` has no discriminator, so for a kind
+        other than ``avatar`` it may name the first kind's field); not strict, the route's
+        own checks name the field of the kind asked for.
+        """
+        with FakeHeyGen(api_key=KEY, strict=strict) as fake:
+            headers = {**AUTH, "Content-Type": "application/json"}
+            url = fake.base_url + "/v3/videos"
+            response = http.request("POST", url, body=body, headers=headers)
+            assert len(fake.video_ids) == 3  # the seeded ones: nothing created
         assert response.status == 400
         error = response.json()["error"]
-        assert (error["code"], error["param"]) == ("invalid_parameter", param)
+        assert error["code"] == "invalid_parameter"
+        assert error["param"] == param or (strict and error["param"] == "avatar_id")
         assert "doc_url" in error
 
     def test_idempotency_key_replays_without_creating(self, fake, http):
@@ -1099,7 +1140,7 @@ class TestWebhookEndpoints:
 
 
 class TestCatalogueLookups:
-    """GET /v3/avatars/{group_id}, /v3/avatars/looks/{look_id}, /v3/voices/{id}, /v3/user/me."""
+    """GET /v3/avatars/{group_id}, looks/{look_id}, /v3/voices/{id}; no /v3/user/me."""
 
     def test_lookups(self, fake, http):
         """Known ids answer their object; unknown ones a typed 404."""
@@ -1112,4 +1153,4 @@ class TestCatalogueLookups:
         voice = http.request("GET", fake.base_url + "/v3/voices/nope", headers=AUTH)
         assert (voice.status, voice.json()["error"]["code"]) == (404, "voice_not_found")
         me = http.request("GET", fake.base_url + "/v3/user/me", headers=AUTH)
-        assert me.json()["data"]["username"] == "fake-user"
+        assert me.status == 404  # HeyGen's path is /v3/users/me only (the spec)

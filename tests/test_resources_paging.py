@@ -1,9 +1,16 @@
 import itertools
+import json
 
 import pytest
+from _hostile_server import HostileServer, http_answer
 
-from heygen_pipeline import HeyGenClient, MalformedResponseError
+from heygen_pipeline import HeyGenClient, MalformedResponseError, default_stack
 from heygen_pipeline.resources import paginate
+from heygen_pipeline.resources._paging import (
+    DEFAULT_MAX_EMPTY_PAGES,
+    DEFAULT_MAX_PAGES,
+    MAX_TOKEN_LENGTH,
+)
 from heygen_pipeline.testing import MockTransport, make_response
 
 KEY = "paging-test-key-3c9e1a"
@@ -104,6 +111,9 @@ class TestPaginate:
             ({"page_size": "10"}, TypeError),
             ({"page_size": True}, TypeError),
             ({"max_pages": 0}, ValueError),
+            ({"max_pages": True}, ValueError),
+            ({"max_empty_pages": 0}, ValueError),
+            ({"max_empty_pages": None}, ValueError),
         ],
     )
     def test_bad_arguments_fail_before_any_request(self, kwargs, error):
@@ -143,3 +153,107 @@ class TestAgainstTheFake:
         assert len({i.id for i in items}) == expected
         pages = [r for r in fake_heygen.requests if r.path == path and r.method == "GET"]
         assert len(pages) == (expected + 1) // 2
+
+
+class EndlessList:
+    """A hostile list: every page has a fresh token (``items_every`` pages carry an item)."""
+
+    def __init__(self, *, items_every=0, token=None):
+        """``items_every=0``: never an item; ``token(n)`` picks page n's next token."""
+        self.items_every = items_every
+        self.token = token or (lambda n: f"t{n}")
+        self.pages = 0
+
+    def __call__(self, _request):
+        """Answer the next page."""
+        self.pages += 1
+        has_item = self.items_every and self.pages % self.items_every == 0
+        body = {
+            "data": [{"n": self.pages}] if has_item else [],
+            "has_more": True,
+            "next_token": self.token(self.pages),
+        }
+        return http_answer(200, json.dumps(body).encode(), [("Content-Type", "application/json")])
+
+
+@pytest.fixture
+def endless():
+    """A factory: a client of a hostile server answering with ``EndlessList(**options)``."""
+    opened = []
+
+    def make(**options):
+        script = EndlessList(**options)
+        server = HostileServer(script)
+        stack = default_stack().remove("logging")  # ten thousand pages are not worth logging
+        client = HeyGenClient(KEY, base_url=server.url, timeout=5.0, stack=stack)
+        opened.append((server, client))
+        return script, client
+
+    yield make
+    for server, client in opened:
+        client.close()
+        server.close()
+
+
+class TestEndlessLists:
+    """Over real sockets, a server that never ends its list cannot make paging loop."""
+
+    def test_empty_pages_with_fresh_tokens_end_with_an_error(self, endless):
+        """No item, a new token every page: MalformedResponseError after the default 20 pages."""
+        script, client = endless()
+        with pytest.raises(MalformedResponseError, match="pages in a row with no item"):
+            next(paginate(client, "/v3/videos"))
+        assert script.pages == DEFAULT_MAX_EMPTY_PAGES
+
+    def test_the_caller_sets_the_empty_page_bound(self, endless):
+        """``max_empty_pages=3``: three requests, then the error."""
+        script, client = endless()
+        with pytest.raises(MalformedResponseError):
+            list(paginate(client, "/v3/videos", max_empty_pages=3))
+        assert script.pages == 3
+
+    def test_items_between_empty_pages_keep_the_list_going(self, endless):
+        """Sparse pages (one in five has an item) are a list, up to the caller's max_pages."""
+        script, client = endless(items_every=5)
+        items = list(paginate(client, "/v3/videos", max_pages=60))
+        assert [i["n"] for i in items] == list(range(5, 61, 5))
+        assert script.pages == 60
+
+    def test_a_token_seen_before_ends_with_an_error(self, endless):
+        """Tokens a, b, a: the cycle is found on the third page."""
+        script, client = endless(items_every=1, token=lambda n: "ab"[(n - 1) % 2])
+        with pytest.raises(MalformedResponseError, match="same paging token twice"):
+            list(paginate(client, "/v3/videos"))
+        assert script.pages == 3
+
+    def test_an_oversized_token_is_not_sent_back(self, endless):
+        """A token over MAX_TOKEN_LENGTH characters ends the list after its page."""
+        script, client = endless(items_every=1, token=lambda _n: "x" * (MAX_TOKEN_LENGTH + 1))
+        with pytest.raises(MalformedResponseError, match="paging token of"):
+            list(paginate(client, "/v3/videos"))
+        assert script.pages == 1
+
+    def test_the_callers_max_pages_ends_cleanly(self, endless):
+        """``videos.list(max_pages=5)`` over an endless list: five pages, no error."""
+        script, client = endless(items_every=1)
+        assert len(list(client.videos.list(max_pages=5))) == 5
+        assert script.pages == 5
+
+    def test_without_max_pages_the_default_bound_holds(self):
+        """Items on every page, fresh tokens for ever: an error after DEFAULT_MAX_PAGES pages.
+
+        In process (ten thousand pages over a socket take too long for the suite); the
+        pages are the same answers `EndlessList` sends.
+        """
+        script = EndlessList(items_every=1)
+
+        def handler(request):
+            return make_response(request, content=script(request).data.partition(b"\r\n\r\n")[2])
+
+        stack = default_stack().remove("logging")
+        with HeyGenClient(KEY, transport=MockTransport(handler), stack=stack) as c:
+            pages = paginate(c, "/v3/videos")
+            with pytest.raises(MalformedResponseError, match=f"after {DEFAULT_MAX_PAGES} pages"):
+                for _ in pages:
+                    pass
+        assert script.pages == DEFAULT_MAX_PAGES

@@ -15,6 +15,8 @@ from heygen_pipeline.middleware import BackoffMiddleware
 from heygen_pipeline.resources import Video, Videos
 from heygen_pipeline.testing import FakeHeyGen, Fault
 
+LOOK = "Daisy-inskirt-20220818"
+"""A look id (``POST /v3/videos`` takes a look as its ``avatar_id``)."""
 SCENE = {
     "character": {"type": "avatar", "avatar_id": "Daisy-inskirt-20220818"},
     "voice": {"type": "text", "input_text": "Hi", "voice_id": "v-f-en-1"},
@@ -84,26 +86,33 @@ class TestCreate:
 
     def test_v3_caller_key_is_used_and_dedupes(self, heygen_client, fake_heygen):
         """The same ``idempotency_key`` twice creates one video and returns its id twice."""
-        first = heygen_client.videos.create(script="A", idempotency_key="order-42")
-        again = heygen_client.videos.create(script="A", idempotency_key="order-42")
+        first = heygen_client.videos.create(avatar_id=LOOK, script="A", idempotency_key="order-42")
+        again = heygen_client.videos.create(avatar_id=LOOK, script="A", idempotency_key="order-42")
         assert first.id == again.id
         assert fake_heygen.creations_by_key == {"order-42": 1}
 
     def test_v3_create_retried_after_a_5xx_renders_once(self, heygen_client, fake_heygen):
         """A 503 on create is retried with the same key: one render, not two."""
         fake_heygen.inject("POST", "/v3/videos", Fault.server_error(503))
-        video = heygen_client.videos.create(script="Once")
+        video = heygen_client.videos.create(avatar_id=LOOK, script="Once")
         sent = fake_heygen.requests_for("POST", "/v3/videos")
         assert len(sent) == 2
         assert sent[0].header("Idempotency-Key") == sent[1].header("Idempotency-Key")
         assert list(fake_heygen.creations_by_key.values()) == [1]
         assert video.id in fake_heygen.video_ids
 
-    def test_v3_validation_error(self, heygen_client):
+    def test_v3_validation_error(self, heygen_client, fake_heygen):
         """HeyGen's 400 comes back typed, with the parameter it names."""
         with pytest.raises(BadRequestError) as info:
-            heygen_client.videos.create(avatar_id="a")
-        assert info.value.param == "script"
+            heygen_client.videos.create(avatar_id=LOOK, extra={"audio_url": "u", "script": "x"})
+        assert info.value.param == "audio_url"
+        assert len(fake_heygen.requests_for("POST", "/v3/videos")) == 1
+
+    def test_v3_missing_look_is_refused_before_sending(self, heygen_client, fake_heygen):
+        """An avatar video without its look id is a ValueError naming it; nothing is sent."""
+        with pytest.raises(ValueError, match="avatar_id is required"):
+            heygen_client.videos.create(script="Hi")
+        assert fake_heygen.requests_for("POST", "/v3/videos") == []
 
     def test_v2_legacy_create(self, heygen_client, fake_heygen):
         """``create_v2`` posts the scenes and options; no Idempotency-Key on v2."""
@@ -121,6 +130,24 @@ class TestCreate:
         }
         assert sent.header("Idempotency-Key") is None
 
+    def test_v2_sends_a_dimension_by_default(self, heygen_client, fake_heygen):
+        """The legacy spec requires ``dimension``: 1280 x 720 unless told otherwise."""
+        heygen_client.videos.create_v2([SCENE])
+        heygen_client.videos.create_v2([SCENE], dimension={"width": 720, "height": 1280})
+        first, second = fake_heygen.requests_for("POST", "/v2/video/generate")
+        assert body_of(first)["dimension"] == {"width": 1280, "height": 720}
+        assert body_of(second)["dimension"] == {"width": 720, "height": 1280}
+
+    @pytest.mark.parametrize(
+        ("dimension", "error"),
+        [((0, 720), ValueError), ((1280,), TypeError), ({"width": "1280"}, TypeError)],
+    )
+    def test_v2_bad_dimension_is_refused(self, heygen_client, fake_heygen, dimension, error):
+        """A dimension that is not two positive ints is refused before sending."""
+        with pytest.raises(error, match="dimension"):
+            heygen_client.videos.create_v2([SCENE], dimension=dimension)
+        assert fake_heygen.requests_for("POST", "/v2/video/generate") == []
+
     def test_v2_rejections(self, heygen_client):
         """An empty scene list is HeyGen's 400; a single dict is refused before sending."""
         with pytest.raises(BadRequestError, match="video_inputs"):
@@ -134,7 +161,7 @@ class TestLookups:
 
     def test_get_walks_the_job_and_returns_links_when_done(self, heygen_client, fake_heygen):
         """Each get advances the fake's job; the completed one has signed links."""
-        video = heygen_client.videos.create(script="x")
+        video = heygen_client.videos.create(avatar_id=LOOK, script="x")
         statuses = [heygen_client.videos.get(video).status for _ in range(3)]
         assert statuses == ["pending", "processing", "completed"]
         done = heygen_client.videos.get(video.id)
@@ -161,12 +188,12 @@ class TestLookups:
 
     def test_status_v1(self, heygen_client):
         """The legacy status route reads into the same model."""
-        video = heygen_client.videos.create(script="x")
+        video = heygen_client.videos.create(avatar_id=LOOK, script="x")
         assert heygen_client.videos.get_status_v1(video.id).status == "pending"
 
     def test_list_and_list_v1_see_every_video(self, heygen_client, fake_heygen):
         """Both lists page through every video, newest first."""
-        created = heygen_client.videos.create(script="x")
+        created = heygen_client.videos.create(avatar_id=LOOK, script="x")
         v3 = list(heygen_client.videos.list(page_size=2))
         v1 = list(heygen_client.videos.list_v1(page_size=2))
         assert [v.id for v in v3] == [v.id for v in v1] == fake_heygen.video_ids[::-1]
@@ -174,7 +201,7 @@ class TestLookups:
 
     def test_delete(self, heygen_client, fake_heygen):
         """A deleted video is gone; deleting it again is NotFoundError."""
-        video = heygen_client.videos.create(script="x")
+        video = heygen_client.videos.create(avatar_id=LOOK, script="x")
         heygen_client.videos.delete(video)
         assert video.id not in fake_heygen.video_ids
         with pytest.raises(NotFoundError):
@@ -186,7 +213,7 @@ class TestWait:
 
     def test_waits_until_completed_reporting_progress(self, videos, time):
         """Each poll is reported; the result has its download link; waits were jittered."""
-        video = videos.create(script="x")
+        video = videos.create(avatar_id=LOOK, script="x")
         seen: list[str | None] = []
         done = videos.wait(video, timeout=60, poll=2, on_progress=lambda v: seen.append(v.status))
         assert seen == ["pending", "processing", "completed"]
@@ -203,7 +230,7 @@ class TestWait:
     def test_failed_render_raises_with_reason(self, videos, fake_heygen):
         """HeyGen's failure code and message are on the error."""
         fake_heygen.fail_video(code="AVATAR_BLOCKED", message="The avatar was removed")
-        video = videos.create(script="x")
+        video = videos.create(avatar_id=LOOK, script="x")
         with pytest.raises(JobFailedError) as info:
             videos.wait(video, timeout=60)
         error = info.value
@@ -218,7 +245,7 @@ class TestWait:
     def test_failed_render_without_reason_says_so(self, videos, fake_heygen, legacy):
         """A failure with no reason says that none was given."""
         fake_heygen.fail_video(message=None)
-        video = videos.create(script="x")
+        video = videos.create(avatar_id=LOOK, script="x")
         with pytest.raises(JobFailedError, match=r"HeyGen gave no (reason|message)") as info:
             videos.wait(video, timeout=60, legacy=legacy)
         assert info.value.failure_message is None
@@ -231,7 +258,7 @@ class TestWait:
         with FakeHeyGen(render_polls=10_000) as slow:
             client = HeyGenClient(slow.api_key, base_url=slow.base_url)
             videos = Videos(client, sleep=time.sleep, clock=time.clock)
-            video = videos.create(script="x")
+            video = videos.create(avatar_id=LOOK, script="x")
             with pytest.raises(WaitTimeoutError) as info:
                 videos.wait(video, timeout=120, poll=5, max_poll=30)
             client.close()
@@ -244,7 +271,7 @@ class TestWait:
         stack = default_stack().replace("backoff", BackoffMiddleware(sleep=lambda _s: None))
         with HeyGenClient(fake_heygen.api_key, base_url=fake_heygen.base_url, stack=stack) as c:
             videos = Videos(c, sleep=time.sleep, clock=time.clock)
-            video = videos.create(script="x")
+            video = videos.create(avatar_id=LOOK, script="x")
             fake_heygen.inject("GET", f"/v3/videos/{video.id}", *[Fault.server_error(503)] * 4)
             assert videos.wait(video, timeout=600).is_completed
         assert fake_heygen.pending_faults("GET", f"/v3/videos/{video.id}") == 0
@@ -271,7 +298,7 @@ class TestDownload:
 
     def test_unfinished_video_is_refused(self, heygen_client, tmp_path):
         """A video with no link yet is a clear ValueError; nothing is written."""
-        video = heygen_client.videos.create(script="x")
+        video = heygen_client.videos.create(avatar_id=LOOK, script="x")
         with pytest.raises(ValueError, match="has no video_url yet"):
             heygen_client.videos.download(video, tmp_path)
         assert list(tmp_path.iterdir()) == []

@@ -11,9 +11,11 @@ import importlib
 import pickle
 import re
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
+from packaging.specifiers import SpecifierSet
 
 from heygen_pipeline import HeyGenClient, Secret, default_stack
 from heygen_pipeline.middleware import ApiKeyAuth
@@ -166,6 +168,20 @@ class TestDependencyHygiene:
         assert names == ["attrs", "pybreaker", "structlog", "urllib3"]
         assert all(">=" in d for d in dependencies)
         assert any(d.startswith("urllib3") and "<3" in d for d in dependencies)
+
+    def test_pybreaker_range_is_bounded_and_tested_at_both_ends(self):
+        """The pybreaker pin stops below its next minor; nox tests both ends of the range."""
+        tomllib = pytest.importorskip("tomllib")
+        project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+        (entry,) = [d for d in project["project"]["dependencies"] if d.startswith("pybreaker")]
+        allowed = SpecifierSet(entry.removeprefix("pybreaker"))
+        noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+        ends = re.search(r'PYBREAKER_RANGE = \("([\d.]+)", "([\d.]+)"\)', noxfile)
+        assert ends is not None
+        assert all(end in allowed for end in ends.groups())
+        assert "1.3.0" not in allowed  # no success_threshold: the breaker fails on it
+        assert "1.5.0" not in allowed
+        assert version("pybreaker") in allowed
 
     def test_every_accepted_bandit_finding_is_explained(self):
         """Each (file, test) the security session accepts is named on the page, and no more."""

@@ -6,6 +6,7 @@ import time
 import uuid
 from email.utils import formatdate
 
+import pybreaker
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -296,6 +297,38 @@ class TestWithSharedState:
         assert isinstance(breaker.breaker._state_storage, RedisBreakerStorage)
         assert (breaker.breaker.fail_max, breaker.breaker.reset_timeout) == (7, 12.0)
         assert base["breaker"] is not breaker  # the original stack is untouched
+
+    def test_every_breaker_setting_is_kept(self, redis_client, namespace):
+        """half_open_max_calls, the clock, hosts, exclusions and listeners survive the swap."""
+        listener = pybreaker.CircuitBreakerListener()
+        breaker = pybreaker.CircuitBreaker(
+            fail_max=3,
+            reset_timeout=9.0,
+            exclude=[KeyError],
+            listeners=[listener],
+            name="mine",
+        )
+        now = [1_000.0]
+        middleware = CircuitBreakerMiddleware(
+            breaker,
+            half_open_max_calls=4,
+            clock=lambda: now[0],
+            hosts=["api.example.com"],
+        )
+        base = default_stack().replace("breaker", middleware)
+        shared = with_shared_state(base, redis_client, api_key_id="abc", namespace=namespace)
+        got = shared["breaker"]
+        assert got._half_open_max_calls == 4
+        assert got._clock() == 1_000.0
+        assert got.hosts == frozenset({"api.example.com"})
+        assert tuple(got.breaker.excluded_exceptions) == (KeyError,)
+        assert listener in got.breaker.listeners
+        assert (got.breaker.name, got.breaker.fail_max, got.breaker.reset_timeout) == (
+            "mine",
+            3,
+            9.0,
+        )
+        assert isinstance(got.breaker._state_storage, RedisBreakerStorage)
 
     def test_without_backoff_the_cooldown_goes_first(self, redis_client, namespace):
         """No backoff in the stack: the cool-down is outermost."""

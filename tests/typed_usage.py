@@ -86,7 +86,10 @@ def pick_look_and_voice(client: HeyGenClient) -> tuple[str, str, float | None]:
 def create_video(client: HeyGenClient, script: str) -> str:
     """``post`` with ``json=`` and a caller's own idempotency key."""
     created: Any = client.post(
-        "/v3/videos", json={"script": script}, idempotency_key="typed-usage-1", total_timeout=30.0
+        "/v3/videos",
+        json={"type": "avatar", "avatar_id": "Daisy-inskirt-20220818", "script": script},
+        idempotency_key="typed-usage-1",
+        total_timeout=30.0,
     )
     video_id: str = created["video_id"]
     return video_id

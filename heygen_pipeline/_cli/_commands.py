@@ -24,8 +24,10 @@ from heygen_pipeline._defaults import DEFAULT_BASE_URL, DEFAULT_UPLOAD_URL, defa
 from heygen_pipeline._models import RequestOptions
 from heygen_pipeline._redact import MIN_SECRET_LEN
 from heygen_pipeline.client import HeyGenClient
+from heygen_pipeline.errors import UnsafeDestinationError
 from heygen_pipeline.middleware import RedactSecrets
 from heygen_pipeline.resources import Video
+from heygen_pipeline.resources._download import safe_file_name
 
 ENV_KEY: Final = "HEYGEN_API_KEY"
 ENV_BASE_URL: Final = "HEYGEN_BASE_URL"
@@ -242,7 +244,10 @@ def _destination(path: str, video_id: str) -> Path:
     """``--download PATH``: a file, or ``VIDEO_ID.mp4`` inside an existing directory."""
     dest = Path(path).expanduser()
     if dest.is_dir():
-        dest /= f"{video_id}.mp4"
+        try:
+            dest /= safe_file_name(f"{video_id}.mp4")
+        except UnsafeDestinationError as exc:
+            raise UsageError(f"--download: {exc}") from None
     if not dest.parent.is_dir():
         msg = f"--download: no such directory {dest.parent}"
         raise UsageError(msg)

@@ -11,14 +11,13 @@ Everything is decided in ``__init__``; a call costs a set lookup and one header 
 
 from __future__ import annotations
 
-import functools
-import ipaddress
 import os
 import re
 from collections.abc import Iterable
 from typing import Final, NoReturn
 
 from heygen_pipeline._headers import Headers
+from heygen_pipeline._http import is_loopback
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline._redact import MIN_SECRET_LEN, Secret, redact_url
 from heygen_pipeline.errors import ConfigurationError, InsecureTransportError
@@ -40,17 +39,6 @@ _CREDENTIAL_HEADERS: Final = ("x-api-key", "authorization")
 _MIN_CREDENTIAL_LEN: Final = MIN_SECRET_LEN
 """Shorter credentials could not be scrubbed from text (``register_secret`` ignores them)."""
 _BAD_VALUE_CHARS: Final = re.compile(r"[\x00-\x1f\x7f]")
-
-
-@functools.lru_cache(maxsize=256)
-def _is_loopback(host: str) -> bool:
-    """Whether ``host`` (lower case, no brackets) is ``localhost``, 127.0.0.0/8 or ``::1``."""
-    if host in {"localhost", "localhost."}:
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _credential(value: object, *, env_var: str | None, what: str) -> Secret:
@@ -99,7 +87,7 @@ class _CredentialAuth:
         self, header: str, value: Secret, *, base_url: str, hosts: Iterable[str] | None
     ) -> None:
         scheme, host, entry = base_host(base_url)
-        if scheme == "http" and not _is_loopback(host):
+        if scheme == "http" and not is_loopback(host):
             msg = (
                 f"refusing an http:// base_url ({redact_url(base_url)!r}): the credential "
                 "would travel in clear; use https:// (plain http is allowed for loopback "
@@ -139,7 +127,7 @@ class _CredentialAuth:
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
         """Add the credential for an allowlisted host; strip credentials for any other host."""
         if self.allows(request):
-            if request.scheme == "http" and not _is_loopback(request.host):
+            if request.scheme == "http" and not is_loopback(request.host):
                 self._refuse(request)
             # No local variable ever holds the revealed value (tracebacks may show locals).
             # Name and value were checked in __init__ (`_credential`): set without re-checking.

@@ -16,6 +16,7 @@ from typing import Final
 
 import attrs
 
+from heygen_pipeline._http import is_replayable
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline.errors import TransportError
 from heygen_pipeline.middleware._context import Outcome, RetryDecision
@@ -202,12 +203,6 @@ def is_replay_safe(policy: BackoffPolicy, request: Request) -> bool:
     return request.method in policy.idempotent_methods or request.idempotency_key is not None
 
 
-def _replayable_body(request: Request) -> bool:
-    """Bytes (or a list of chunks) can be sent again; an iterator or a file is read once."""
-    body = request.body
-    return body is None or isinstance(body, (bytes, list, tuple))
-
-
 def error_code(response: Response) -> str | int | None:
     """The error code in a JSON error body of any envelope shape, or ``None``; never raises.
 
@@ -308,7 +303,7 @@ def decide(
     if not worth:
         return RetryDecision(retry=False, reason=why)
     sent = AttemptRecord.of(outcome, 0.0).sent
-    if not _replayable_body(request) and (sent or any(r.sent for r in history)):
+    if not is_replayable(request.body) and (sent or any(r.sent for r in history)):
         return RetryDecision(
             retry=False,
             reason=f"{why}, but the body is a one-shot stream that was sent and cannot be replayed",

@@ -288,6 +288,43 @@ class CircuitBreakerMiddleware:
         """The hosts this breaker guards (``None``: every host)."""
         return None if self._hosts is None else frozenset(self._hosts.entries)
 
+    def scoped_to(self, hosts: Iterable[str] | None) -> CircuitBreakerMiddleware:
+        """This breaker (the same state) guarding only ``hosts``, every setting kept."""
+        return CircuitBreakerMiddleware(
+            self._breaker,
+            half_open_max_calls=self._half_open_max_calls,
+            clock=self._clock,
+            logger=self._logger,
+            hosts=hosts,
+        )
+
+    def with_storage(
+        self, storage: pybreaker.CircuitBreakerStorage, *, logger: BreakerLogger | None = None
+    ) -> CircuitBreakerMiddleware:
+        """A new breaker on ``storage`` with every setting of this one (state not copied).
+
+        Kept: ``fail_max``, ``reset_timeout``, the name, the excluded exceptions, the
+        listeners you added, ``half_open_max_calls``, the clock, the hosts and (unless
+        ``logger`` is given) the logger.
+        """
+        old = self._breaker
+        listeners = [item for item in old.listeners if not isinstance(item, _StateLogger)]
+        breaker = pybreaker.CircuitBreaker(
+            fail_max=old.fail_max,
+            reset_timeout=old.reset_timeout,
+            exclude=old.excluded_exceptions,  # type: ignore[arg-type] # pybreaker: a TypeVar it never binds
+            listeners=listeners,
+            state_storage=storage,
+            name=old.name,
+        )
+        return CircuitBreakerMiddleware(
+            breaker,
+            half_open_max_calls=self._half_open_max_calls,
+            clock=self._clock,
+            logger=self._logger if logger is None else logger,
+            hosts=self.hosts,
+        )
+
     @property
     def state(self) -> str:
         """``"closed"``, ``"open"`` or ``"half-open"``, as the breaker's storage says."""

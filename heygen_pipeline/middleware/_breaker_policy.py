@@ -14,6 +14,7 @@ from typing import Any, Final, Protocol, runtime_checkable
 import attrs
 import pybreaker
 
+from heygen_pipeline._http import is_server_error
 from heygen_pipeline._models import Response
 from heygen_pipeline.errors import TransportError
 from heygen_pipeline.middleware._context import Outcome
@@ -36,8 +37,6 @@ CLOSED: Final = pybreaker.STATE_CLOSED
 OPEN: Final = pybreaker.STATE_OPEN
 HALF_OPEN: Final = pybreaker.STATE_HALF_OPEN
 
-_SERVER_ERROR_MIN: Final = 500
-_SERVER_ERROR_MAX: Final = 599
 """Open-to-half-open moves tried per admission before giving up (other processes won each)."""
 
 
@@ -61,7 +60,7 @@ def breaker_verdict(outcome: Outcome) -> Verdict:
     exception (a bug in a middleware, ``KeyboardInterrupt``, a refused redirect) is ignored.
     """
     if isinstance(outcome, Response):
-        if _SERVER_ERROR_MIN <= outcome.status <= _SERVER_ERROR_MAX:
+        if is_server_error(outcome.status):
             return Verdict.FAILURE
         return Verdict.SUCCESS
     if isinstance(outcome, TransportError):

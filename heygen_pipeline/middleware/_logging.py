@@ -28,6 +28,7 @@ from heygen_pipeline._redact import (
     REDACTED,
     SENSITIVE_HEADERS,
     Secret,
+    cut,
     redact_url,
     scrub,
 )
@@ -61,6 +62,8 @@ _FAILED_STATUS: Final = 400
 _SCRUB_MARGIN: Final = 4096
 """Bytes decoded beyond the limit, so a secret cut by the slice is scrubbed before truncation."""
 _MAX_DEPTH: Final = 32
+_MAX_HEADER_VALUE: Final = 256
+"""Characters of a logged header value; a server may send 64 KiB in one (cut, marked)."""
 _ATOMS: Final = (int, float, bool, type(None))
 
 
@@ -240,7 +243,7 @@ class LoggingMiddleware:
             return {
                 name: REDACTED
                 if key not in allowed
-                else (redact_url(value) if key == "location" else value)
+                else _short(redact_url(value) if key == "location" else value)
                 for key, (name, value) in entries
             }
         shown: dict[str, str] = {}
@@ -251,7 +254,7 @@ class LoggingMiddleware:
                 text = redact_url(value)
             else:
                 text = scrub(value)
-            shown[scrub(name)] = text
+            shown[scrub(name)] = text if text is REDACTED else _short(text)
         return shown
 
     def _text(self, data: bytes) -> str:
@@ -374,3 +377,10 @@ class RedactSecrets:
     def __repr__(self) -> str:
         """Never the secrets: only whether registered secrets are included."""
         return f"RedactSecrets(registered={self._registered})"
+
+
+def _short(value: str) -> str:
+    """``value``, or its first `_MAX_HEADER_VALUE` characters (scrubbed before the cut)."""
+    if len(value) <= _MAX_HEADER_VALUE:
+        return value
+    return cut(value, _MAX_HEADER_VALUE, ellipsis="...")

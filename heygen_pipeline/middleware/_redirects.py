@@ -13,13 +13,13 @@ points are pure functions (`redirect_method`, `same_origin`,
 from __future__ import annotations
 
 import contextlib
-import ipaddress
 from typing import Final
 from urllib.parse import quote, urldefrag, urljoin, urlsplit
 
 import attrs
 
-from heygen_pipeline._models import Request, RequestBody, Response
+from heygen_pipeline._http import is_loopback, is_replayable
+from heygen_pipeline._models import Request, Response
 from heygen_pipeline._redact import SENSITIVE_HEADERS, redact_url
 from heygen_pipeline.errors import RedirectError, TooManyRedirectsError
 from heygen_pipeline.typing import Handler
@@ -131,20 +131,6 @@ def _requote(location: str) -> str:
     return quote(location, safe=_SAFE)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _replayable(body: RequestBody) -> bool:
-    """Whether a body can be sent again: bytes, nothing, or an in-memory list of chunks."""
-    return body is None or isinstance(body, (bytes, list, tuple))
-
-
 @attrs.frozen
 class RedirectMiddleware:
     """Follow redirects up to ``max_redirects`` hops; each hop goes through the inner stack.
@@ -214,7 +200,7 @@ def next_hop(current: Request, response: Response) -> Request:
     if not keep_body:
         body = None
         headers = headers.without(*_BODY_HEADERS)
-    elif not _replayable(body):
+    elif not is_replayable(body):
         raise RedirectError(
             f"cannot follow the {response.status} redirect from {redact_url(current.url)}: "
             f"it must resend the body, and a {type(body).__name__} body can be read only once "
@@ -228,7 +214,7 @@ def next_hop(current: Request, response: Response) -> Request:
             f"the redirect from {redact_url(current.url)} points to an unusable URL: {exc}",
             request=current,
         ) from None
-    if current.scheme == "https" and hop.scheme == "http" and not _is_loopback(hop.host):
+    if current.scheme == "https" and hop.scheme == "http" and not is_loopback(hop.host):
         raise RedirectError(
             f"refusing the redirect from {redact_url(current.url)} to {redact_url(target)}: "
             "https to http would send the request in clear",

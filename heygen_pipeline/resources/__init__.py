@@ -17,7 +17,6 @@ from heygen_pipeline.resources._models import (
     Quota,
     TalkingPhoto,
     Template,
-    User,
     Video,
     Voice,
     WebhookEndpoint,
@@ -44,6 +43,16 @@ from heygen_pipeline.resources._models_translations import (
     Translation,
     TranslationBatch,
 )
+from heygen_pipeline.resources._models_user import (
+    AutoReload,
+    CreditPool,
+    SubscriptionBilling,
+    SubscriptionCredits,
+    UsageBasedBilling,
+    User,
+    Wallet,
+)
+from heygen_pipeline.resources._models_videos import VideoBatch
 from heygen_pipeline.resources._models_voices import Speech, VoiceClone, VoiceDesign, WordTimestamp
 from heygen_pipeline.resources._paging import MAX_PAGE_SIZE, paginate
 from heygen_pipeline.resources._templates import Templates
@@ -58,6 +67,7 @@ from heygen_pipeline.resources._upload import (
 )
 from heygen_pipeline.resources._user import UserResource
 from heygen_pipeline.resources._videos import Videos
+from heygen_pipeline.resources._videos_request import VideoRequest
 from heygen_pipeline.resources._voices import Voices
 from heygen_pipeline.resources._wait import poll_delay, wait_for
 from heygen_pipeline.resources._webhook_endpoints import WebhookEndpoints
@@ -71,6 +81,7 @@ __all__ = [
     "AssetBatch",
     "AssetSearchResult",
     "Assets",
+    "AutoReload",
     "Avatar",
     "AvatarConsent",
     "AvatarCreation",
@@ -79,6 +90,7 @@ __all__ = [
     "AvatarLooks",
     "Avatars",
     "BatchItem",
+    "CreditPool",
     "Deletion",
     "DirectUpload",
     "DirectUploadBatch",
@@ -91,6 +103,8 @@ __all__ = [
     "Quota",
     "Resource",
     "Speech",
+    "SubscriptionBilling",
+    "SubscriptionCredits",
     "TalkingPhoto",
     "Template",
     "Templates",
@@ -99,14 +113,18 @@ __all__ = [
     "TranslationRequest",
     "Translations",
     "UploadFile",
+    "UsageBasedBilling",
     "User",
     "UserResource",
     "Video",
+    "VideoBatch",
+    "VideoRequest",
     "Videos",
     "Voice",
     "VoiceClone",
     "VoiceDesign",
     "Voices",
+    "Wallet",
     "WebhookEndpoint",
     "WebhookEndpoints",
     "WordTimestamp",

@@ -8,6 +8,7 @@ field goes by, and returns a value of one type or ``None``; none of them ever ra
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final, TypeVar
@@ -97,11 +98,11 @@ def flag(raw: Mapping[str, Any], *keys: str) -> bool | None:
 
 
 def texts(raw: Mapping[str, Any], *keys: str) -> tuple[str, ...]:
-    """The strings of the first of ``keys`` holding a list (other items are skipped)."""
+    """The strings of the first of ``keys`` holding a list (blank strings and others skipped)."""
     for key in keys:
         value = raw.get(key)
         if isinstance(value, list):
-            return tuple(item for item in value if isinstance(item, str) and item)
+            return tuple(item for item in value if isinstance(item, str) and item.strip())
     return ()
 
 
@@ -114,16 +115,59 @@ def mapping(raw: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     return {}
 
 
+_ISO: Final = re.compile(
+    r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})"
+    r"(?:[Tt ](?P<h>\d{2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,32}))?)?)?"
+    r"[ ]?(?P<tz>[Zz]|[+-]\d{2}(?::?\d{2})?)?",
+    re.ASCII,
+)
+
+
+def iso_time(text: str) -> datetime | None:
+    """An ISO 8601 / RFC 3339 time (``2024-07-01T15:20:00.5Z``, a date alone) in UTC, or None.
+
+    Parsed here rather than with ``datetime.fromisoformat``, which accepts fewer forms on
+    Python 3.10 (no ``Z``, fractions of 3 or 6 digits only) than on 3.11: a time reads the
+    same on every supported Python. Without an offset, UTC is assumed.
+    """
+    match = _ISO.fullmatch(text.strip())
+    if match is None:
+        return None
+    parts = match.groupdict()
+    fraction = (parts["f"] or "").ljust(6, "0")[:6]
+    tz = timezone.utc
+    offset = parts["tz"]
+    if offset and offset not in {"Z", "z"}:
+        digits = offset[1:].replace(":", "")
+        minutes = int(digits[:2]) * 60 + int(digits[2:] or 0)
+        if int(digits[2:] or 0) >= 60 or minutes >= 24 * 60:  # noqa: PLR2004 - clock arithmetic
+            return None
+        tz = timezone(timedelta(minutes=-minutes if offset[0] == "-" else minutes))
+    try:
+        parsed = datetime(
+            int(parts["y"]),
+            int(parts["mo"]),
+            int(parts["d"]),
+            int(parts["h"] or 0),
+            int(parts["mi"] or 0),
+            int(parts["s"] or 0),
+            int(fraction),
+            tzinfo=tz,
+        )
+    except ValueError:  # a month 13, a 30 February, an hour 24
+        return None
+    return parsed.astimezone(timezone.utc) if tz is not timezone.utc else parsed
+
+
 def when(raw: Mapping[str, Any], *keys: str) -> datetime | None:
     """The first of ``keys`` holding a time: Unix seconds (or ms) or an ISO 8601 string, in UTC."""
     for key in keys:
         value = raw.get(key)
         if isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-            except ValueError:
+            parsed = iso_time(value)
+            if parsed is None:
                 continue
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+            return parsed
         seconds = number({key: value}, key) if not isinstance(value, str) else None
         if seconds is None or seconds < 0:
             continue

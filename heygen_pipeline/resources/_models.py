@@ -21,7 +21,6 @@ __all__ = [
     "Quota",
     "TalkingPhoto",
     "Template",
-    "User",
     "Video",
     "Voice",
     "WebhookEndpoint",
@@ -42,10 +41,13 @@ def _raw() -> Any:
 class Video:
     """A video job: its status and, once completed, where to download it.
 
-    Built from the v3 video object, the v1 status object, a v1 list entry or a create result.
-    ``video_url`` and ``thumbnail_url`` are signed CDN links (valid about 7 days, re-signed on
-    every status call). ``failure_code``/``failure_message`` are HeyGen's reason for a failed
-    job, both ``None`` when it gave none.
+    Built from the v3 video object, the v1 status object, a v1 list entry or a create result
+    (which has only ``id``, ``status`` and ``output_format``). v3 statuses are ``pending``,
+    ``processing``, ``completed`` and ``failed`` (a create may answer ``waiting``). The links
+    (``video_url``, ``thumbnail_url``, ``gif_url``, ``captioned_video_url``,
+    ``subtitle_url``) are signed CDN links (valid about 7 days, re-signed on every status
+    call). ``failure_code``/``failure_message`` are HeyGen's reason for a failed job, both
+    ``None`` when it gave none. ``output_language`` is set on translated videos only.
     """
 
     id: str | None = None
@@ -53,11 +55,19 @@ class Video:
     title: str | None = None
     video_url: str | None = None
     thumbnail_url: str | None = None
+    gif_url: str | None = None
+    captioned_video_url: str | None = None
+    subtitle_url: str | None = None
+    video_page_url: str | None = None
     duration: float | None = None
     created_at: datetime | None = None
+    completed_at: datetime | None = None
     failure_code: str | None = None
     failure_message: str | None = None
     callback_id: str | None = None
+    folder_id: str | None = None
+    output_language: str | None = None
+    output_format: str | None = None
     raw: Mapping[str, Any] = _raw()
     """The object HeyGen sent, with every field (also those this model does not name)."""
 
@@ -73,13 +83,21 @@ class Video:
             title=f.text(raw, "title", "video_title"),
             video_url=f.text(raw, "video_url", "url"),
             thumbnail_url=f.text(raw, "thumbnail_url"),
+            gif_url=f.text(raw, "gif_url"),
+            captioned_video_url=f.text(raw, "captioned_video_url", "video_url_caption"),
+            subtitle_url=f.text(raw, "subtitle_url", "caption_url"),
+            video_page_url=f.text(raw, "video_page_url"),
             duration=f.number(raw, "duration"),
             created_at=f.when(raw, "created_at"),
+            completed_at=f.when(raw, "completed_at"),
             failure_code=f.text(raw, "failure_code") or f.text(error, "code"),
             failure_message=f.text(raw, "failure_message")
             or f.text(error, "message", "detail")
             or (f.text(raw, "error") if isinstance(raw.get("error"), str) else None),
             callback_id=f.text(raw, "callback_id"),
+            folder_id=f.text(raw, "folder_id"),
+            output_language=f.text(raw, "output_language"),
+            output_format=f.text(raw, "output_format"),
             raw=raw,
         )
 
@@ -281,46 +299,6 @@ class WebhookEndpoint:
             events=f.texts(raw, "events"),
             secret=secret,
             created_at=f.when(raw, "created_at"),
-            raw=raw,
-        )
-
-
-@attrs.frozen(kw_only=True)
-class User:
-    """The account behind the key (``GET /v3/users/me``).
-
-    Which balance fields are set depends on ``billing_type`` (``wallet``, ``subscription`` or
-    ``usage_based``); the others stay ``None``.
-    """
-
-    username: str | None = None
-    email: str | None = None
-    billing_type: str | None = None
-    currency: str | None = None
-    remaining_balance: float | None = None
-    subscription_credits: float | None = None
-    raw: Mapping[str, Any] = _raw()
-    """The object HeyGen sent."""
-
-    @classmethod
-    def from_api(cls, data: Mapping[str, Any]) -> User:
-        """Read the v3 user object."""
-        raw = f.obj(data, "the user")
-        wallet = f.mapping(raw, "wallet")
-        subscription = f.mapping(raw, "subscription")
-        return cls(
-            username=f.text(raw, "username", "user_name"),
-            email=f.text(raw, "email"),
-            billing_type=f.text(raw, "billing_type"),
-            currency=f.text(wallet, "currency") or f.text(raw, "currency"),
-            remaining_balance=f.first(
-                f.number(wallet, "remaining_balance"), f.number(raw, "remaining_balance")
-            ),
-            subscription_credits=f.first(
-                f.number(wallet, "subscription_credits"),
-                f.number(subscription, "remaining_credits", "credits"),
-                f.number(raw, "subscription_credits", "remaining_credits"),
-            ),
             raw=raw,
         )
 

@@ -43,12 +43,6 @@ def _error(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return dict(value) if isinstance(value, Mapping) else None
 
 
-def _strings(raw: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    """The strings of a list field, as sent (blank ones too: they are values, not gaps)."""
-    value = raw.get(key)
-    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
-
-
 def _status(raw: Mapping[str, Any]) -> str | None:
     status = f.text(raw, "status")
     return status.lower() if status else None
@@ -169,8 +163,8 @@ class AvatarLook(_Training):
             preview_image_url=f.text(raw, "preview_image_url"),
             preview_video_url=f.text(raw, "preview_video_url"),
             default_voice_id=f.text(raw, "default_voice_id"),
-            tags=_strings(raw, "tags"),
-            supported_api_engines=_strings(raw, "supported_api_engines"),
+            tags=f.texts(raw, "tags"),
+            supported_api_engines=f.texts(raw, "supported_api_engines"),
             preferred_orientation=f.text(raw, "preferred_orientation"),
             image_width=f.integer(raw, "image_width"),
             image_height=f.integer(raw, "image_height"),

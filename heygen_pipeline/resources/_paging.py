@@ -7,6 +7,7 @@ ask for a page, yield its items, and ask again with ``token=<next_token>`` until
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
@@ -16,10 +17,22 @@ from heygen_pipeline.resources._fields import items
 if TYPE_CHECKING:
     from heygen_pipeline.client import HeyGenClient
 
-__all__ = ["MAX_PAGE_SIZE", "paginate"]
+__all__ = [
+    "DEFAULT_MAX_EMPTY_PAGES",
+    "DEFAULT_MAX_PAGES",
+    "MAX_PAGE_SIZE",
+    "MAX_TOKEN_LENGTH",
+    "paginate",
+]
 
 MAX_PAGE_SIZE: Final = 100
 """The largest ``limit`` HeyGen's lists accept."""
+DEFAULT_MAX_PAGES: Final = 10_000
+"""Pages read when the caller sets no ``max_pages``: a million items at 100 a page."""
+DEFAULT_MAX_EMPTY_PAGES: Final = 20
+"""Pages in a row with no item but a next token before a list is judged broken."""
+MAX_TOKEN_LENGTH: Final = 8192
+"""The longest paging token sent back (each one goes into the next request's URL)."""
 
 Params = Mapping[str, "str | int | float | bool | None"]
 
@@ -44,12 +57,19 @@ def paginate(
     page_size: int | None = None,
     items_key: str | None = None,
     max_pages: int | None = None,
+    max_empty_pages: int = DEFAULT_MAX_EMPTY_PAGES,
 ) -> Iterator[dict[str, Any]]:
     """Every item of a paged list, fetched a page at a time as the iterator advances.
 
     Nothing is requested until the first item is asked for; stop iterating (or use
     ``itertools.islice``) and no further page is fetched. Each page is a normal call through
     the client's stack (backoff, breaker, logging and all).
+
+    The server drives the loop, so it is bounded whatever the server says: a token it gave
+    before, a token over `MAX_TOKEN_LENGTH` characters, ``max_empty_pages`` pages in a row
+    with no item but a next token, or more than `DEFAULT_MAX_PAGES` pages when the caller
+    set no ``max_pages``, end it with a `MalformedResponseError` (after the items already
+    yielded), never with thousands of requests for one ``next()``.
 
     Args:
         client: the client whose stack sends the requests.
@@ -58,19 +78,25 @@ def paginate(
         page_size: ``limit`` per page, 1-100 (default: HeyGen's).
         items_key: where the items are inside ``data`` (``"videos"`` for ``/v1/video.list``);
             ``None`` when ``data`` is the list itself (v3).
-        max_pages: stop after this many pages (default: until the last page).
+        max_pages: stop, cleanly, after this many pages. Default: until the last page, but
+            at most `DEFAULT_MAX_PAGES` (more is a `MalformedResponseError`).
+        max_empty_pages: how many pages in a row may come with no item but a next token.
 
     Yields:
         Each item, as the dict HeyGen sent (items that are not objects are skipped).
 
     Raises:
-        MalformedResponseError: a page is not a list, or the server hands out a token it
-            already gave (which would loop for ever).
+        MalformedResponseError: a page is not a list, or the server keeps the list going
+            with a repeated or oversized token, empty pages, or too many pages.
     """
     check_page_size(page_size)
-    if max_pages is not None and (isinstance(max_pages, bool) or max_pages < 1):
-        msg = f"max_pages must be an int >= 1 or None, not {max_pages!r}"
-        raise ValueError(msg)
+    for name, value in (("max_pages", max_pages), ("max_empty_pages", max_empty_pages)):
+        if value is None and name == "max_pages":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            qualifier = " or None" if name == "max_pages" else ""
+            msg = f"{name} must be an int >= 1{qualifier}, not {value!r}"
+            raise ValueError(msg)
     return _pages(
         client,
         path,
@@ -78,6 +104,7 @@ def paginate(
         page_size=page_size,
         items_key=items_key,
         max_pages=max_pages,
+        max_empty_pages=max_empty_pages,
     )
 
 
@@ -89,23 +116,47 @@ def _pages(
     page_size: int | None,
     items_key: str | None,
     max_pages: int | None,
+    max_empty_pages: int,
 ) -> Iterator[dict[str, Any]]:
     token: str | None = None
-    seen: set[str] = set()
-    pages = 0
-    while max_pages is None or pages < max_pages:  # ends on the last page or a repeated token
+    seen: set[bytes] = set()  # digests: bounded memory whatever the tokens' size
+    limit = DEFAULT_MAX_PAGES if max_pages is None else max_pages
+    pages = empty = 0
+    while True:  # bounded: at most `limit` pages, and each turn is one of them
         query = {**params, "limit": page_size, "token": token}
         response = client.request(
             "GET", path, params={k: v for k, v in query.items() if v is not None}
         )
         pages += 1
-        yield from items(response.data, items_key, f"a page of {path}")
+        found = items(response.data, items_key, f"a page of {path}")
+        yield from found
         token = response.next_token
         if token is None or response.has_more is False:
             return
-        if token in seen:
-            msg = f"{path} sent the same paging token twice; stopping rather than looping"
+        empty = 0 if found else empty + 1
+        problem = _endless(token, seen, empty, max_empty_pages)
+        if problem is None and pages >= limit:
+            if max_pages is not None:
+                return  # the caller's own bound: a clean end
+            problem = (
+                f"still had more after {limit} pages (pass max_pages to read a longer list, "
+                "or fewer pages)"
+            )
+        if problem is not None:
+            msg = f"{path} {problem}; stopping rather than looping"
             raise MalformedResponseError(
                 msg, status=response.status, request_id=response.request_id
             )
-        seen.add(token)
+
+
+def _endless(token: str, seen: set[bytes], empty: int, max_empty: int) -> str | None:
+    """Why the list the server keeps going looks endless (None while it does not)."""
+    if len(token) > MAX_TOKEN_LENGTH:
+        return f"sent a paging token of {len(token)} characters (over {MAX_TOKEN_LENGTH})"
+    digest = hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+    if digest in seen:
+        return "sent the same paging token twice"
+    seen.add(digest)
+    if empty >= max_empty:
+        return f"sent {empty} pages in a row with no item but a next token"
+    return None

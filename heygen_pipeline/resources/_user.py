@@ -2,29 +2,30 @@
 
 from __future__ import annotations
 
-from heygen_pipeline.errors import NotFoundError
 from heygen_pipeline.resources._base import Resource
-from heygen_pipeline.resources._models import Quota, User
+from heygen_pipeline.resources._checks import parsed
+from heygen_pipeline.resources._models import Quota
+from heygen_pipeline.resources._models_user import User
+from heygen_pipeline.resources._operation import operation
 
 __all__ = ["UserResource"]
 
 
 class UserResource(Resource):
-    """The account: who it is, its balance, and the legacy quota."""
+    """The account: who it is, how it pays and what it has left, and the legacy quota."""
 
     __slots__ = ()
 
+    @operation("GET /v3/users/me", model=User)
     def me(self) -> User:
-        """The account (``GET /v3/users/me``).
+        """The account (``GET /v3/users/me``): names, billing type and balance.
 
-        HeyGen's own CLI calls the same endpoint ``/v3/user/me``: if ``users/me`` answers 404,
-        that spelling is tried once.
+        ``billing_type`` says which of ``wallet``, ``subscription`` (credit pools) and
+        ``usage_based`` is filled.
         """
-        try:
-            return User.from_api(self._client.get("/v3/users/me"))
-        except NotFoundError:
-            return User.from_api(self._client.get("/v3/user/me"))
+        return parsed(User.from_api, self._client.request("GET", "/v3/users/me"))
 
+    @operation("GET /v2/user/remaining_quota", spec="legacy", model=Quota)
     def remaining_quota(self) -> Quota:
         """The legacy remaining quota (``GET /v2/user/remaining_quota``), seconds and credits."""
-        return Quota.from_api(self._client.get("/v2/user/remaining_quota"))
+        return parsed(Quota.from_api, self._client.request("GET", "/v2/user/remaining_quota"))

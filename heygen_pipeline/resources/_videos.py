@@ -2,46 +2,33 @@
 
 from __future__ import annotations
 
-import builtins
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from pathlib import Path
 from typing import Any, Final
 
 from heygen_pipeline._models import Timeout
 from heygen_pipeline.errors import JobFailedError
-from heygen_pipeline.resources._base import JobResource, drop_none, path_id
+from heygen_pipeline.resources._checks import check_limit, parsed, required_text
 from heygen_pipeline.resources._download import (
     DEFAULT_CHUNK_SIZE,
     DownloadResult,
     Progress,
-    download,
+    fetch_to_file,
 )
 from heygen_pipeline.resources._models import Video
+from heygen_pipeline.resources._models_assets import Deletion
+from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._videos_legacy import LegacyVideos, VideoRef, raw_id, video_id
+from heygen_pipeline.resources._videos_request import video_body
 from heygen_pipeline.resources._wait import wait_for
 
-__all__ = ["VideoRef", "Videos"]
-
-VideoRef = Video | str
-"""A video id, or a `Video` (its ``id`` is used)."""
+__all__ = ["DEFAULT_WAIT", "LIST_LIMIT", "Videos"]
 
 DEFAULT_WAIT: Final = 1800.0
 """Renders take 5-15 minutes, 20+ at peak: half an hour covers a slow day."""
-
-
-def video_id(video: VideoRef) -> str:
-    """The id of a `Video` or an id string, checked and quoted for use in a path."""
-    if isinstance(video, Video):
-        if video.id is None:
-            msg = "this Video has no id (HeyGen sent none)"
-            raise ValueError(msg)
-        return path_id(video.id, "the video id")
-    return path_id(video, "the video id")
-
-
-def _raw_id(video: VideoRef) -> str:
-    return (video.id or "") if isinstance(video, Video) else video
+LIST_LIMIT: Final = 100
+"""The ``limit`` maximum of ``GET /v3/videos``."""
 
 
 def failure_of(video: Video, job_id: str, request_id: str | None = None) -> JobFailedError | None:
@@ -65,8 +52,8 @@ def failure_of(video: Video, job_id: str, request_id: str | None = None) -> JobF
     )
 
 
-class Videos(JobResource):
-    """Video jobs: create, look up, list, delete, wait for and download videos.
+class Videos(LegacyVideos):
+    """Video jobs: create (one or a batch), look up, list, delete, wait for and download.
 
     ``client.videos`` is one; build ``Videos(client, sleep=..., clock=..., random=...)`` to
     control how `wait` sleeps (in tests, say).
@@ -74,152 +61,125 @@ class Videos(JobResource):
 
     __slots__ = ()
 
+    @operation("POST /v3/videos", model=Video)
     def create(
         self,
         *,
-        script: str | None = None,
-        avatar_id: str | None = None,
-        voice_id: str | None = None,
         video_type: str = "avatar",
+        avatar_id: str | Sequence[str] | None = None,
+        script: str | None = None,
+        voice_id: str | None = None,
         title: str | None = None,
         audio_url: str | None = None,
         audio_asset_id: str | None = None,
+        image: Mapping[str, Any] | None = None,
+        image_url: str | None = None,
+        image_asset_id: str | None = None,
+        prompt: str | None = None,
+        scenes: Sequence[Mapping[str, Any]] | None = None,
         resolution: str | None = None,
         aspect_ratio: str | None = None,
         background: Mapping[str, Any] | None = None,
         caption: Mapping[str, Any] | None = None,
+        engine: str | Mapping[str, Any] | None = None,
+        voice_settings: Mapping[str, Any] | None = None,
+        output_format: str | None = None,
         callback_url: str | None = None,
         callback_id: str | None = None,
         idempotency_key: str | None = None,
-        **extra: Any,
+        **fields: Any,
     ) -> Video:
-        """Start a render with ``POST /v3/videos``; returns the new video (its ``id`` set).
+        """Start a render with ``POST /v3/videos``; returns the new video (``id``, ``status``).
 
-        Fields left ``None`` are not sent (HeyGen's defaults apply); ``extra`` is sent as is,
-        for fields this method does not name (and overrides those it does). The client adds
-        an ``Idempotency-Key`` (pass ``idempotency_key`` to choose it, e.g. from your own job
-        id), so a retried create never renders twice.
+        ``video_type`` is the spec's ``type``: ``avatar`` (default: an avatar look speaks;
+        ``avatar_id`` is a **look id** from ``client.avatars.looks``, required), ``image``
+        (an image is animated: ``image_url``, ``image_asset_id`` or ``image``, required),
+        ``cinematic_avatar`` (``prompt`` and 1-3 look ids in ``avatar_id``, required) or
+        ``studio`` (1-50 ``scenes``, required). The speech is ``script`` (with ``voice_id``;
+        an avatar falls back to its look's default voice) or ``audio_url`` /
+        ``audio_asset_id``. ``fields`` are the spec's other fields of that kind
+        (``expressiveness``, ``fit``, ``motion_prompt``, ``remove_background``,
+        ``watermark``, ``duration``, ``auto_duration``, ``enhance_prompt``, ``references``);
+        ``extra={...}`` is sent unchecked, for fields the spec adds later.
+
+        Everything is checked against the spec before anything is sent: a required field
+        missing or a value outside its enum is a ``ValueError``, a field another kind of
+        video takes (or two the spec calls mutually exclusive) a ``TypeError``, each naming
+        the field. Fields left ``None`` are not sent (HeyGen's defaults apply). The client
+        adds an ``Idempotency-Key`` (pass ``idempotency_key`` to choose it, e.g. from your
+        own job id), so a retried create never renders twice.
         """
-        body = {
-            "type": video_type,
-            **drop_none(
-                avatar_id=avatar_id,
-                script=script,
-                voice_id=voice_id,
-                title=title,
-                audio_url=audio_url,
-                audio_asset_id=audio_asset_id,
-                resolution=resolution,
-                aspect_ratio=aspect_ratio,
-                background=background,
-                caption=caption,
-                callback_url=callback_url,
-                callback_id=callback_id,
-            ),
-            **extra,
-        }
+        body = video_body(
+            video_type,
+            avatar_id=avatar_id,
+            script=script,
+            voice_id=voice_id,
+            title=title,
+            audio_url=audio_url,
+            audio_asset_id=audio_asset_id,
+            image=image,
+            image_url=image_url,
+            image_asset_id=image_asset_id,
+            prompt=prompt,
+            scenes=scenes,
+            resolution=resolution,
+            aspect_ratio=aspect_ratio,
+            background=background,
+            caption=caption,
+            engine=engine,
+            voice_settings=voice_settings,
+            output_format=output_format,
+            callback_url=callback_url,
+            callback_id=callback_id,
+            **fields,
+        )
         options = {} if idempotency_key is None else {"idempotency_key": idempotency_key}
         return self._with_slot(
-            lambda: Video.from_api(
-                self._client.request("POST", "/v3/videos", json=body, **options).data
+            lambda: parsed(
+                Video.from_api,
+                self._client.request("POST", "/v3/videos", json=body, **options),
             ),
             hint=title or callback_id,
         )
 
-    def _with_slot(self, create: Callable[[], Video], hint: str | None) -> Video:
-        """Run ``create`` holding a job slot (when the client limits jobs), bound to the video."""
-        slots = self._client.job_slots
-        if slots is None:
-            return create()
-        slot = slots.acquire(timeout=self._client.slot_timeout, job_hint=hint)
-        try:
-            video = create()
-        except BaseException as exc:
-            slot.create_failed(exc)  # kept if the job may be running, else freed
-            raise
-        # HeyGen created the job: bookkeeping problems are logged and repaired, never raised.
-        if video.id:
-            slot.bind_created(video.id)
-        else:
-            slot.release()
-        return video
-
-    def create_v2(
-        self,
-        video_inputs: Sequence[Mapping[str, Any]],
-        *,
-        dimension: Mapping[str, int] | tuple[int, int] | None = None,
-        title: str | None = None,
-        test: bool | None = None,
-        caption: bool | None = None,
-        callback_id: str | None = None,
-        callback_url: str | None = None,
-        **extra: Any,
-    ) -> Video:
-        """Start a render with the legacy ``POST /v2/video/generate`` (1-50 scenes).
-
-        ``dimension`` is ``{"width": w, "height": h}`` or a ``(w, h)`` pair. The legacy
-        endpoint takes no ``Idempotency-Key``, so a create that fails on the way is not
-        retried (it might have rendered).
-        """
-        if isinstance(video_inputs, (str, bytes, Mapping)) or not isinstance(
-            video_inputs, Sequence
-        ):
-            msg = "video_inputs must be a list of scene objects"
-            raise TypeError(msg)
-        if isinstance(dimension, tuple):
-            dimension = {"width": dimension[0], "height": dimension[1]}
-        body = {
-            "video_inputs": builtins.list(video_inputs),
-            **drop_none(
-                dimension=dimension,
-                title=title,
-                test=test,
-                caption=caption,
-                callback_id=callback_id,
-                callback_url=callback_url,
-            ),
-            **extra,
-        }
-        return self._with_slot(
-            lambda: Video.from_api(self._client.post("/v2/video/generate", json=body)), title
-        )
-
+    @operation("GET /v3/videos/{video_id}", model=Video)
     def get(self, video: VideoRef) -> Video:
         """The video's current state (``GET /v3/videos/{id}``), with fresh signed links."""
-        return Video.from_api(self._client.get(f"/v3/videos/{video_id(video)}"))
+        response = self._client.request("GET", f"/v3/videos/{video_id(video)}")
+        return parsed(Video.from_api, response)
 
-    def get_status_v1(self, video: VideoRef) -> Video:
-        """The video's state from the legacy ``GET /v1/video_status.get``."""
-        path_id(_raw_id(video), "the video id")
-        data = self._client.get("/v1/video_status.get", params={"video_id": _raw_id(video)})
-        return Video.from_api(data)
-
+    @operation("GET /v3/videos", model=Video)
     def list(
-        self, *, page_size: int | None = None, max_pages: int | None = None
+        self,
+        *,
+        folder_id: str | None = None,
+        title: str | None = None,
+        page_size: int | None = None,
+        max_pages: int | None = None,
     ) -> Iterator[Video]:
-        """Every video, newest first (``GET /v3/videos``), fetched lazily page by page."""
-        pages = paginate(self._client, "/v3/videos", page_size=page_size, max_pages=max_pages)
-        return (Video.from_api(item) for item in pages)
+        """Every video, newest first (``GET /v3/videos``), fetched lazily page by page.
 
-    def list_v1(
-        self, *, page_size: int | None = None, max_pages: int | None = None
-    ) -> Iterator[Video]:
-        """Every video from the legacy ``GET /v1/video.list`` (paged by ``token``), lazily."""
+        ``folder_id`` keeps one folder's videos, ``title`` those whose title matches;
+        ``page_size`` is 1-100 (the endpoint's maximum).
+        """
+        given = {"folder_id": folder_id, "title": title}
+        params = {k: required_text(v, k) for k, v in given.items() if v is not None}
         pages = paginate(
             self._client,
-            "/v1/video.list",
-            page_size=page_size,
+            "/v3/videos",
+            params=params,
+            page_size=check_limit(page_size, LIST_LIMIT),
             max_pages=max_pages,
-            items_key="videos",
         )
         return (Video.from_api(item) for item in pages)
 
-    def delete(self, video: VideoRef) -> None:
+    @operation("DELETE /v3/videos/{video_id}", model=Deletion)
+    def delete(self, video: VideoRef) -> Deletion:
         """Delete a video (``DELETE /v3/videos/{id}``), freeing its job slot at once."""
-        self._client.delete(f"/v3/videos/{video_id(video)}")
+        response = self._client.request("DELETE", f"/v3/videos/{video_id(video)}")
         if self._client.job_slots is not None:
-            self._client.job_slots.job_ended(_raw_id(video))
+            self._client.job_slots.job_ended(raw_id(video))
+        return parsed(Deletion.from_api, response)
 
     def wait(
         self,
@@ -245,7 +205,7 @@ class Videos(JobResource):
             JobFailedError: the render failed (HeyGen's code and message, or "no reason").
             WaitTimeoutError: ``timeout`` passed first; the video may still complete.
         """
-        job = _raw_id(video)
+        job = raw_id(video)
         video_id(video)  # checks it before the first poll
         request_ids: list[str | None] = [None]
 
@@ -263,7 +223,7 @@ class Videos(JobResource):
                     "GET", f"/v3/videos/{video_id(job)}", total_timeout=left
                 )
             request_ids[0] = response.request_id
-            return Video.from_api(response.data)
+            return parsed(Video.from_api, response)
 
         try:
             result = wait_for(
@@ -303,28 +263,33 @@ class Videos(JobResource):
         ``video`` is a `Video` with a ``video_url``, a video id (its current signed link is
         fetched first) or a video URL. The download never carries the API key (the CDN is
         another host), keeps memory flat, checks the length and only renames the finished
-        file into place; see `download` for details.
+        file into place; see `download` for details. In a folder, the file is named after
+        the id HeyGen gave, which must be a plain file name (see `download`): nothing the
+        server says can put a file outside the folder.
 
         Raises:
             ValueError: the video has no ``video_url`` yet (it is not completed).
+            UnsafeDestinationError: the id is not a plain file name, or ``dest`` (or the
+                file in the folder) exists and is not a regular file; nothing is fetched.
         """
+        name = None
         if isinstance(video, str) and video.startswith(("http://", "https://")):
             url = video
         else:
             current = video if isinstance(video, Video) and video.video_url else self.get(video)
             if current.video_url is None:
                 msg = (
-                    f"the video {current.id or _raw_id(video)} has no video_url yet "
+                    f"the video {current.id or raw_id(video)} has no video_url yet "
                     f"(status: {current.status}); wait for it first"
                 )
                 raise ValueError(msg)
             url = current.video_url
-            if current.id and Path(dest).expanduser().is_dir():
-                dest = Path(dest).expanduser() / f"{current.id}.mp4"
-        return download(
+            name = f"{current.id}.mp4" if current.id else None
+        return fetch_to_file(
             self._client,
             url,
             dest,
+            name=name,
             on_progress=on_progress,
             chunk_size=chunk_size,
             timeout=timeout,

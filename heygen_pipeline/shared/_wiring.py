@@ -31,7 +31,8 @@ def with_shared_state(
 
     - ``"breaker"``, a
       [CircuitBreakerMiddleware][heygen_pipeline.middleware.CircuitBreakerMiddleware],
-      is replaced by one with the same name, ``fail_max`` and ``reset_timeout`` on a
+      is replaced by one with every setting kept (name, ``fail_max``, ``reset_timeout``,
+      ``half_open_max_calls``, excluded exceptions, listeners, clock, hosts) on a
       [RedisBreakerStorage][heygen_pipeline.shared.RedisBreakerStorage].
     - A [SharedCooldown][heygen_pipeline.shared.SharedCooldown] named ``"cooldown"`` goes just
       inside ``"backoff"`` (outermost when the stack has no backoff). It covers the hosts the
@@ -69,17 +70,7 @@ def with_shared_state(
             retry_interval=retry_interval,
             logger=logger,
         )
-        stack = stack.replace(
-            "breaker",
-            CircuitBreakerMiddleware(
-                fail_max=old.breaker.fail_max,
-                reset_timeout=old.breaker.reset_timeout,
-                name=name,
-                storage=storage,
-                logger=logger,
-                hosts=old.hosts,
-            ),
-        )
+        stack = stack.replace("breaker", old.with_storage(storage, logger=logger))
         hosts = old.hosts
     backoff = stack["backoff"] if "backoff" in stack.names else None
     if isinstance(backoff, BackoffMiddleware):

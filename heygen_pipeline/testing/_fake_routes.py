@@ -29,7 +29,6 @@ from heygen_pipeline.testing._faults import Reply, Shape, error_body, error_repl
 
 MAX_LIMIT: Final = 100
 MAX_SCENES: Final = 50
-_IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 _UPLOAD_TYPES: Final[Mapping[str, tuple[str, str]]] = {
     "image/png": ("image", "png"),
     "image/jpeg": ("image", "jpg"),
@@ -110,19 +109,6 @@ def _v1_video(cdn: str, view: VideoView) -> dict[str, Any]:
     }
 
 
-def _v3_video(cdn: str, view: VideoView) -> dict[str, Any]:
-    f = view.failure if view.status == "failed" else None
-    return {
-        "id": view.id,
-        "title": view.title,
-        "status": "pending" if view.status == "waiting" else view.status,
-        **_media(cdn, view),
-        "failure_code": f.code if f else None,
-        "failure_message": f.message if f else None,
-        "created_at": view.created_at,
-    }
-
-
 def _avatars(cdn: str) -> list[dict[str, Any]]:
     return [
         {
@@ -158,7 +144,10 @@ def _voices(cdn: str) -> list[dict[str, Any]]:
 def read_paging(c: Call, shape: Shape) -> tuple[int, int | None] | Reply:
     """Read ``limit`` (1-100) and ``token`` from the query, or answer 400."""
     raw = c.req.query.get("limit", str(c.state.page_size_default))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+    if (
+        not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(MAX_LIMIT)))
+        or not 1 <= int(raw) <= MAX_LIMIT
+    ):
         msg = f"limit must be an integer between 1 and {MAX_LIMIT}"
         return error_reply(400, shape, "invalid_parameter", msg, param="limit")
     token = c.req.query.get("token") or None
@@ -304,58 +293,6 @@ def upload_asset(c: Call) -> Reply:
     return v1_ok(data, msg=None, message=None)
 
 
-def v3_create(c: Call) -> Reply:
-    """POST /v3/videos: needs a script or audio; honours ``Idempotency-Key``."""
-    key = c.req.headers.get("idempotency-key")
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
-        msg = "Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 _ - : ."
-        return error_reply(400, "v3", "invalid_parameter", msg, param="Idempotency-Key")
-    body = json_object(c.req)
-    if body is None:
-        msg = "Request body must be a JSON object"
-        return error_reply(400, "v3", "invalid_parameter", msg, param="body")
-    if not (body.get("script") or body.get("audio_url") or body.get("audio_asset_id")):
-        msg = "script is required (or audio_url / audio_asset_id)"
-        return error_reply(400, "v3", "invalid_parameter", msg, param="script")
-    video_id, replayed = c.state.create_video(str(body.get("title") or "Untitled Video"), key)
-    headers = (("Idempotent-Replayed", "true"),) if replayed else ()
-    return json_reply(200, {"data": {"video_id": video_id}}, headers)
-
-
-def v3_videos(c: Call) -> Reply:
-    """GET /v3/videos: newest first; listing does not advance jobs."""
-    paging = read_paging(c, "v3")
-    if isinstance(paging, Reply):
-        return paging
-    page, cursor = c.state.page_videos(*paging)
-    return v3_list([_v3_video(c.cdn, v) for v in page], cursor)
-
-
-def _video_not_found() -> Reply:
-    return error_reply(404, "v3", "video_not_found", "Video not found")
-
-
-def v3_video(c: Call) -> Reply:
-    """GET /v3/videos/{id}: advances the job one step, like the v1 status call."""
-    view = c.state.poll(c.params["id"])
-    return _video_not_found() if view is None else json_reply(200, {"data": _v3_video(c.cdn, view)})
-
-
-def v3_delete(c: Call) -> Reply:
-    """DELETE /v3/videos/{id}."""
-    if not c.state.delete(c.params["id"]):
-        return _video_not_found()
-    return json_reply(200, {"data": {"id": c.params["id"], "deleted": True}})
-
-
-def v3_me(c: Call) -> Reply:
-    """GET /v3/users/me."""
-    del c
-    wallet = {"currency": "USD", "remaining_balance": 120.0, "subscription_credits": 60}
-    user = {"username": "fake-user", "email": "fake@example.com", "billing_type": "wallet"}
-    return json_reply(200, {"data": {**user, "wallet": wallet}})
-
-
 def no_object() -> Reply:
     return error_reply(404, "v3", "not_found", "No such object")
 
@@ -409,12 +346,6 @@ ROUTES: Final = (
     route("api", "GET", "/v2/user/remaining_quota", "v2", v2_quota),
     route("api", "GET", r"/v1/video_status\.get", "v1", v1_status),
     route("api", "GET", r"/v1/video\.list", "v1", v1_list),
-    route("api", "POST", "/v3/videos", "v3", v3_create),
-    route("api", "GET", "/v3/videos", "v3", v3_videos),
-    route("api", "GET", f"/v3/videos/{ID}", "v3", v3_video),
-    route("api", "DELETE", f"/v3/videos/{ID}", "v3", v3_delete),
-    route("api", "GET", "/v3/users/me", "v3", v3_me),
-    route("api", "GET", "/v3/user/me", "v3", v3_me),  # the official CLI's spelling
     route("upload", "POST", "/v1/asset", "v1", upload_asset),
     route("cdn", "GET", rf"/videos/{ID}\.mp4", "v3", cdn_video),
     route("cdn", "GET", rf"/assets/{ID}\.\w+", "v3", cdn_asset),

@@ -65,7 +65,10 @@ def not_found(what: str = "Asset") -> Reply:
 def window(c: Call, items: list[Any], maximum: int) -> tuple[list[Any], str | None] | Reply:
     """The page ``limit`` (1-``maximum``) and ``token`` ask for, and the next page's token."""
     raw = c.req.query.get("limit", str(min(c.state.page_size_default, maximum)))
-    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+    if (
+        not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(maximum)))
+        or not 1 <= int(raw) <= maximum
+    ):
         return bad(f"limit must be an integer between 1 and {maximum}", "limit")
     token = c.req.query.get("token") or None
     start = 0 if token is None else decode_token(token)

@@ -26,6 +26,7 @@ from types import MappingProxyType
 from typing import Any, Final, cast
 from urllib.parse import parse_qsl, urlsplit
 
+from heygen_pipeline._headers import parse_content_length
 from heygen_pipeline.testing._fake_multipart import MultipartParser
 from heygen_pipeline.testing._fake_routes import ROUTES as _BASE_ROUTES
 from heygen_pipeline.testing._fake_routes import dispatch
@@ -35,6 +36,7 @@ from heygen_pipeline.testing._fake_routes_avatars import ROUTES as _AVATAR_ROUTE
 from heygen_pipeline.testing._fake_routes_jobs import ROUTES as _JOB_ROUTES
 from heygen_pipeline.testing._fake_routes_legacy import ROUTES as _LEGACY_ROUTES
 from heygen_pipeline.testing._fake_routes_translations import ROUTES as _TRANSLATION_ROUTES
+from heygen_pipeline.testing._fake_routes_videos import ROUTES as _VIDEO_ROUTES
 from heygen_pipeline.testing._fake_routes_voices import ROUTES as _VOICE_ROUTES
 from heygen_pipeline.testing._fake_spec import SpecGate
 from heygen_pipeline.testing._fake_state import FakeState, RecordedRequest
@@ -57,6 +59,7 @@ ROUTES: Final = (
     *_TRANSLATION_ROUTES,
     *_AVATAR_ROUTES,
     *_VOICE_ROUTES,
+    *_VIDEO_ROUTES,
 )
 """Every route the fake serves."""
 SMALL_BODY: Final = 1 << 20
@@ -314,9 +317,10 @@ class _Handler(BaseHTTPRequestHandler):
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             return _chunked(self.rfile)
         raw = self.headers.get("Content-Length", "0").strip() or "0"
-        if not raw.isdigit():
+        length = parse_content_length(raw)  # ASCII digits only: int() fails on '²'
+        if length is None:
             raise _BadBodyError(f"bad Content-Length {raw[:40]!r}")
-        return _fixed(self.rfile, int(raw))
+        return _fixed(self.rfile, length)
 
     def _reset(self) -> None:
         self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -11,7 +11,7 @@ import binascii
 import secrets
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Final
 
@@ -20,6 +20,7 @@ from heygen_pipeline.testing._fake_avatars import AvatarStore, VoiceStore
 from heygen_pipeline.testing._fake_jobs import EndpointStore
 from heygen_pipeline.testing._fake_multipart import FormPart
 from heygen_pipeline.testing._fake_translations import TranslationJobs
+from heygen_pipeline.testing._fake_videos import VideoExtras
 
 _BLOCK: Final = bytes(range(256)) * 256
 SEEDED_VIDEOS: Final = 3
@@ -147,6 +148,7 @@ class FakeState:
         self.avatars = AvatarStore(render_polls)
         self.voices = VoiceStore(render_polls)
         self.endpoints = EndpointStore()
+        self.video_extras = VideoExtras()
         self.cdn_url = ""
         self._lock = threading.Lock()
         self._seq = 0
@@ -199,6 +201,12 @@ class FakeState:
             video.polls = min(video.polls + 1, self.render_polls)
             return self._view(video)
 
+    def peek(self, video_id: str) -> VideoView | None:
+        """A video's state without advancing it (None if unknown)."""
+        with self._lock:
+            video = self._videos.get(video_id)
+            return None if video is None else self._view(video)
+
     def fail(self, video_id: str | None, failure: Failure) -> None:
         """Make a video (or the next one created, when ``video_id`` is None) fail."""
         with self._lock:
@@ -214,12 +222,21 @@ class FakeState:
         with self._lock:
             return self._videos.pop(video_id, None) is not None
 
-    def page_videos(self, limit: int, before_seq: int | None) -> tuple[list[VideoView], int | None]:
-        """Newest first, strictly older than ``before_seq``; returns (page, next cursor)."""
+    def page_videos(
+        self,
+        limit: int,
+        before_seq: int | None,
+        keep: Callable[[VideoView], bool] | None = None,
+    ) -> tuple[list[VideoView], int | None]:
+        """Newest first, strictly older than ``before_seq``; returns (page, next cursor).
+
+        ``keep`` filters the videos (a list's query); listing never advances a job.
+        """
         with self._lock:
             videos = sorted(self._videos.values(), key=lambda v: v.seq, reverse=True)
-            older = [v for v in videos if before_seq is None or v.seq < before_seq]
-            page = [self._view(v) for v in older[:limit]]
+            views = [self._view(v) for v in videos if before_seq is None or v.seq < before_seq]
+            older = [view for view in views if keep is None or keep(view)]
+            page = older[:limit]
         return page, (page[-1].seq if len(older) > limit else None)
 
     def add_asset(self, asset: UploadedAsset, body: bytes | None) -> None:
@@ -267,4 +284,5 @@ def decode_token(token: str) -> int | None:
     except (binascii.Error, UnicodeDecodeError, ValueError):
         return None
     prefix, _, number = text.partition(":")
-    return int(number) if prefix == "cursor" and number.isdigit() else None
+    digits = number.isascii() and number.isdigit() and len(number) <= 12  # noqa: PLR2004
+    return int(number) if prefix == "cursor" and digits else None

@@ -8,8 +8,8 @@ names that the object has (not null) must carry the object's value, and ``raw`` 
 object whole. A date field the model could not read (a negative or unparsable time) is
 ``None`` by design and kept in ``raw``; that is not a loss. Nor is a blank string (only
 whitespace) read as ``None``: the models read text fields that say nothing as absent, and
-``raw`` keeps them as sent. An epoch number past year 9999 is compared as milliseconds,
-as the models read it.
+``raw`` keeps them as sent; the same goes for blank items of a list of texts. An epoch
+number past year 9999 is compared as milliseconds, as the models read it.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from datetime import datetime
 from typing import Any, Final
 
 import attrs
+
+from heygen_pipeline.resources._fields import iso_time
 
 __all__ = ["lost_fields", "model_inputs"]
 
@@ -47,24 +49,41 @@ def _timestamp(value: Any) -> float | None:
     if isinstance(value, int | float):
         return float(value)
     if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
-        except ValueError:
-            return None
+        parsed = iso_time(value)
+        return None if parsed is None else parsed.timestamp()
     return None
+
+
+def _blank(value: Any) -> bool:
+    """A text of only whitespace, or a list of such texts: what the models read as absent."""
+    if isinstance(value, list):
+        return all(_blank(item) for item in value) and all(isinstance(i, str) for i in value)
+    return isinstance(value, str) and not value.strip()
+
+
+def _same_time(ours: datetime, theirs: Any) -> bool:
+    stamp = _timestamp(theirs)
+    if stamp is not None and stamp > _LAST_SECOND:
+        stamp /= 1000  # no date in seconds: the models read it as milliseconds
+    return stamp is not None and abs(ours.timestamp() - stamp) < 1e-3  # noqa: PLR2004
+
+
+def _same_items(ours: Sequence[Any], theirs: list[Any], depth: int) -> bool:
+    if all(isinstance(item, str) for item in ours):  # text lists: blank items read as absent
+        theirs = [t for t in theirs if not _blank(t)]
+    return len(ours) == len(theirs) and all(
+        _same(a, b, depth + 1) for a, b in zip(ours, theirs, strict=True)
+    )
 
 
 def _same(ours: Any, theirs: Any, depth: int) -> bool:
     """Whether a model's value carries the object's value (types as the model holds them)."""
     if ours is None or ours in ((), {}):
-        return theirs in _EMPTY or (isinstance(theirs, str) and not theirs.strip())
+        return theirs in _EMPTY or _blank(theirs)
     if isinstance(ours, bool) or isinstance(theirs, bool):
         return ours is theirs or ours == theirs
     if isinstance(ours, datetime):
-        stamp = _timestamp(theirs)
-        if stamp is not None and stamp > _LAST_SECOND:
-            stamp /= 1000  # no date in seconds: the models read it as milliseconds
-        return stamp is not None and abs(ours.timestamp() - stamp) < 1e-3  # noqa: PLR2004
+        return _same_time(ours, theirs)
     if isinstance(ours, int | float) and isinstance(theirs, int | float):
         return float(ours) == float(theirs)
     if isinstance(ours, str) and isinstance(theirs, str):
@@ -72,9 +91,7 @@ def _same(ours: Any, theirs: Any, depth: int) -> bool:
     if attrs.has(type(ours)) and isinstance(theirs, Mapping):
         return depth < _MAX_DEPTH and not lost_fields(ours, theirs, depth + 1)
     if isinstance(ours, Sequence) and isinstance(theirs, list) and not isinstance(ours, str):
-        return len(ours) == len(theirs) and all(
-            _same(a, b, depth + 1) for a, b in zip(ours, theirs, strict=True)
-        )
+        return _same_items(ours, theirs, depth)
     if isinstance(ours, Mapping) and isinstance(theirs, Mapping):
         return dict(ours) == dict(theirs)
     return bool(ours == theirs)
@@ -101,6 +118,5 @@ def lost_fields(model: Any, item: Mapping[str, Any], depth: int = 0) -> list[str
 def _readable_time(value: Any) -> bool:
     """Whether the models can read ``value`` as a time (as `_fields.when` does)."""
     stamp = _timestamp(value)
-    if stamp is not None and stamp > _LAST_SECOND:
-        stamp /= 1000  # milliseconds; past year 9999 even so, it is no time at all
-    return stamp is not None and 0 < stamp < _LAST_SECOND + 1
+    # Past year 9999 even in milliseconds, no date can be meant: the models read None.
+    return stamp is not None and 0 < stamp <= _LAST_SECOND * 1000

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-__all__ = ["SpecViolation", "Validator", "check_against_schema"]
+__all__ = ["SpecViolation", "Validator", "any_of", "check_against_schema", "only_ambiguous"]
 
 INSTALL_HINT: Final = (
     "spec validation needs openapi-core: pip install 'heygen-pipeline[testing]' "
@@ -98,6 +98,29 @@ def _schema_param(errors: Any, fallback: str | None) -> tuple[str | None, str]:
             path.append(missing[0])
     name = _dotted(path) or fallback
     return name, str(error.message)
+
+
+def any_of(schema: Any) -> Any:
+    """``schema`` with every ``oneOf`` turned into an ``anyOf`` (alternatives may overlap)."""
+    if isinstance(schema, list):
+        return [any_of(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    return {("anyOf" if k == "oneOf" else k): any_of(v) for k, v in schema.items()}
+
+
+def only_ambiguous(relaxed: Mapping[str, Any], body: bytes) -> bool:
+    """Whether a JSON ``body`` keeps to ``relaxed`` (a schema after `any_of`).
+
+    For a body that broke the strict schema, True means its only fault is matching more
+    than one alternative of a ``oneOf``.
+    """
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return False
+    validator = _import("jsonschema").Draft202012Validator(relaxed)
+    return not any(True for _ in validator.iter_errors(value))
 
 
 class Validator:
