@@ -3,6 +3,8 @@
 Runs against an embedded FakeHeyGen (no key, no network), which renders a video in three
 status polls and serves it from a separate CDN host:
 
+0. ``client.avatars.list`` gives the avatar **looks** (a look's id is a video's
+   ``avatar_id``; ``client.avatars.list_groups`` lists the groups that hold them);
 1. ``client.videos.create`` starts a render (the client adds an ``Idempotency-Key``);
 2. ``client.videos.wait`` polls with jittered backoff until it completes, printing each
    status, and would end by its deadline with ``JobFailedError`` or ``WaitTimeoutError``;
@@ -44,11 +46,15 @@ def main() -> None:
         HeyGenClient(fake.api_key, base_url=fake.base_url) as client,
         tempfile.TemporaryDirectory() as folder,
     ):
+        print("0. pick an avatar look (what a video shows) and its default voice")
+        look = next(look for look in client.avatars.list() if look.name == "Daisy in Skirt")
+        print(f"   look {look.id} of group {look.group_id}, voice {look.default_voice_id}")
+
         print("1. create")
         video = client.videos.create(
             script="Hello from heygen_pipeline!",
-            avatar_id="Daisy-inskirt-20220818",
-            voice_id="v-f-en-1",
+            avatar_id=look.id,
+            voice_id=look.default_voice_id,
             title="End to end",
         )
         print(f"   video id: {video.id}")
@@ -64,9 +70,7 @@ def main() -> None:
 
         print("4. a render that fails")
         fake.fail_video(code="AVATAR_BLOCKED", message="The avatar is no longer available")
-        doomed = client.videos.create(
-            script="This one will fail", avatar_id="Daisy-inskirt-20220818"
-        )
+        doomed = client.videos.create(script="This one will fail", avatar_id=look.id)
         try:
             client.videos.wait(doomed, timeout=60, poll=0.05)
         except JobFailedError as error:

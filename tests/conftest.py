@@ -24,11 +24,5 @@ KNOWN_SPEC_GAPS: Final[dict[str, str]] = {
     # a default (its discriminator was dropped), so every result matches both and no
     # non-empty answer can pass; tests/_spec_check.py checks the rest of these answers.
     "GET /v3/assets/search": "the spec's oneOf of image and icon results is ambiguous",
-    # avatars (v3): the fake serves v2-shaped avatars, not groups.
-    "GET /v3/avatars": "the fake serves v2 avatars; the spec lists groups",
-    "GET /v3/avatars/{group_id}": "the fake serves a v2 avatar; the spec gives a group",
-    # voices (v3): the fake serves v2-shaped voices (no type/support_locale).
-    "GET /v3/voices": "the fake's voices miss type and support_locale",
-    "GET /v3/voices/{voice_id}": "the fake's voice misses type and support_locale",
 }
 _fake_spec.DEFAULT_EXEMPT = frozenset(KNOWN_SPEC_GAPS)

@@ -144,7 +144,7 @@ class TestDemo:
     def test_each_step_reports_its_outcome(self, demo_output):
         """Each step prints what happened, including the typed errors."""
         text = demo_output[1]
-        assert "avatars, first: " in text
+        assert "avatar looks (a look's id is a video's avatar_id), first: " in text
         assert "     Daisy-inskirt-20220818" in text
         assert re.search(r"created \w+ \(the POST carried Idempotency-Key: \w+\)", text)
         assert "   status: pending\n" in text
@@ -236,23 +236,24 @@ class TestCatalogue:
     """``avatars list`` and ``voices list`` against FakeHeyGen."""
 
     def test_avatars_table(self, api):
-        """A heading and one aligned row per avatar."""
+        """A heading and one aligned row per avatar look (v3: looks are what videos show)."""
         run = api("avatars", "list")
         assert run.status == 0
         lines = run.out.splitlines()
-        assert lines[0].split() == ["AVATAR", "ID", "NAME", "GENDER", "PREMIUM"]
-        assert len(lines) == 6
+        assert lines[0].split() == ["LOOK", "ID", "NAME", "TYPE", "GENDER"]
+        assert len(lines) == 7
         assert lines[2].startswith("Daisy-inskirt-20220818 ")
-        assert lines[4].endswith("yes")
+        assert lines[2].endswith("studio_avatar  female")
         assert run.err == ""
 
     def test_avatars_json(self, api):
-        """--json: the avatars as a JSON list of the model's fields."""
+        """--json: the looks as a JSON list of the model's fields (a look id is an avatar_id)."""
         doc = json.loads(api("avatars", "list", "--json").out)
         assert [a["id"] for a in doc][:2] == [
             "Abigail_expressive_2024112501",
             "Daisy-inskirt-20220818",
         ]
+        assert {a["group_id"] for a in doc} >= {"grp-daisy"}
 
     def test_voices_filtered_by_language(self, api):
         """--language keeps only that language's voices, whatever the case."""
@@ -266,9 +267,9 @@ class TestCatalogue:
 
     def test_rate_limit_is_retried(self, api, fake):
         """A 429 with Retry-After: 0 is retried and the command succeeds."""
-        fake.inject("GET", "/v3/avatars", Fault.rate_limited("0"))
+        fake.inject("GET", "/v3/avatars/looks", Fault.rate_limited("0"))
         assert api("avatars", "list").status == 0
-        assert len(fake.requests_for("GET", "/v3/avatars")) == 2
+        assert len(fake.requests_for("GET", "/v3/avatars/looks")) == 2
 
 
 class TestQuota:
@@ -503,7 +504,7 @@ class TestErrors:
         assert run.status == 0
         assert "event='http_request' method='GET'" in run.err
         assert fake.api_key not in run.err
-        assert len(json.loads(run.out)) == 5
+        assert len(json.loads(run.out)) == 6
 
     def test_server_error_without_retries(self, api, fake):
         """--max-attempts 1: a 503 is reported at once as one line with the status."""

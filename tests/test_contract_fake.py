@@ -85,7 +85,8 @@ def schemas():
 def _known_ids(fake):
     """Ids the fake knows, so generated paths reach existing objects as well as missing ones."""
     endpoints = [e["endpoint_id"] for e in fake.webhook_endpoints]
-    return [*fake.video_ids, "tpl_welcome_0001", *endpoints]
+    stock = ["grp-daisy", "Daisy-inskirt-20220818", "v-f-en-1"]  # avatar group, look, voice
+    return [*fake.video_ids, "tpl_welcome_0001", *endpoints, *stock]
 
 
 class TestGeneratedRequests:

@@ -16,8 +16,6 @@ from hypothesis import HealthCheck, Phase, given, settings
 from heygen_pipeline import HeyGenError
 from heygen_pipeline.resources import (
     Asset,
-    Avatar,
-    TalkingPhoto,
     Template,
     Translation,
     Voice,
@@ -31,8 +29,6 @@ from heygen_pipeline.testing._strategies_spec import shaped, values_of
 # Operations whose methods are not yet tagged with model=, and the model their answer is read
 # with today. A method tagged with model= takes over its operation (remove its line here).
 BASELINE: Final[dict[tuple[str, str], tuple[type[Any], ...]]] = {
-    ("legacy", "GET /v2/avatars"): (Avatar, TalkingPhoto),
-    ("legacy", "GET /v2/voices"): (Voice,),
     ("legacy", "GET /v2/templates"): (Template,),
     ("legacy", "GET /v1/webhook/endpoint.list"): (WebhookEndpoint,),
     ("legacy", "POST /v1/webhook/endpoint.add"): (WebhookEndpoint,),

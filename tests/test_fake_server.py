@@ -268,10 +268,11 @@ class TestRoutes:
         assert {"username", "email", "billing_type", "wallet"} <= set(user)
 
     @pytest.mark.parametrize(
-        ("path", "key"), [("/v3/avatars", "avatar_id"), ("/v3/voices", "voice_id")]
+        ("path", "key"),
+        [("/v3/avatars", "id"), ("/v3/avatars/looks", "id"), ("/v3/voices", "voice_id")],
     )
     def test_v3_lists_page_through_every_item_once(self, fake, http, path, key):
-        """v3 avatars and voices page by next_token until has_more is false."""
+        """v3 avatar groups, looks and voices page by next_token until has_more is false."""
         seen: list[str] = []
         token = None
         while True:
@@ -1139,14 +1140,16 @@ class TestWebhookEndpoints:
 
 
 class TestCatalogueLookups:
-    """GET /v3/avatars/{id}, GET /v3/voices/{id}, and no /v3/user/me."""
+    """GET /v3/avatars/{group_id}, looks/{look_id}, /v3/voices/{id}; no /v3/user/me."""
 
     def test_lookups(self, fake, http):
         """Known ids answer their object; unknown ones a typed 404."""
-        avatar = http.request(
-            "GET", fake.base_url + "/v3/avatars/Daisy-inskirt-20220818", headers=AUTH
+        group = http.request("GET", fake.base_url + "/v3/avatars/grp-daisy", headers=AUTH)
+        assert (group.json()["data"]["name"], group.json()["data"]["looks_count"]) == ("Daisy", 2)
+        look = http.request(
+            "GET", fake.base_url + "/v3/avatars/looks/Daisy-inskirt-20220818", headers=AUTH
         )
-        assert avatar.json()["data"]["avatar_name"] == "Daisy in Skirt"
+        assert look.json()["data"]["name"] == "Daisy in Skirt"
         voice = http.request("GET", fake.base_url + "/v3/voices/nope", headers=AUTH)
         assert (voice.status, voice.json()["error"]["code"]) == (404, "voice_not_found")
         me = http.request("GET", fake.base_url + "/v3/user/me", headers=AUTH)

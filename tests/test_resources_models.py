@@ -228,6 +228,12 @@ class TestFields:
         assert f.when({"t": "2023-11-14T22:13:20Z"}, "t") == expected
         assert f.when({"t": -5}, "t") is None
 
+    def test_when_reads_milliseconds_up_to_the_last_one(self):
+        """Milliseconds within year 9999's last second are read; past it there is no time."""
+        last = f.when({"t": 253_402_300_799_999}, "t")
+        assert last == datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
+        assert f.when({"t": 253_402_300_800_000}, "t") is None
+
     def test_first_keeps_zero(self):
         """``first`` skips only None."""
         assert f.first(None, 0, 5) == 0

@@ -24,23 +24,6 @@ from heygen_pipeline.testing._spec_coverage import (
 PAGE: Final = Path(__file__).resolve().parent.parent / "docs" / "spec.md"
 EXPECTED_MISSING: Final = frozenset(
     {
-        # avatars
-        "GET /v3/avatars",
-        "POST /v3/avatars",
-        "GET /v3/avatars/looks",
-        "GET /v3/avatars/looks/{look_id}",
-        "DELETE /v3/avatars/looks/{look_id}",
-        "PATCH /v3/avatars/looks/{look_id}",
-        "GET /v3/avatars/{group_id}",
-        "DELETE /v3/avatars/{group_id}",
-        "POST /v3/avatars/{group_id}/consent",
-        # voices
-        "GET /v3/voices",
-        "POST /v3/voices",
-        "POST /v3/voices/clone",
-        "POST /v3/voices/speech",
-        "GET /v3/voices/{voice_id}",
-        "DELETE /v3/voices/{voice_id}",
         # templates
         "GET /v3/templates",
         "GET /v3/templates/{template_id}",

@@ -13,7 +13,13 @@ import urllib3
 from conftest import KNOWN_SPEC_GAPS
 
 from heygen_pipeline import BadRequestError, HeyGenClient
-from heygen_pipeline.testing import FakeHeyGen, Fault, SpecViolation, load_spec
+from heygen_pipeline.testing import (
+    FakeHeyGen,
+    Fault,
+    SpecViolation,
+    _fake_routes_avatars,
+    load_spec,
+)
 from heygen_pipeline.testing._spec import SPEC_FILES, resolve_refs
 from heygen_pipeline.testing.pytest_plugin import checked_fake
 
@@ -292,8 +298,16 @@ class TestStrictFake:
 class TestReplyChecks:
     """check_replies records replies that break the spec; the fixtures fail on them."""
 
+    @pytest.fixture
+    def v2_shaped_groups(self, monkeypatch):
+        """The avatar group route serves v2-shaped avatars (as the fake once did), not groups."""
+        monkeypatch.setattr(
+            _fake_routes_avatars, "_public_group", lambda _c, row: {"avatar_id": row[0]}
+        )
+
+    @pytest.mark.usefixtures("v2_shaped_groups")
     def test_a_broken_reply_is_recorded(self, http):
-        """The fake's v3 avatars are not groups: the reply is recorded with its field."""
+        """v2 avatars served as v3 groups: the reply is recorded with its field."""
         with FakeHeyGen(api_key=KEY, check_replies=True, spec_exempt=()) as server:
             http.request("GET", server.base_url + "/v3/avatars", headers=AUTH)
             (violation,) = server.reply_violations()
@@ -302,6 +316,7 @@ class TestReplyChecks:
         assert "GET /v3/avatars" in str(violation)
         assert violation.param is not None
 
+    @pytest.mark.usefixtures("v2_shaped_groups")
     def test_checked_fake_fails_the_test_at_the_end(self, http):
         """checked_fake turns a recorded violation into a test failure listing it."""
         expected = pytest.raises(pytest.fail.Exception, match="GET /v3/avatars")

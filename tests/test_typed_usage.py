@@ -39,6 +39,12 @@ class TestTypedUsage:
         assert avatars
         assert remaining == 3600
 
+    def test_pick_look_and_voice(self, client):
+        """The typed catalogue gives a look id, a starfish voice and the speech's duration."""
+        look_id, voice_id, duration = typed_usage.pick_look_and_voice(client)
+        assert (look_id, voice_id) == ("Abigail_expressive_2024112501", "v-f-en-1")
+        assert duration
+
     def test_create_video(self, client, fake):
         """post() with the caller's idempotency key creates one video under that key."""
         video_id = typed_usage.create_video(client, "Hello")

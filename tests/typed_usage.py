@@ -9,6 +9,7 @@ which mypy checks just as strictly.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import structlog
@@ -36,6 +37,7 @@ from heygen_pipeline.middleware import (
     BackoffPolicy,
     LoggingMiddleware,
 )
+from heygen_pipeline.resources import AvatarGroup, AvatarLook, Speech, Voice
 from heygen_pipeline.testing import FakeHeyGen, Fault, MockTransport, RecordedRequest, make_response
 from heygen_pipeline.typing import Handler, Middleware, Sleep
 
@@ -69,6 +71,16 @@ def fetch_catalogue(client: HeyGenClient) -> tuple[list[Any], int]:
     quota: Any = client.get("/v2/user/remaining_quota", timeout=5.0, max_attempts=1)
     remaining: int = quota["remaining_quota"]
     return avatars["avatars"], remaining
+
+
+def pick_look_and_voice(client: HeyGenClient) -> tuple[str, str, float | None]:
+    """The typed catalogue: a look's id (a v3 video's ``avatar_id``), a voice, its speech."""
+    looks: Iterator[AvatarLook] = client.avatars.list(ownership="public", page_size=50)
+    look: AvatarLook = next(look for look in looks if look.is_ready)
+    group: AvatarGroup = client.avatars.get_group(look.group_id or "")
+    voice: Voice = next(client.voices.list(engine="starfish", language="English"))
+    speech: Speech = client.voices.speech(f"Hello from {group.name}", voice.id or "")
+    return look.id or "", voice.id or "", speech.duration
 
 
 def create_video(client: HeyGenClient, script: str) -> str:

@@ -101,14 +101,17 @@ def stack(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def avatars_list(args: argparse.Namespace, ctx: Context) -> int:
-    """``avatars list``: every avatar (``client.avatars.list()``, every page)."""
+    """``avatars list``: every avatar look (``client.avatars.list()``, every page).
+
+    A look's id is what ``videos create --avatar-id`` takes.
+    """
     with ctx.client(args) as client:
-        avatars = [fields_of(a) for a in client.avatars.list()]
+        looks = [fields_of(a) for a in client.avatars.list()]
     if args.json:
-        ctx.console.json(avatars)
+        ctx.console.json(looks)
         return 0
-    columns = [("AVATAR ID", "id"), ("NAME", "name"), ("GENDER", "gender")]
-    ctx.console.table([*columns, ("PREMIUM", "premium")], avatars)
+    columns = [("LOOK ID", "id"), ("NAME", "name"), ("TYPE", "avatar_type")]
+    ctx.console.table([*columns, ("GENDER", "gender")], looks)
     return 0
 
 

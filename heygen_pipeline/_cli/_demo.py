@@ -123,7 +123,10 @@ class Demo:
         self.say("\n== Avatars and voices (client.avatars.list(), client.voices.list())")
         avatars = list(client.avatars.list())
         voices = list(client.voices.list())
-        self.say(f"   {len(avatars)} avatars, first: {plain(avatars[0].name)}")
+        self.say(
+            f"   {len(avatars)} avatar looks (a look's id is a video's avatar_id), "
+            f"first: {plain(avatars[0].name)}"
+        )
         for avatar in avatars[:3]:
             self.say(f"     {plain(avatar.id):<32} {plain(avatar.name)}")
         self.say(f"   {len(voices)} voices, first: {plain(voices[0].name)}")

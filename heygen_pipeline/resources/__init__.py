@@ -6,14 +6,14 @@ Every [HeyGenClient][heygen_pipeline.HeyGenClient] carries one helper per area, 
 ``client.video_agents``, ``client.ai_clipping``, ``client.background_removals``,
 ``client.audio``, ``client.brand_kits``, ``client.brand_glossaries`` and
 ``client.webhook_endpoints``. Each call is a request through
-the client's stack; results are small frozen models (`Video`, `Avatar`, ...) with the
+the client's stack; results are small frozen models (`Video`, `AvatarLook`, ...) with the
 fields users need and ``raw``, the object HeyGen sent. Lists are lazy iterators over every
 page (`paginate`).
 """
 
 from heygen_pipeline.resources._ai_clipping import AiClippings
 from heygen_pipeline.resources._assets import MAX_ASSET_BYTES, Assets
-from heygen_pipeline.resources._avatars import Avatars
+from heygen_pipeline.resources._avatars import AvatarLooks, Avatars
 from heygen_pipeline.resources._background_removals import BackgroundRemovals
 from heygen_pipeline.resources._base import JobResource, Resource
 from heygen_pipeline.resources._download import DownloadResult, download
@@ -47,6 +47,12 @@ from heygen_pipeline.resources._models_assets import (
     DirectUploadBatch,
     JobStatus,
 )
+from heygen_pipeline.resources._models_avatars import (
+    AvatarConsent,
+    AvatarCreation,
+    AvatarGroup,
+    AvatarLook,
+)
 from heygen_pipeline.resources._models_lipsyncs import Lipsync, LipsyncBatch
 from heygen_pipeline.resources._models_media import (
     AiClip,
@@ -72,6 +78,7 @@ from heygen_pipeline.resources._models_user import (
     Wallet,
 )
 from heygen_pipeline.resources._models_videos import VideoBatch
+from heygen_pipeline.resources._models_voices import Speech, VoiceClone, VoiceDesign, WordTimestamp
 from heygen_pipeline.resources._paging import MAX_PAGE_SIZE, paginate
 from heygen_pipeline.resources._templates import Templates
 from heygen_pipeline.resources._translations import Translations
@@ -113,6 +120,11 @@ __all__ = [
     "Audio",
     "AutoReload",
     "Avatar",
+    "AvatarConsent",
+    "AvatarCreation",
+    "AvatarGroup",
+    "AvatarLook",
+    "AvatarLooks",
     "Avatars",
     "BackgroundRemoval",
     "BackgroundRemovals",
@@ -138,6 +150,7 @@ __all__ = [
     "Quota",
     "Resource",
     "Sound",
+    "Speech",
     "SubscriptionBilling",
     "SubscriptionCredits",
     "TalkingPhoto",
@@ -157,10 +170,13 @@ __all__ = [
     "VideoRequest",
     "Videos",
     "Voice",
+    "VoiceClone",
+    "VoiceDesign",
     "Voices",
     "Wallet",
     "WebhookEndpoint",
     "WebhookEndpoints",
+    "WordTimestamp",
     "download",
     "multipart_body",
     "paginate",

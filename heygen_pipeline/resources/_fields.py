@@ -171,11 +171,12 @@ def when(raw: Mapping[str, Any], *keys: str) -> datetime | None:
         seconds = number({key: value}, key) if not isinstance(value, str) else None
         if seconds is None or seconds < 0:
             continue
-        if seconds > _MAX_TIMESTAMP:  # milliseconds
-            seconds /= 1000
-        if seconds < _MAX_TIMESTAMP + 1:  # up to the last microsecond of year 9999
-            try:
+        try:
+            if seconds <= _MAX_TIMESTAMP:
                 return datetime.fromtimestamp(seconds, tz=timezone.utc)
-            except (OverflowError, OSError, ValueError):  # rounded up into year 10000
-                continue
+            whole, ms = divmod(seconds, 1000)  # milliseconds, split exactly (no float rounding)
+            if whole <= _MAX_TIMESTAMP:  # up to 9999-12-31T23:59:59.999
+                return datetime.fromtimestamp(whole, tz=timezone.utc) + timedelta(milliseconds=ms)
+        except (OverflowError, OSError, ValueError):  # rounded up into year 10000
+            continue
     return None

@@ -119,7 +119,11 @@ class Video:
 
 @attrs.frozen(kw_only=True)
 class Avatar:
-    """An avatar (v2 list entry, or v3 avatar/avatar group)."""
+    """A legacy avatar (an entry of ``GET /v2/avatars``).
+
+    v3 has two models instead: `AvatarLook` (what a video shows; its ``id`` is a video's
+    ``avatar_id``) and `AvatarGroup` (an identity holding looks).
+    """
 
     id: str | None = None
     name: str | None = None
@@ -175,15 +179,27 @@ class TalkingPhoto:
 
 @attrs.frozen(kw_only=True)
 class Voice:
-    """A voice (v2 or v3)."""
+    """A voice (v3 list, get and design results; legacy v2 list entries).
+
+    ``id`` is what ``POST /v3/videos`` and ``POST /v3/voices/speech`` take as ``voice_id``.
+    ``type`` is ``public`` (HeyGen's) or ``private`` (the account's own, e.g. a clone);
+    ``support_locale`` says whether it speaks locale variants. A cloned voice has a
+    ``status`` (``processing``, ``complete``, ``failed``; ``failure_message`` says why).
+    """
 
     id: str | None = None
     name: str | None = None
     language: str | None = None
     gender: str | None = None
+    type: str | None = None
     preview_audio_url: str | None = None
     support_pause: bool | None = None
+    support_locale: bool | None = None
+    support_interactive_avatar: bool | None = None
     emotion_support: bool | None = None
+    status: str | None = None
+    failure_message: str | None = None
+    created_at: datetime | None = None
     raw: Mapping[str, Any] = _raw()
     """The object HeyGen sent."""
 
@@ -191,16 +207,38 @@ class Voice:
     def from_api(cls, data: Mapping[str, Any]) -> Voice:
         """Read a v2 or v3 voice object."""
         raw = f.obj(data, "a voice")
+        status = f.text(raw, "status")
         return cls(
             id=f.text(raw, "voice_id", "id"),
             name=f.text(raw, "name", "display_name"),
             language=f.text(raw, "language"),
             gender=f.text(raw, "gender"),
+            type=f.text(raw, "type"),
             preview_audio_url=f.text(raw, "preview_audio_url", "preview_audio"),
             support_pause=f.flag(raw, "support_pause"),
+            support_locale=f.flag(raw, "support_locale"),
+            support_interactive_avatar=f.flag(raw, "support_interactive_avatar"),
             emotion_support=f.flag(raw, "emotion_support"),
+            status=status.lower() if status else None,
+            failure_message=f.text(raw, "failure_message"),
+            created_at=f.when(raw, "created_at"),
             raw=raw,
         )
+
+    @property
+    def is_completed(self) -> bool:
+        """Whether the voice can be used: a clone that finished, or one with no status."""
+        return self.status is None or self.status in COMPLETED
+
+    @property
+    def is_failed(self) -> bool:
+        """Whether cloning failed."""
+        return self.status in FAILED
+
+    @property
+    def is_done(self) -> bool:
+        """Whether cloning reached a final state (or the voice never had one)."""
+        return self.is_completed or self.is_failed
 
 
 @attrs.frozen(kw_only=True)

@@ -278,7 +278,7 @@ class AssetSearchResult:
 
 @attrs.frozen(kw_only=True)
 class Deletion:
-    """What a v3 delete answers: the id of what is gone."""
+    """What a v3 delete answers: the id of what is gone (``voice_id`` for a voice)."""
 
     id: str | None = None
     raw: Mapping[str, Any] = _raw()
@@ -288,4 +288,4 @@ class Deletion:
     def from_api(cls, data: Mapping[str, Any]) -> Deletion:
         """Read a delete's answer."""
         raw = f.obj(data, "a deletion")
-        return cls(id=f.text(raw, "id"), raw=raw)
+        return cls(id=f.text(raw, "id", "voice_id"), raw=raw)

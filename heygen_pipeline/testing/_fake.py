@@ -275,6 +275,18 @@ class FakeHeyGen:
         """
         self._state.removals.fail(job_id, Failure("BACKGROUND_REMOVAL_FAILED", message))
 
+    def fail_avatar(
+        self, *, code: str = "TRAINING_FAILED", message: str | None = "Avatar training failed"
+    ) -> None:
+        """Make the next created avatar group's training fail (its ``error`` says why)."""
+        self._state.avatars.fail_next(Failure(code, message))
+
+    def fail_voice_clone(
+        self, voice_id: str | None = None, *, message: str | None = "Voice cloning failed"
+    ) -> None:
+        """Make a voice clone fail (the next one when ``voice_id`` is None)."""
+        self._state.voices.fail(voice_id, Failure("CLONE_FAILED", message))
+
     @property
     def webhook_endpoints(self) -> list[dict[str, Any]]:
         """Every registered webhook endpoint, as the v1 API describes them (secrets included)."""

@@ -293,32 +293,6 @@ def upload_asset(c: Call) -> Reply:
     return v1_ok(data, msg=None, message=None)
 
 
-def v3_avatars(c: Call) -> Reply:
-    """GET /v3/avatars (paged)."""
-    return v3_static(c, _avatars(c.cdn))
-
-
-def v3_voices(c: Call) -> Reply:
-    """GET /v3/voices (paged)."""
-    return v3_static(c, _voices(c.cdn))
-
-
-def v3_avatar(c: Call) -> Reply:
-    """GET /v3/avatars/{id}."""
-    found = [a for a in _avatars(c.cdn) if a["avatar_id"] == c.params["id"]]
-    if not found:
-        return error_reply(404, "v3", "avatar_not_found", "Avatar not found")
-    return json_reply(200, {"data": found[0]})
-
-
-def v3_voice(c: Call) -> Reply:
-    """GET /v3/voices/{id}."""
-    found = [v for v in _voices(c.cdn) if v["voice_id"] == c.params["id"]]
-    if not found:
-        return error_reply(404, "v3", "voice_not_found", "Voice not found")
-    return json_reply(200, {"data": found[0]})
-
-
 def no_object() -> Reply:
     return error_reply(404, "v3", "not_found", "No such object")
 
@@ -372,10 +346,6 @@ ROUTES: Final = (
     route("api", "GET", "/v2/user/remaining_quota", "v2", v2_quota),
     route("api", "GET", r"/v1/video_status\.get", "v1", v1_status),
     route("api", "GET", r"/v1/video\.list", "v1", v1_list),
-    route("api", "GET", "/v3/avatars", "v3", v3_avatars),
-    route("api", "GET", f"/v3/avatars/{ID}", "v3", v3_avatar),
-    route("api", "GET", "/v3/voices", "v3", v3_voices),
-    route("api", "GET", f"/v3/voices/{ID}", "v3", v3_voice),
     route("upload", "POST", "/v1/asset", "v1", upload_asset),
     route("cdn", "GET", rf"/videos/{ID}\.mp4", "v3", cdn_video),
     route("cdn", "GET", rf"/assets/{ID}\.\w+", "v3", cdn_asset),

@@ -33,12 +33,14 @@ from heygen_pipeline.testing._fake_routes import dispatch
 from heygen_pipeline.testing._fake_routes_agents import ROUTES as _AGENT_ROUTES
 from heygen_pipeline.testing._fake_routes_assets import ROUTES as _ASSET_ROUTES
 from heygen_pipeline.testing._fake_routes_assets_direct import ROUTES as _DIRECT_ROUTES
+from heygen_pipeline.testing._fake_routes_avatars import ROUTES as _AVATAR_ROUTES
 from heygen_pipeline.testing._fake_routes_jobs import ROUTES as _JOB_ROUTES
 from heygen_pipeline.testing._fake_routes_legacy import ROUTES as _LEGACY_ROUTES
 from heygen_pipeline.testing._fake_routes_lipsyncs import ROUTES as _LIPSYNC_ROUTES
 from heygen_pipeline.testing._fake_routes_media import ROUTES as _MEDIA_ROUTES
 from heygen_pipeline.testing._fake_routes_translations import ROUTES as _TRANSLATION_ROUTES
 from heygen_pipeline.testing._fake_routes_videos import ROUTES as _VIDEO_ROUTES
+from heygen_pipeline.testing._fake_routes_voices import ROUTES as _VOICE_ROUTES
 from heygen_pipeline.testing._fake_spec import SpecGate
 from heygen_pipeline.testing._fake_state import FakeState, RecordedRequest
 from heygen_pipeline.testing._faults import (
@@ -58,6 +60,8 @@ ROUTES: Final = (
     *_DIRECT_ROUTES,  # before the asset routes: /v3/assets/statuses is not an {asset_id}
     *_ASSET_ROUTES,
     *_TRANSLATION_ROUTES,
+    *_AVATAR_ROUTES,
+    *_VOICE_ROUTES,
     *_VIDEO_ROUTES,
     *_LIPSYNC_ROUTES,
     *_AGENT_ROUTES,

@@ -17,6 +17,7 @@ from typing import Final
 
 from heygen_pipeline.testing._fake_agents import AgentStore
 from heygen_pipeline.testing._fake_assets import AssetStore
+from heygen_pipeline.testing._fake_avatars import AvatarStore, VoiceStore
 from heygen_pipeline.testing._fake_jobs import EndpointStore
 from heygen_pipeline.testing._fake_lipsyncs import LipsyncStore
 from heygen_pipeline.testing._fake_media import MediaJobStore
@@ -153,6 +154,8 @@ class FakeState:
             render_polls, ("pending", "processing", "completed", "failed")
         )
         self.asset_store = AssetStore()
+        self.avatars = AvatarStore(render_polls)
+        self.voices = VoiceStore(render_polls)
         self.endpoints = EndpointStore()
         self.video_extras = VideoExtras()
         self.cdn_url = ""
