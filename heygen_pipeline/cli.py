@@ -117,7 +117,8 @@ def _parser(console: Console) -> _Parser:
 
     leaf(top, "demo", _demo, "walk through the pipeline against an embedded fake HeyGen")
     leaf(top, "stack", commands.stack, "print the default stack, outermost first")
-    leaf(top, "quota", commands.quota, "show the remaining quota (and credits)")
+    leaf(top, "account", commands.account, "show the account and its balance (GET /v3/users/me)")
+    leaf(top, "quota", commands.quota, "legacy: the remaining v2 quota (and credits)")
     leaf(branch("avatars", "avatars"), "list", commands.avatars_list, "list the avatar looks")
     voices = leaf(branch("voices", "voices"), "list", commands.voices_list, "list the voices")
     voices.add_argument("--language", help="only voices of this language (e.g. English)")

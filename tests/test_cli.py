@@ -27,7 +27,7 @@ DEMO_SECTIONS = [
     "== A video job: create (with an Idempotency-Key), wait, download",
     "== 429 with Retry-After: 1 (the backoff waits as asked, then succeeds)",
     "== An outage: 503s open the breaker, which then fails fast",
-    "== A bad request becomes a typed error with HeyGen's own words",
+    "== Bad requests: refused before sending, or by HeyGen in its own words",
     "== The key in log lines: REDACTED",
 ]
 ESCAPES = re.compile(r"\x1b|\r|[\x00-\x08\x0b-\x1f\x7f]")
@@ -153,8 +153,14 @@ class TestDemo:
         assert "the CDN host saw the key: False" in text
         assert "succeeded after " in text
         assert "CircuitOpenError after " in text
-        assert "recovered: remaining quota 3600 seconds" in text
-        assert "BadRequestError: HTTP 400 [invalid_parameter] video_inputs is invalid" in text
+        assert "client.videos.create(avatar_id='Abigail_expressive_2024112501'" in text
+        assert "recovered: fake-user, wallet balance 120 usd" in text
+        assert "before sending: ValueError: avatar_id is required" in text
+        assert re.search(
+            r"from the server: BadRequestError: HTTP 400 \[invalid_parameter\] "
+            r"body\.avatar_id: .* \(param: avatar_id\)",
+            text,
+        )
         assert text.rstrip().endswith("CDN saw key = False")
 
     def test_retry_after_is_honoured(self, demo_output):
@@ -193,7 +199,7 @@ class TestDemo:
         with FakeHeyGen(render_polls=3) as fake:
             demo = Demo(fake, out, tmp_path)
             with demo.client() as client:
-                demo.video(client)
+                demo.video(client, *demo.catalogue(client))
         text = out.getvalue()
         assert "\r   status: pending (" in text
         assert "\r   status: completed" in text
@@ -270,6 +276,25 @@ class TestCatalogue:
         fake.inject("GET", "/v3/avatars/looks", Fault.rate_limited("0"))
         assert api("avatars", "list").status == 0
         assert len(fake.requests_for("GET", "/v3/avatars/looks")) == 2
+
+
+class TestAccount:
+    """``account``: the v3 account (GET /v3/users/me) and its balance."""
+
+    def test_human(self, api, fake):
+        """User, billing type and wallet balance, from /v3/users/me."""
+        run = api("account")
+        assert run.status == 0
+        assert run.out == (
+            "user: fake-user (Fake User)\nbilling: wallet\nwallet balance: 120 usd\n"
+        )
+        assert fake.requests_for("GET", "/v3/users/me")
+
+    def test_json(self, api):
+        """--json: the User model's fields."""
+        data = json.loads(api("account", "--json").out)
+        assert data["username"] == "fake-user"
+        assert data["wallet"]["remaining_balance"] == 120.0
 
 
 class TestQuota:

@@ -19,7 +19,7 @@ from typing import Any, Final
 import attrs
 import structlog
 
-from heygen_pipeline._cli._console import Console, Progress, is_tty
+from heygen_pipeline._cli._console import Console, Progress, is_tty, plain
 from heygen_pipeline._defaults import DEFAULT_BASE_URL, DEFAULT_UPLOAD_URL, default_stack
 from heygen_pipeline._models import RequestOptions
 from heygen_pipeline._redact import MIN_SECRET_LEN
@@ -275,6 +275,41 @@ def download_text(received: int, total: int | None) -> str:
     if not total:
         return f"downloading {received / mb:.1f} MB"
     return f"downloading {received / mb:.1f} of {total / mb:.1f} MB ({100 * received // total}%)"
+
+
+def account(args: argparse.Namespace, ctx: Context) -> int:
+    """``account``: who the key belongs to and what it can spend (``client.user.me()``)."""
+    with ctx.client(args) as client:
+        me = client.user.me()
+    if args.json:
+        ctx.console.json(fields_of(me))
+        return 0
+    name = " ".join(part for part in (me.first_name, me.last_name) if part) or "-"
+    ctx.console.line(f"user: {plain(me.username)} ({plain(name)})")
+    ctx.console.line(f"billing: {plain(me.billing_type)}")
+    for line in _billing_lines(me):
+        ctx.console.line(line)
+    return 0
+
+
+def _billing_lines(me: Any) -> list[str]:
+    """The balance or credits of whichever billing the account has."""
+    lines = []
+    if me.wallet is not None:
+        balance = me.wallet.remaining_balance
+        shown = "-" if balance is None else f"{balance:g}"
+        lines.append(f"wallet balance: {shown} {plain(me.wallet.currency)}")
+    credits = me.subscription.credits if me.subscription is not None else None
+    if credits is not None:
+        for label, pool in (
+            ("premium", credits.premium_credits),
+            ("add-on", credits.add_on_credits),
+        ):
+            if pool is not None:
+                lines.append(f"{label} credits: {pool.remaining}")
+    if me.usage_based is not None:
+        lines.append(f"remaining credits: {me.usage_based.remaining_credits}")
+    return lines
 
 
 def quota(args: argparse.Namespace, ctx: Context) -> int:

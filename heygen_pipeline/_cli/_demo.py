@@ -41,7 +41,7 @@ _SHOWN_KEYS: Final = (
     "note",
 )
 """What a demo log line shows: enough to follow the story, without the header dicts."""
-_QUOTA: Final = "/v2/user/remaining_quota"
+_ACCOUNT: Final = "/v3/users/me"
 
 
 class _Sink:
@@ -110,16 +110,16 @@ class Demo:
         with self.client() as client:
             self.say("== The stack, outermost first")
             self.say("   " + " -> ".join((*client.stack.names, "urllib3")))
-            self.catalogue(client)
-            self.video(client)
+            look, voice_id = self.catalogue(client)
+            self.video(client, look, voice_id)
             self.rate_limit(client)
             self.outage(client)
             self.bad_request(client)
             self.redaction(client)
         return self.summary()
 
-    def catalogue(self, client: HeyGenClient) -> None:
-        """Avatars and voices, every page, as typed models."""
+    def catalogue(self, client: HeyGenClient) -> tuple[str, str]:
+        """Avatar looks and voices, every page, as typed models; the look and voice to use."""
         self.say("\n== Avatars and voices (client.avatars.list(), client.voices.list())")
         avatars = list(client.avatars.list())
         voices = list(client.voices.list())
@@ -132,13 +132,15 @@ class Demo:
         self.say(f"   {len(voices)} voices, first: {plain(voices[0].name)}")
         for voice in voices[:3]:
             self.say(f"     {plain(voice.id):<32} {plain(voice.name)} ({plain(voice.language)})")
+        look = avatars[0]
+        voice_id = look.default_voice_id or voices[0].id
+        return str(look.id), str(voice_id)
 
-    def video(self, client: HeyGenClient) -> None:
-        """Create, wait (live progress on a terminal), download from the CDN host."""
+    def video(self, client: HeyGenClient, look_id: str, voice_id: str) -> None:
+        """Create (the first look, its voice), wait (live on a terminal), download from the CDN."""
         self.say("\n== A video job: create (with an Idempotency-Key), wait, download")
-        video = client.videos.create(
-            avatar_id="Daisy-inskirt-20220818", voice_id="v-f-en-1", script="Hello, pipeline"
-        )
+        self.say(f"   client.videos.create(avatar_id={plain(look_id)!r}, voice_id=..., script=...)")
+        video = client.videos.create(avatar_id=look_id, voice_id=voice_id, script="Hello, pipeline")
         (sent,) = self.fake.requests_for("POST", "/v3/videos")
         key = sent.headers.get("idempotency-key", "")
         self.say(f"   created {video.id} (the POST carried Idempotency-Key: {key})")
@@ -176,35 +178,41 @@ class Demo:
     def outage(self, client: HeyGenClient) -> None:
         """503s open the breaker; it fails fast; after its reset time, a trial call closes it."""
         self.say("\n== An outage: 503s open the breaker, which then fails fast")
-        self.fake.inject_always("GET", _QUOTA, Fault.server_error(503))
+        self.fake.inject_always("GET", _ACCOUNT, Fault.server_error(503))
         no_retries = client.with_options(max_attempts=1)  # same stack, same breaker
         for _ in range(3):
             self.failing_call(no_retries)
         started = time.monotonic()
         try:
-            no_retries.user.remaining_quota()
+            no_retries.user.me()
         except CircuitOpenError as exc:
             elapsed = (time.monotonic() - started) * 1000
             self.say(f"   CircuitOpenError after {elapsed:.1f} ms: {exc}")
         self.fake.clear_faults()
         time.sleep(1.05)  # the breaker's reset_timeout, in real time, so the reader sees recovery
-        quota = client.user.remaining_quota()
-        self.say(f"   recovered: remaining quota {quota.remaining_seconds:g} seconds")
+        me = client.user.me()
+        balance = me.remaining_balance
+        shown = f"{balance:g} {me.currency or ''}".rstrip() if balance is not None else "-"
+        self.say(f"   recovered: {plain(me.username)}, {me.billing_type} balance {shown}")
 
     def failing_call(self, client: HeyGenClient) -> None:
         """One call during the outage, and the error it met."""
         try:
-            client.user.remaining_quota()
+            client.user.me()
         except HeyGenError as exc:
             self.say(f"   {type(exc).__name__}: {exc}")
 
     def bad_request(self, client: HeyGenClient) -> None:
-        """HeyGen's own error, typed."""
-        self.say("\n== A bad request becomes a typed error with HeyGen's own words")
+        """A mistake caught before sending, and HeyGen's own refusal, both typed."""
+        self.say("\n== Bad requests: refused before sending, or by HeyGen in its own words")
         try:
-            client.videos.create_v2([])
+            client.videos.create(script="Hello")  # an avatar video needs a look id
+        except ValueError as exc:
+            self.say(f"   before sending: {type(exc).__name__}: {exc}")
+        try:
+            client.post("/v3/videos", json={"type": "avatar", "script": "Hello"})
         except HeyGenError as exc:
-            self.say(f"   {type(exc).__name__}: {exc}")
+            self.say(f"   from the server: {type(exc).__name__}: {exc}")
 
     def redaction(self, client: HeyGenClient) -> None:
         """Log lines that would carry the key, with the key redacted."""
