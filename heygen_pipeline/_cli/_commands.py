@@ -299,11 +299,11 @@ def _billing_lines(me: Any) -> list[str]:
         balance = me.wallet.remaining_balance
         shown = "-" if balance is None else f"{balance:g}"
         lines.append(f"wallet balance: {shown} {plain(me.wallet.currency)}")
-    credits = me.subscription.credits if me.subscription is not None else None
-    if credits is not None:
+    pools = me.subscription.credits if me.subscription is not None else None
+    if pools is not None:
         for label, pool in (
-            ("premium", credits.premium_credits),
-            ("add-on", credits.add_on_credits),
+            ("premium", pools.premium_credits),
+            ("add-on", pools.add_on_credits),
         ):
             if pool is not None:
                 lines.append(f"{label} credits: {pool.remaining}")
