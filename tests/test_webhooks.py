@@ -23,10 +23,12 @@ from heygen_pipeline import (
 from heygen_pipeline.webhooks import (
     DEFAULT_SIGNATURE_HEADER,
     EVENT_CLASSES,
+    EVENT_TYPES,
     AvatarVideoFail,
     AvatarVideoGifFail,
     AvatarVideoGifSuccess,
     AvatarVideoSuccess,
+    JobEvent,
     PersonalizedVideo,
     UnknownEvent,
     VideoTranslateFail,
@@ -341,27 +343,29 @@ class TestParseEvent:
         assert event.data["contact_info"] == {"email": "a@b.c"}
         assert event.succeeded is None
 
-    def test_every_documented_type_has_a_class(self):
-        """The registry maps each class's own event type to it."""
-        assert set(EVENT_CLASSES) == {
-            "avatar_video.success",
-            "avatar_video.fail",
-            "avatar_video_gif.success",
-            "avatar_video_gif.fail",
-            "video_translate.success",
-            "video_translate.fail",
-            "personalized_video",
-        }
+    def test_every_spec_type_has_a_class(self):
+        """The registry maps each event type of the v3 spec to its class (JobEvent if generic)."""
+        assert set(EVENT_CLASSES) == set(EVENT_TYPES)
         for event_type, cls in EVENT_CLASSES.items():
-            assert event_type == cls.EVENT_TYPE
+            assert cls.EVENT_TYPE in (event_type, "", "video_translate.preflight.validation_failed")
             assert type(parse_event(payload(event_type))) is cls
+        assert EVENT_CLASSES["avatar_video.success"] is AvatarVideoSuccess
+        assert EVENT_CLASSES["instant_avatar.success"] is JobEvent
 
-    def test_unknown_type(self):
-        """An undocumented type is an UnknownEvent keeping its type and data."""
+    def test_generic_type(self):
+        """A spec type without a documented payload is a JobEvent with the shared fields."""
         event = parse_event(payload("instant_avatar.success", avatar_id="a"))
-        assert type(event) is UnknownEvent
+        assert type(event) is JobEvent
         assert event.event_type == "instant_avatar.success"
         assert event.data == {"avatar_id": "a"}
+        assert (event.id, event.succeeded) == ("a", True)
+
+    def test_unknown_type(self):
+        """A type outside the spec is an UnknownEvent keeping its type and data."""
+        event = parse_event(payload("brand_new.success", thing_id="a"))
+        assert type(event) is UnknownEvent
+        assert event.event_type == "brand_new.success"
+        assert event.data == {"thing_id": "a"}
         assert event.succeeded is True
 
     def test_missing_fields_are_none(self):
@@ -541,7 +545,7 @@ class TestExampleReceiver:
 
     def test_unknown_event_is_accepted(self, receiver, http):
         """An event type the library does not model is still accepted and queued."""
-        body = payload("live_avatar.success", session_id="s")
+        body = payload("brand_new.success", session_id="s")
         status, _ = post(http, receiver.url, body, {"Signature": sign_webhook(body, SECRET)})
         assert status == 200
         assert type(receiver.events.get_nowait()) is UnknownEvent
