@@ -46,7 +46,6 @@ BASELINE: Final[dict[tuple[str, str], tuple[type[Any], ...]]] = {
     ("legacy", "POST /v1/asset"): (Asset,),
     ("v3", "GET /v3/videos/{video_id}"): (Video,),
     ("v3", "GET /v3/video-translations/{video_translation_id}"): (Translation,),
-    ("v3", "POST /v3/webhooks/endpoints"): (WebhookEndpoint,),
     ("v3", "GET /v3/users/me"): (User,),
 }
 

@@ -49,10 +49,6 @@ EXPECTED_MISSING: Final = frozenset(
         "POST /v3/voices/speech",
         "GET /v3/voices/{voice_id}",
         "DELETE /v3/voices/{voice_id}",
-        # templates
-        "GET /v3/templates",
-        "GET /v3/templates/{template_id}",
-        "POST /v3/templates/{template_id}",
         # lipsyncs
         "GET /v3/lipsyncs",
         "POST /v3/lipsyncs",
@@ -71,14 +67,6 @@ EXPECTED_MISSING: Final = frozenset(
         "GET /v3/video-agents/{session_id}/resources/{resource_id}",
         "POST /v3/video-agents/{session_id}/stop",
         "GET /v3/video-agents/{session_id}/videos",
-        # webhooks
-        "GET /v3/webhooks/endpoints",
-        "POST /v3/webhooks/endpoints",
-        "DELETE /v3/webhooks/endpoints/{endpoint_id}",
-        "PATCH /v3/webhooks/endpoints/{endpoint_id}",
-        "POST /v3/webhooks/endpoints/{endpoint_id}/rotate-secret",
-        "GET /v3/webhooks/event-types",
-        "GET /v3/webhooks/events",
         # users
         "GET /v3/users/me",
     }

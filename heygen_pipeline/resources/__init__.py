@@ -16,11 +16,9 @@ from heygen_pipeline.resources._models import (
     Avatar,
     Quota,
     TalkingPhoto,
-    Template,
     User,
     Video,
     Voice,
-    WebhookEndpoint,
 )
 from heygen_pipeline.resources._models_assets import (
     Asset,
@@ -32,11 +30,22 @@ from heygen_pipeline.resources._models_assets import (
     DirectUploadBatch,
     JobStatus,
 )
+from heygen_pipeline.resources._models_templates import (
+    Template,
+    TemplateScene,
+    TemplateVariable,
+)
 from heygen_pipeline.resources._models_translations import (
     Proofread,
     ProofreadSrt,
     Translation,
     TranslationBatch,
+)
+from heygen_pipeline.resources._models_webhooks import (
+    WebhookEndpoint,
+    WebhookEventRecord,
+    WebhookEventType,
+    WebhookSecret,
 )
 from heygen_pipeline.resources._paging import MAX_PAGE_SIZE, paginate
 from heygen_pipeline.resources._templates import Templates
@@ -80,6 +89,8 @@ __all__ = [
     "Resource",
     "TalkingPhoto",
     "Template",
+    "TemplateScene",
+    "TemplateVariable",
     "Templates",
     "Translation",
     "TranslationBatch",
@@ -94,6 +105,9 @@ __all__ = [
     "Voices",
     "WebhookEndpoint",
     "WebhookEndpoints",
+    "WebhookEventRecord",
+    "WebhookEventType",
+    "WebhookSecret",
     "download",
     "multipart_body",
     "paginate",

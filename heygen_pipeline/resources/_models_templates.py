@@ -18,6 +18,11 @@ from heygen_pipeline.resources import _fields as f
 __all__ = ["Template", "TemplateScene", "TemplateVariable"]
 
 
+def _strings(value: object) -> tuple[str, ...]:
+    """The strings of a list, as sent (other items are skipped; not a list: empty)."""
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
 def _raw() -> Any:
     """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
     return attrs.field(factory=dict, repr=False, hash=False)
@@ -103,7 +108,7 @@ class Template:
             created_at=f.when(raw, "created_at"),
             updated_at=f.when(raw, "updated_at"),
             variables=f.mapping(raw, "variables"),
-            scene_ids=f.texts(raw, "scene_ids"),
+            scene_ids=_strings(raw.get("scene_ids")),
             scenes=tuple(
                 TemplateScene.from_api(s) for s in f.items(raw.get("scenes"), None, "a template")
             ),

@@ -34,6 +34,7 @@ from heygen_pipeline.testing._fake_routes_assets_direct import ROUTES as _DIRECT
 from heygen_pipeline.testing._fake_routes_jobs import ROUTES as _JOB_ROUTES
 from heygen_pipeline.testing._fake_routes_legacy import ROUTES as _LEGACY_ROUTES
 from heygen_pipeline.testing._fake_routes_translations import ROUTES as _TRANSLATION_ROUTES
+from heygen_pipeline.testing._fake_routes_webhooks import ROUTES as _WEBHOOK_ROUTES
 from heygen_pipeline.testing._fake_spec import SpecGate
 from heygen_pipeline.testing._fake_state import FakeState, RecordedRequest
 from heygen_pipeline.testing._faults import (
@@ -53,6 +54,7 @@ ROUTES: Final = (
     *_DIRECT_ROUTES,  # before the asset routes: /v3/assets/statuses is not an {asset_id}
     *_ASSET_ROUTES,
     *_TRANSLATION_ROUTES,
+    *_WEBHOOK_ROUTES,
 )
 """Every route the fake serves."""
 SMALL_BODY: Final = 1 << 20

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Final
 
 from heygen_pipeline.testing._fake_assets import AssetStore
-from heygen_pipeline.testing._fake_jobs import EndpointStore
 from heygen_pipeline.testing._fake_multipart import FormPart
 from heygen_pipeline.testing._fake_translations import TranslationJobs
+from heygen_pipeline.testing._fake_webhooks import WebhookStore
 
 _BLOCK: Final = bytes(range(256)) * 256
 SEEDED_VIDEOS: Final = 3
@@ -143,7 +143,7 @@ class FakeState:
         self.translations = TranslationJobs(render_polls)
         self.proofreads = TranslationJobs(render_polls)
         self.asset_store = AssetStore()
-        self.endpoints = EndpointStore()
+        self.endpoints = WebhookStore()
         self.cdn_url = ""
         self._lock = threading.Lock()
         self._seq = 0
