@@ -1,6 +1,8 @@
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from heygen_pipeline import BadRequestError, NotFoundError
 from heygen_pipeline._redact import scrub
@@ -200,6 +202,24 @@ class TestWebhookModels:
             {"event_id": "e", "event_type": "", "event_data": {}, "created_at": "x"}
         )
         assert (record.event_id, record.event, record.created_at) == ("e", None, None)
+
+    @given(
+        raw=st.dictionaries(
+            st.sampled_from(["event_id", "event_type", "event_data", "created_at", "x"]),
+            st.one_of(
+                st.none(),
+                st.integers(),
+                st.text(max_size=5),
+                st.sampled_from(["avatar_video.success", "batch.finished"]),
+                st.dictionaries(st.sampled_from(["video_id", "url"]), st.text(max_size=3)),
+            ),
+        )
+    )
+    def test_property_any_record_gives_an_event_or_none(self, raw):
+        """Whatever the record holds, ``event`` is a typed event or None, never an exception."""
+        record = WebhookEventRecord.from_api(raw)
+        event = record.event
+        assert event is None or event.event_type == record.event_type
 
 
 class TestV1:

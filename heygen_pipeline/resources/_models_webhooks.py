@@ -137,7 +137,7 @@ class WebhookEventRecord:
         """The typed event (`AvatarVideoSuccess`, `JobEvent`, ...); None without a type."""
         if not self.event_type:
             return None
-        return event_from_payload(self.raw)
+        return event_from_payload({**self.raw, "event_type": self.event_type})
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> WebhookEventRecord:
