@@ -283,7 +283,7 @@ class SignatureScheme:
         return None
 
 
-HMAC_HEX: Final = SignatureScheme()
+_DEFAULT_SCHEME: Final = SignatureScheme()
 """The default scheme: hex HMAC-SHA256 of the raw body in ``Signature``."""
 
 
@@ -339,7 +339,7 @@ def _header_value(headers: HeaderSource | Mapping[str, str], header: str) -> str
 
 
 def _scheme(header: str | Iterable[str] | None, scheme: SignatureScheme | None) -> SignatureScheme:
-    chosen = HMAC_HEX if scheme is None else scheme
+    chosen = _DEFAULT_SCHEME if scheme is None else scheme
     if not isinstance(chosen, SignatureScheme):
         msg = f"scheme must be a SignatureScheme, not {type(chosen).__name__}"
         raise TypeError(msg)

@@ -726,6 +726,18 @@ class TestSignatureScheme:
         with pytest.raises(ValueError):
             SignatureScheme(**kwargs)
 
+    def test_scheme_must_be_a_scheme(self):
+        """A scheme that is not a SignatureScheme is a TypeError, not a silent default."""
+        with pytest.raises(TypeError):
+            verify_request({"Signature": "x"}, BODY, SECRET, scheme="base64")  # type: ignore[arg-type]
+
+    def test_empty_header_value_is_not_valid(self):
+        """A present but empty signature header is a wrong signature, not a missing one."""
+        with pytest.raises(WebhookSignatureError, match="does not match"):
+            verified_event({"Signature": ""}, BODY, SECRET)
+        with pytest.raises(WebhookSignatureError, match="does not match"):
+            receive_event({"Signature": ""}, CALLBACK, secret=SECRET, callback_ids="cb_7Hq2")
+
     def test_every_comparison_is_constant_time(self, monkeypatch):
         """Each scheme compares digests through hmac.compare_digest, good and bad alike."""
         calls = []
