@@ -7,6 +7,7 @@ every request sent and every answer given is checked with openapi-core.
 import pytest
 from _spec_check import assert_contract, checked_client, operations_called
 
+from heygen_pipeline import BadRequestError, HeyGenClient
 from heygen_pipeline.resources import Templates, WebhookEndpoints
 from heygen_pipeline.resources._operation import operations_of
 from heygen_pipeline.testing import FakeHeyGen
@@ -175,3 +176,32 @@ class TestCoverage:
             "GET /v3/webhooks/event-types",
             "GET /v3/webhooks/events",
         }
+
+
+class TestStrictFake:
+    """FakeHeyGen refuses what HeyGen's spec refuses on these routes, naming the parameter."""
+
+    @pytest.mark.parametrize(
+        ("method", "path", "kwargs", "param"),
+        [
+            ("GET", "/v3/templates", {"params": {"limit": 101}}, "limit"),
+            ("GET", "/v3/webhooks/endpoints", {"params": {"limit": 0}}, "limit"),
+            ("GET", "/v3/webhooks/events", {"params": {"event_type": "video.done"}}, "event_type"),
+            ("POST", "/v3/templates/tpl_training_0003", {"json": {"title": "x"}}, "variables"),
+            (
+                "POST",
+                "/v3/templates/tpl_training_0003",
+                {"json": {"variables": {}, "fps": "x"}},
+                "fps",
+            ),
+            ("POST", "/v3/webhooks/endpoints", {"json": {"events": None}}, "url"),
+            ("PATCH", "/v3/webhooks/endpoints/ep", {"json": {"events": ["nope"]}}, "events"),
+        ],
+    )
+    def test_refused_with_the_parameter(self, method, path, kwargs, param):
+        """Each request breaking the spec gets a 4xx v3 error whose param names the field."""
+        with FakeHeyGen() as fake, HeyGenClient(fake.api_key, base_url=fake.base_url) as client:
+            with pytest.raises(BadRequestError) as info:
+                client.request(method, path, **kwargs)
+            assert info.value.param is not None
+            assert info.value.param.startswith(param)

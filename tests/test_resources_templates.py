@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from heygen_pipeline import BadRequestError, NotFoundError
+from heygen_pipeline import BadRequestError, HeyGenError, NotFoundError
 from heygen_pipeline.resources import Template, TemplateScene, TemplateVariable
 
 
@@ -60,6 +60,13 @@ class TestTemplates:
             "include_gif": False,
         }
         assert heygen_client.videos.get(video).title == "For Ada"
+
+    def test_generated_video_can_fail(self, heygen_client, fake_heygen):
+        """A render from a template is a job like any other: scripted to fail, it fails."""
+        fake_heygen.fail_video(code="RENDER_FAILED", message="Template asset missing")
+        video = heygen_client.templates.generate("tpl_training_0003", variables={})
+        with pytest.raises(HeyGenError, match="Template asset missing"):
+            heygen_client.videos.wait(video, timeout=60, poll=0.01)
 
     def test_generate_refused_by_the_fake(self, heygen_client):
         """An unknown variable or scene comes back as a typed 400 naming the field."""
