@@ -173,6 +173,8 @@ class TestLostFields:
         assert model_inputs({"data": {"id": 1}}) == [{"id": 1}]
         assert model_inputs({"data": [{"id": 1}, {"id": 2}]}) == [{"id": 1}, {"id": 2}]
         assert model_inputs({"data": {"voices": [{"id": 1}], "x": 1}}) == [{"id": 1}]
+        detail = {"id": "t", "scenes": [{"scene_id": "s"}]}
+        assert model_inputs({"data": detail}) == [detail]  # an object with its own id
         assert model_inputs([1]) == [1]
         assert model_inputs("text") == ["text"]
 
