@@ -2,8 +2,8 @@
 
 A result model's ``from_api`` reads one object of an answer. `model_inputs` finds those
 objects in a whole answer body: the envelope's ``data``; each item when ``data`` is a list;
-each item of the lists ``data`` holds (legacy ``{"voices": [...]}``) unless ``data`` has an id
-of its own (``id`` or ``*_id``: a template with its scenes); else ``data`` itself.
+each item of the lists ``data`` holds (legacy ``{"voices": [...]}``) unless ``data`` has an ``id``
+of its own (a template with its scenes); else ``data`` itself.
 `lost_fields` compares a built model with the object it came from: every field the model
 names that the object has (not null) must carry the object's value, and ``raw`` must be the
 object whole. A date field the model could not read (a negative or unparsable time) is
@@ -30,18 +30,13 @@ _LAST_SECOND: Final = 253_402_300_799
 
 
 def _identified(data: Mapping[str, Any]) -> bool:
-    """Whether ``data`` is an object with an id of its own (a template with its scenes, say).
+    """Whether ``data`` is an object with an ``id`` of its own (a template with its scenes).
 
     Such an object is what the model reads, even when it holds lists of objects; a legacy
     wrapper (``{"voices": [...], "token": ...}``) has no id of its own.
     """
-    return any(
-        isinstance(key, str)
-        and (key == "id" or key.endswith("_id"))
-        and isinstance(value, (str, int))
-        and not isinstance(value, bool)
-        for key, value in data.items()
-    )
+    value = data.get("id")
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
 
 
 def model_inputs(body: Any) -> list[Any]:
