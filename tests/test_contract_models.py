@@ -34,7 +34,6 @@ BASELINE: Final[dict[tuple[str, str], tuple[type[Any], ...]]] = {
     ("legacy", "POST /v1/webhook/endpoint.add"): (WebhookEndpoint,),
     ("legacy", "POST /v1/asset"): (Asset,),
     ("v3", "GET /v3/video-translations/{video_translation_id}"): (Translation,),
-    ("v3", "POST /v3/webhooks/endpoints"): (WebhookEndpoint,),
 }
 
 
@@ -165,6 +164,8 @@ class TestLostFields:
         assert model_inputs({"data": {"id": 1}}) == [{"id": 1}]
         assert model_inputs({"data": [{"id": 1}, {"id": 2}]}) == [{"id": 1}, {"id": 2}]
         assert model_inputs({"data": {"voices": [{"id": 1}], "x": 1}}) == [{"id": 1}]
+        detail = {"id": "t", "scenes": [{"scene_id": "s"}]}
+        assert model_inputs({"data": detail}) == [detail]  # an object with its own id
         assert model_inputs([1]) == [1]
         assert model_inputs("text") == ["text"]
 

@@ -22,22 +22,7 @@ from heygen_pipeline.testing._spec_coverage import (
 # test), then regenerates docs/spec.md:
 #   python -m heygen_pipeline.testing._spec_coverage --write docs/spec.md
 PAGE: Final = Path(__file__).resolve().parent.parent / "docs" / "spec.md"
-EXPECTED_MISSING: Final = frozenset(
-    {
-        # templates
-        "GET /v3/templates",
-        "GET /v3/templates/{template_id}",
-        "POST /v3/templates/{template_id}",
-        # webhooks
-        "GET /v3/webhooks/endpoints",
-        "POST /v3/webhooks/endpoints",
-        "DELETE /v3/webhooks/endpoints/{endpoint_id}",
-        "PATCH /v3/webhooks/endpoints/{endpoint_id}",
-        "POST /v3/webhooks/endpoints/{endpoint_id}/rotate-secret",
-        "GET /v3/webhooks/event-types",
-        "GET /v3/webhooks/events",
-    }
-)
+EXPECTED_MISSING: Final = frozenset({})
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,6 @@
+import base64
 import email.message
+import hmac
 import importlib.util
 import io
 import json
@@ -20,19 +22,28 @@ from heygen_pipeline import (
     WebhookPayloadError,
     WebhookSignatureError,
 )
+from heygen_pipeline.testing import load_spec
 from heygen_pipeline.webhooks import (
     DEFAULT_SIGNATURE_HEADER,
     EVENT_CLASSES,
+    EVENT_TYPES,
+    MAX_WEBHOOK_BODY,
+    SIGNATURE_HEADERS,
     AvatarVideoFail,
     AvatarVideoGifFail,
     AvatarVideoGifSuccess,
     AvatarVideoSuccess,
+    JobEvent,
     PersonalizedVideo,
+    SignatureScheme,
     UnknownEvent,
     VideoTranslateFail,
     VideoTranslateSuccess,
     WebhookEvent,
+    callback_event,
+    new_callback_id,
     parse_event,
+    receive_event,
     sign_webhook,
     verified_event,
     verify_request,
@@ -341,27 +352,29 @@ class TestParseEvent:
         assert event.data["contact_info"] == {"email": "a@b.c"}
         assert event.succeeded is None
 
-    def test_every_documented_type_has_a_class(self):
-        """The registry maps each class's own event type to it."""
-        assert set(EVENT_CLASSES) == {
-            "avatar_video.success",
-            "avatar_video.fail",
-            "avatar_video_gif.success",
-            "avatar_video_gif.fail",
-            "video_translate.success",
-            "video_translate.fail",
-            "personalized_video",
-        }
+    def test_every_spec_type_has_a_class(self):
+        """The registry maps each event type of the v3 spec to its class (JobEvent if generic)."""
+        assert set(EVENT_CLASSES) == set(EVENT_TYPES)
         for event_type, cls in EVENT_CLASSES.items():
-            assert event_type == cls.EVENT_TYPE
+            assert cls.EVENT_TYPE in (event_type, "", "video_translate.preflight.validation_failed")
             assert type(parse_event(payload(event_type))) is cls
+        assert EVENT_CLASSES["avatar_video.success"] is AvatarVideoSuccess
+        assert EVENT_CLASSES["instant_avatar.success"] is JobEvent
 
-    def test_unknown_type(self):
-        """An undocumented type is an UnknownEvent keeping its type and data."""
+    def test_generic_type(self):
+        """A spec type without a documented payload is a JobEvent with the shared fields."""
         event = parse_event(payload("instant_avatar.success", avatar_id="a"))
-        assert type(event) is UnknownEvent
+        assert type(event) is JobEvent
         assert event.event_type == "instant_avatar.success"
         assert event.data == {"avatar_id": "a"}
+        assert (event.id, event.succeeded) == ("a", True)
+
+    def test_unknown_type(self):
+        """A type outside the spec is an UnknownEvent keeping its type and data."""
+        event = parse_event(payload("brand_new.success", thing_id="a"))
+        assert type(event) is UnknownEvent
+        assert event.event_type == "brand_new.success"
+        assert event.data == {"thing_id": "a"}
         assert event.succeeded is True
 
     def test_missing_fields_are_none(self):
@@ -541,7 +554,7 @@ class TestExampleReceiver:
 
     def test_unknown_event_is_accepted(self, receiver, http):
         """An event type the library does not model is still accepted and queued."""
-        body = payload("live_avatar.success", session_id="s")
+        body = payload("brand_new.success", session_id="s")
         status, _ = post(http, receiver.url, body, {"Signature": sign_webhook(body, SECRET)})
         assert status == 200
         assert type(receiver.events.get_nowait()) is UnknownEvent
@@ -583,3 +596,297 @@ class TestExampleReceiver:
         assert "forged signature   -> 401 Unauthorized" in text
         assert "signed, not JSON   -> 400 Bad Request" in text
         assert "queued: AvatarVideoSuccess(" in text
+
+
+class TestEventTypes:
+    """The event types are the spec's."""
+
+    def test_event_types_are_the_specs(self):
+        """EVENT_TYPES is the enum of the events list and of the endpoints' ``events``."""
+        document = load_spec("v3").document["paths"]
+        [param] = [
+            p
+            for p in document["/v3/webhooks/events"]["get"]["parameters"]
+            if p["name"] == "event_type"
+        ]
+        assert tuple(param["schema"]["enum"]) == EVENT_TYPES
+        body = document["/v3/webhooks/endpoints"]["post"]["requestBody"]
+        schema = body["content"]["application/json"]["schema"]
+        assert tuple(schema["properties"]["events"]["items"]["enum"]) == EVENT_TYPES
+
+    def test_video_url_as_well_as_url(self):
+        """A v3 payload's ``event_data.video_url`` is read like the legacy ``url``."""
+        v3 = parse_event(payload("avatar_video.success", video_id="v", video_url="https://c/v"))
+        legacy = parse_event(payload("avatar_video.success", video_id="v", url="https://c/v"))
+        assert v3.url == v3.video_url == legacy.url == legacy.video_url == "https://c/v"
+        translated = parse_event(payload("video_translate.success", video_url="https://c/t"))
+        assert translated.url == "https://c/t"
+
+    def test_preflight_failures_are_failures(self):
+        """The translation preflight events are typed failures."""
+        for name in (
+            "video_translate.preflight.validation_failed",
+            "video_translate.preflight.download_failed",
+        ):
+            event = parse_event(payload(name, video_translate_id="t", message="bad"))
+            assert isinstance(event, VideoTranslateFail)
+            assert (event.succeeded, event.message, event.event_type) == (False, "bad", name)
+
+    def test_event_id_and_callback_id(self):
+        """``event_id`` (top level) and ``callback_id`` (any event type) are read."""
+        body = json.dumps(
+            {"event_id": "e1", "event_type": "video_agent.fail", "event_data": {"callback_id": "c"}}
+        ).encode()
+        event = parse_event(body)
+        assert (event.event_id, event.callback_id, event.succeeded) == ("e1", "c", False)
+        assert event.verified_by is None
+
+
+class TestSignatureScheme:
+    """The signature's header, encoding and timestamp are configurable; each variant holds."""
+
+    def test_several_header_names(self):
+        """``header=`` may list names; the first present is read, in any case."""
+        signature = sign_webhook(BODY, SECRET)
+        assert verify_request(
+            {"x-heygen-signature": signature}, BODY, SECRET, header=SIGNATURE_HEADERS
+        )
+        assert verify_request({"X-Signature": signature}, BODY, SECRET, header=SIGNATURE_HEADERS)
+        assert not verify_request({"X-Other": signature}, BODY, SECRET, header=SIGNATURE_HEADERS)
+
+    def test_base64_encoding(self):
+        """A base64 scheme verifies base64 (standard or URL-safe, prefix or not), not hex."""
+        scheme = SignatureScheme(encoding="base64")
+        value = scheme.sign(BODY, SECRET)
+        digest = base64.b64decode(value)
+        assert digest.hex() == sign_webhook(BODY, SECRET)
+        urlsafe = base64.urlsafe_b64encode(digest).decode().rstrip("=")
+        for candidate in (value, f"sha256={value}", urlsafe):
+            assert verify_request({"Signature": candidate}, BODY, SECRET, scheme=scheme)
+        assert not verify_request({"Signature": digest.hex()}, BODY, SECRET, scheme=scheme)
+        assert verify_webhook(BODY, value, SECRET, encoding="base64")
+        assert not verify_webhook(
+            BODY, base64.b64encode(digest[:31]).decode(), SECRET, encoding="base64"
+        )
+
+    def test_timestamped_scheme(self):
+        """``{timestamp}.{body}`` signed, read from the timestamp header, within the window."""
+        scheme = SignatureScheme(timestamp_header="Signature-Timestamp", clock=lambda: 1_000_000)
+        signature = scheme.sign(BODY, SECRET, timestamp="999900")
+        headers = {"Signature": signature, "Signature-Timestamp": "999900"}
+        assert verify_request(headers, BODY, SECRET, scheme=scheme)
+        event = verified_event(headers, BODY, SECRET, scheme=scheme)
+        assert event.verified_by == "signature"
+
+    @pytest.mark.parametrize(
+        ("timestamp", "message"),
+        [
+            (None, "no Signature-Timestamp header"),
+            ("999699", "replay window"),
+            ("1000301", "replay window"),
+            ("soon", "not a Unix time"),
+            ("-5", "not a Unix time"),
+            ("1" * 40, "not a Unix time"),
+            ("\u0661\u0662", "not a Unix time"),
+        ],
+    )
+    def test_replay_window_refuses(self, timestamp, message):
+        """A stale, future, missing or odd timestamp is refused even with a valid signature."""
+        scheme = SignatureScheme(timestamp_header="Signature-Timestamp", clock=lambda: 1_000_000)
+        headers = {"Signature": scheme.sign(BODY, SECRET, timestamp=timestamp or "0")}
+        if timestamp is not None:
+            headers["Signature-Timestamp"] = timestamp
+        with pytest.raises(WebhookSignatureError, match=message):
+            verified_event(headers, BODY, SECRET, scheme=scheme)
+
+    def test_timestamp_is_signed(self):
+        """Moving a captured signature to a fresh timestamp does not verify (no replay)."""
+        scheme = SignatureScheme(timestamp_header="Signature-Timestamp", clock=lambda: 1_000_000)
+        old = scheme.sign(BODY, SECRET, timestamp="999000")
+        headers = {"Signature": old, "Signature-Timestamp": "1000000"}
+        with pytest.raises(WebhookSignatureError, match="does not match"):
+            verified_event(headers, BODY, SECRET, scheme=scheme)
+        plain = {"Signature": sign_webhook(BODY, SECRET), "Signature-Timestamp": "1000000"}
+        assert not verify_request(plain, BODY, SECRET, scheme=scheme)
+
+    @pytest.mark.parametrize(
+        "kwargs",
+        [
+            {"encoding": "hexadecimal"},
+            {"header": ""},
+            {"header": ()},
+            {"tolerance": 0},
+            {"tolerance": float("inf")},
+            {"tolerance": True},
+            {"timestamp_header": ""},
+        ],
+    )
+    def test_bad_schemes_refused(self, kwargs):
+        """A scheme that cannot work is a ValueError when it is made."""
+        with pytest.raises(ValueError):
+            SignatureScheme(**kwargs)
+
+    def test_scheme_must_be_a_scheme(self):
+        """A scheme that is not a SignatureScheme is a TypeError, not a silent default."""
+        with pytest.raises(TypeError):
+            verify_request({"Signature": "x"}, BODY, SECRET, scheme="base64")  # type: ignore[arg-type]
+
+    def test_empty_header_value_is_not_valid(self):
+        """A present but empty signature header is a wrong signature, not a missing one."""
+        with pytest.raises(WebhookSignatureError, match="does not match"):
+            verified_event({"Signature": ""}, BODY, SECRET)
+        with pytest.raises(WebhookSignatureError, match="does not match"):
+            receive_event({"Signature": ""}, CALLBACK, secret=SECRET, callback_ids="cb_7Hq2")
+
+    def test_every_comparison_is_constant_time(self, monkeypatch):
+        """Each scheme compares digests through hmac.compare_digest, good and bad alike."""
+        calls = []
+        real = hmac.compare_digest
+
+        def spy(a, b):
+            calls.append(len(a))
+            return real(a, b)
+
+        monkeypatch.setattr("heygen_pipeline.webhooks.hmac.compare_digest", spy)
+        for scheme in (SignatureScheme(), SignatureScheme(encoding="base64")):
+            good = {"Signature": scheme.sign(BODY, SECRET)}
+            assert verify_request(good, BODY, SECRET, scheme=scheme)
+            bad = {"Signature": scheme.sign(BODY, "whsec_other")}
+            assert not verify_request(bad, BODY, SECRET, scheme=scheme)
+        assert calls == [32, 32, 32, 32]
+
+    @given(
+        body=bodies, signature=st.text(max_size=100), encoding=st.sampled_from(["hex", "base64"])
+    )
+    def test_property_arbitrary_signature_never_raises(self, body, signature, encoding):
+        """Any header value is a clean False, under either encoding."""
+        scheme = SignatureScheme(encoding=encoding)
+        assert verify_request({"Signature": signature}, body, SECRET, scheme=scheme) in (
+            True,
+            False,
+        )
+
+
+class TestBodyLimit:
+    """Bodies are bounded before any work is done on them."""
+
+    def test_oversized_body_refused_before_the_signature(self, monkeypatch):
+        """A body over ``max_body`` is a payload error, without computing an HMAC."""
+        monkeypatch.setattr(
+            "heygen_pipeline.webhooks.hmac.new", lambda *_: pytest.fail("HMAC computed")
+        )
+        big = b"{" + b" " * MAX_WEBHOOK_BODY + b"}"
+        with pytest.raises(WebhookPayloadError, match="over the 1048576-byte limit"):
+            verified_event({"Signature": "0" * 64}, big, SECRET)
+        with pytest.raises(WebhookPayloadError, match="over the 10-byte limit"):
+            callback_event(BODY, "c", max_body=10)
+
+    def test_limit_is_configurable(self):
+        """``max_body`` raises or lowers the bound; a bad value is refused."""
+        assert verified_event(
+            {"Signature": sign_webhook(BODY, SECRET)}, BODY, SECRET, max_body=len(BODY)
+        )
+        with pytest.raises(WebhookPayloadError):
+            verified_event(
+                {"Signature": sign_webhook(BODY, SECRET)}, BODY, SECRET, max_body=len(BODY) - 1
+            )
+        with pytest.raises(ValueError):
+            verified_event({"Signature": "x"}, BODY, SECRET, max_body=-1)
+
+
+CALLBACK = payload("avatar_video.success", video_id="v1", callback_id="cb_7Hq2")
+
+
+class TestCallbackEvent:
+    """Unsigned per-job ``callback_url`` deliveries, accepted by their echoed callback_id."""
+
+    def test_matching_callback_id(self):
+        """The echoed id you issued: the event, marked as authenticated by callback_id."""
+        event = callback_event(CALLBACK, "cb_7Hq2")
+        assert isinstance(event, AvatarVideoSuccess)
+        assert (event.callback_id, event.verified_by) == ("cb_7Hq2", "callback_id")
+        assert callback_event(CALLBACK, ["other", "cb_7Hq2"]).video_id == "v1"
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            payload("avatar_video.success", video_id="v1", callback_id="cb_7Hq3"),
+            payload("avatar_video.success", video_id="v1", callback_id="cb_7Hq"),
+            payload("avatar_video.success", video_id="v1", callback_id="CB_7HQ2"),
+            payload("avatar_video.success", video_id="v1"),
+            payload("avatar_video.success", video_id="v1", callback_id=""),
+            payload("avatar_video.success", video_id="v1", callback_id=None),
+        ],
+    )
+    def test_other_or_missing_id_refused(self, body):
+        """Any other, partial, case-changed, empty or missing id is a signature error."""
+        with pytest.raises(WebhookSignatureError, match="callback_id"):
+            callback_event(body, "cb_7Hq2")
+
+    @pytest.mark.parametrize("expected", ["", " ", [], [""], 7, [None]])
+    def test_expected_ids_checked(self, expected):
+        """The ids you expect must be non-empty strings: a wildcard cannot slip in."""
+        with pytest.raises((ValueError, TypeError)):
+            callback_event(CALLBACK, expected)
+
+    def test_compared_in_constant_time_against_every_id(self, monkeypatch):
+        """Each expected id is compared through hmac.compare_digest, even after a match."""
+        calls = []
+        real = hmac.compare_digest
+        monkeypatch.setattr(
+            "heygen_pipeline.webhooks.hmac.compare_digest",
+            lambda a, b: calls.append(b) or real(a, b),
+        )
+        callback_event(CALLBACK, ["cb_7Hq2", "b", "c"])
+        assert calls == [b"cb_7Hq2", b"b", b"c"]
+
+    def test_not_an_event_is_a_payload_error(self):
+        """An unsigned body that is not an event: WebhookPayloadError."""
+        with pytest.raises(WebhookPayloadError):
+            callback_event(b"<html>", "cb_7Hq2")
+
+    def test_new_callback_ids_are_unguessable(self):
+        """``new_callback_id`` gives long random ids, different each time."""
+        ids = {new_callback_id() for _ in range(50)}
+        assert len(ids) == 50
+        assert all(len(i) >= 32 for i in ids)
+
+
+class TestReceiveEvent:
+    """``receive_event``: signed deliveries by secret, unsigned ones by callback_id."""
+
+    def test_signed(self):
+        """A signed delivery is verified with the secret."""
+        headers = {"Signature": sign_webhook(BODY, SECRET)}
+        event = receive_event(headers, BODY, secret=SECRET, callback_ids=["x"])
+        assert event.verified_by == "signature"
+
+    def test_unsigned_by_callback_id(self):
+        """An unsigned delivery with an expected callback_id is accepted as such."""
+        event = receive_event({}, CALLBACK, secret=SECRET, callback_ids=["cb_7Hq2"])
+        assert event.verified_by == "callback_id"
+
+    def test_forged_signature_never_falls_back(self):
+        """A wrong signature is forged, even when the body echoes a known callback_id."""
+        with pytest.raises(WebhookSignatureError, match="does not match"):
+            receive_event({"Signature": "0" * 64}, CALLBACK, secret=SECRET, callback_ids="cb_7Hq2")
+
+    def test_unsigned_without_callback_ids_refused(self):
+        """With only a secret, an unsigned delivery is refused as unsigned."""
+        with pytest.raises(WebhookSignatureError, match="no Signature header"):
+            receive_event({}, CALLBACK, secret=SECRET)
+
+    def test_configuration_errors(self):
+        """Neither secret nor ids, or a signed delivery with no secret: ConfigurationError."""
+        with pytest.raises(ConfigurationError):
+            receive_event({}, CALLBACK)
+        with pytest.raises(ConfigurationError):
+            receive_event({"Signature": "0" * 64}, CALLBACK, callback_ids="cb_7Hq2")
+
+    def test_header_names_configurable(self):
+        """``header=`` decides which header makes a delivery signed."""
+        headers = {"X-HeyGen-Signature": sign_webhook(CALLBACK, SECRET)}
+        event = receive_event(headers, CALLBACK, secret=SECRET, header=SIGNATURE_HEADERS)
+        assert event.verified_by == "signature"
+        unsigned = receive_event(headers, CALLBACK, secret=SECRET, callback_ids="cb_7Hq2")
+        assert unsigned.verified_by == "callback_id"

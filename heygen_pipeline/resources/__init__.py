@@ -24,10 +24,8 @@ from heygen_pipeline.resources._models import (
     Avatar,
     Quota,
     TalkingPhoto,
-    Template,
     Video,
     Voice,
-    WebhookEndpoint,
 )
 from heygen_pipeline.resources._models_agents import (
     AgentMessage,
@@ -62,6 +60,11 @@ from heygen_pipeline.resources._models_media import (
     BrandKit,
     Sound,
 )
+from heygen_pipeline.resources._models_templates import (
+    Template,
+    TemplateScene,
+    TemplateVariable,
+)
 from heygen_pipeline.resources._models_translations import (
     Proofread,
     ProofreadSrt,
@@ -79,6 +82,12 @@ from heygen_pipeline.resources._models_user import (
 )
 from heygen_pipeline.resources._models_videos import VideoBatch
 from heygen_pipeline.resources._models_voices import Speech, VoiceClone, VoiceDesign, WordTimestamp
+from heygen_pipeline.resources._models_webhooks import (
+    WebhookEndpoint,
+    WebhookEventRecord,
+    WebhookEventType,
+    WebhookSecret,
+)
 from heygen_pipeline.resources._paging import MAX_PAGE_SIZE, paginate
 from heygen_pipeline.resources._templates import Templates
 from heygen_pipeline.resources._translations import Translations
@@ -155,6 +164,8 @@ __all__ = [
     "SubscriptionCredits",
     "TalkingPhoto",
     "Template",
+    "TemplateScene",
+    "TemplateVariable",
     "Templates",
     "Translation",
     "TranslationBatch",
@@ -176,6 +187,9 @@ __all__ = [
     "Wallet",
     "WebhookEndpoint",
     "WebhookEndpoints",
+    "WebhookEventRecord",
+    "WebhookEventType",
+    "WebhookSecret",
     "WordTimestamp",
     "download",
     "multipart_body",

@@ -292,6 +292,12 @@ class FakeHeyGen:
         """Every registered webhook endpoint, as the v1 API describes them (secrets included)."""
         return self._state.endpoints.list(with_secret=True)
 
+    def record_webhook_event(
+        self, event_type: str, event_data: dict[str, Any], *, entity_id: str | None = None
+    ) -> dict[str, Any]:
+        """Log a delivered webhook event, listed first by ``GET /v3/webhooks/events``."""
+        return self._state.endpoints.record(event_type, event_data, entity_id=entity_id)
+
     @property
     def video_ids(self) -> list[str]:
         """Ids of every live video (seeded ones first, then in creation order)."""

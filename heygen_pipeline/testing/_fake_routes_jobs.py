@@ -1,4 +1,4 @@
-"""FakeHeyGen routes for templates, legacy translations and webhook endpoints.
+"""FakeHeyGen routes for legacy templates, translations and webhook endpoints (v3: elsewhere).
 
 Same conventions as ``_fake_routes``: each route answers in the envelope its real endpoint
 uses, lists page with ``limit``/``token``, jobs move a step per status call.
@@ -16,15 +16,10 @@ from heygen_pipeline.testing._fake_routes import (
     signed,
     v1_ok,
     v2_ok,
-    v3_static,
 )
 from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
 
 __all__ = ["ROUTES"]
-
-_IDEMPOTENCY_CHARS: Final = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:."
-)
 
 
 def _text_var(name: str, content: str) -> dict[str, Any]:
@@ -97,14 +92,6 @@ def v2_template_generate(c: Call) -> Reply:
 
 
 # ---- translations -------------------------------------------------------------------------
-
-
-def _bad_key(c: Call) -> Reply | None:
-    key = c.req.headers.get("idempotency-key")
-    if key is not None and not (0 < len(key) <= 255 and set(key) <= _IDEMPOTENCY_CHARS):  # noqa: PLR2004
-        msg = "Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 _ - : ."
-        return error_reply(400, "v3", "invalid_parameter", msg, param="Idempotency-Key")
-    return None
 
 
 def v2_translate(c: Call) -> Reply:
@@ -182,37 +169,6 @@ def v1_webhook_delete(c: Call) -> Reply:
     return v1_ok(None, msg=None, message=None)
 
 
-def v3_webhook_add(c: Call) -> Reply:
-    """POST /v3/webhooks/endpoints: the answer carries the signing secret, once."""
-    bad = _bad_key(c)
-    if bad is not None:
-        return bad
-    body = json_object(c.req)
-    url, (valid, events) = _webhook_url(body), _events(body)
-    if url is None:
-        msg = "url must be an absolute http(s) URL"
-        return error_reply(400, "v3", "invalid_parameter", msg, param="url")
-    if not valid:
-        return error_reply(400, "v3", "invalid_parameter", "events must be a list", param="events")
-    entity = (body or {}).get("entity_id")
-    endpoint = c.state.endpoints.add(
-        url, events or None, entity if isinstance(entity, str) else None
-    )
-    return json_reply(200, {"data": endpoint})
-
-
-def v3_webhook_list(c: Call) -> Reply:
-    """GET /v3/webhooks/endpoints (paged; no secrets)."""
-    return v3_static(c, c.state.endpoints.list(with_secret=False))
-
-
-def v3_webhook_delete(c: Call) -> Reply:
-    """DELETE /v3/webhooks/endpoints/{id}."""
-    if not c.state.endpoints.delete(c.params["id"]):
-        return error_reply(404, "v3", "not_found", "Webhook endpoint not found")
-    return json_reply(200, {"data": {}, "error": None})
-
-
 ROUTES: Final = (
     route("api", "GET", "/v2/templates", "v2", v2_templates),
     route("api", "GET", f"/v2/template/{ID}", "v2", v2_template),
@@ -222,8 +178,5 @@ ROUTES: Final = (
     route("api", "POST", r"/v1/webhook/endpoint\.add", "v1", v1_webhook_add),
     route("api", "GET", r"/v1/webhook/endpoint\.list", "v1", v1_webhook_list),
     route("api", "DELETE", r"/v1/webhook/endpoint\.delete", "v1", v1_webhook_delete),
-    route("api", "POST", "/v3/webhooks/endpoints", "v3", v3_webhook_add),
-    route("api", "GET", "/v3/webhooks/endpoints", "v3", v3_webhook_list),
-    route("api", "DELETE", f"/v3/webhooks/endpoints/{ID}", "v3", v3_webhook_delete),
 )
 """The routes of this module (the server serves them with ``_fake_routes.ROUTES``)."""

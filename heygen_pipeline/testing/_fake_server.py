@@ -41,6 +41,7 @@ from heygen_pipeline.testing._fake_routes_media import ROUTES as _MEDIA_ROUTES
 from heygen_pipeline.testing._fake_routes_translations import ROUTES as _TRANSLATION_ROUTES
 from heygen_pipeline.testing._fake_routes_videos import ROUTES as _VIDEO_ROUTES
 from heygen_pipeline.testing._fake_routes_voices import ROUTES as _VOICE_ROUTES
+from heygen_pipeline.testing._fake_routes_webhooks import ROUTES as _WEBHOOK_ROUTES
 from heygen_pipeline.testing._fake_spec import SpecGate
 from heygen_pipeline.testing._fake_state import FakeState, RecordedRequest
 from heygen_pipeline.testing._faults import (
@@ -66,6 +67,7 @@ ROUTES: Final = (
     *_LIPSYNC_ROUTES,
     *_AGENT_ROUTES,
     *_MEDIA_ROUTES,
+    *_WEBHOOK_ROUTES,
 )
 """Every route the fake serves."""
 SMALL_BODY: Final = 1 << 20

@@ -18,12 +18,12 @@ from typing import Final
 from heygen_pipeline.testing._fake_agents import AgentStore
 from heygen_pipeline.testing._fake_assets import AssetStore
 from heygen_pipeline.testing._fake_avatars import AvatarStore, VoiceStore
-from heygen_pipeline.testing._fake_jobs import EndpointStore
 from heygen_pipeline.testing._fake_lipsyncs import LipsyncStore
 from heygen_pipeline.testing._fake_media import MediaJobStore
 from heygen_pipeline.testing._fake_multipart import FormPart
 from heygen_pipeline.testing._fake_translations import TranslationJobs
 from heygen_pipeline.testing._fake_videos import VideoExtras
+from heygen_pipeline.testing._fake_webhooks import WebhookStore
 
 _BLOCK: Final = bytes(range(256)) * 256
 SEEDED_VIDEOS: Final = 3
@@ -156,7 +156,7 @@ class FakeState:
         self.asset_store = AssetStore()
         self.avatars = AvatarStore(render_polls)
         self.voices = VoiceStore(render_polls)
-        self.endpoints = EndpointStore()
+        self.endpoints = WebhookStore()
         self.video_extras = VideoExtras()
         self.cdn_url = ""
         self._lock = threading.Lock()

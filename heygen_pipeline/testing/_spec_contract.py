@@ -2,7 +2,8 @@
 
 A result model's ``from_api`` reads one object of an answer. `model_inputs` finds those
 objects in a whole answer body: the envelope's ``data``; each item when ``data`` is a list;
-each item of the lists ``data`` holds (legacy ``{"voices": [...]}``); else ``data`` itself.
+each item of the lists ``data`` holds (legacy ``{"voices": [...]}``) unless ``data`` has an ``id``
+of its own (a template with its scenes); else ``data`` itself.
 `lost_fields` compares a built model with the object it came from: every field the model
 names that the object has (not null) must carry the object's value, and ``raw`` must be the
 object whole. A date field the model could not read (a negative or unparsable time) is
@@ -31,6 +32,16 @@ _MAX_DEPTH: Final = 8
 _LAST_SECOND: Final = 253_402_300_799
 
 
+def _identified(data: Mapping[str, Any]) -> bool:
+    """Whether ``data`` is an object with an ``id`` of its own (a template with its scenes).
+
+    Such an object is what the model reads, even when it holds lists of objects; a legacy
+    wrapper (``{"voices": [...], "token": ...}``) has no id of its own.
+    """
+    value = data.get("id")
+    return isinstance(value, (str, int)) and not isinstance(value, bool)
+
+
 def model_inputs(body: Any) -> list[Any]:
     """The objects of ``body`` a result model reads (see the module docstring)."""
     data = body.get("data", body) if isinstance(body, Mapping) else body
@@ -38,7 +49,8 @@ def model_inputs(body: Any) -> list[Any]:
         return list(data)
     if isinstance(data, Mapping):
         lists = [v for v in data.values() if isinstance(v, list) and v]
-        if lists and all(isinstance(i, Mapping) for v in lists for i in v):
+        wrapper = lists and all(isinstance(i, Mapping) for v in lists for i in v)
+        if wrapper and not _identified(data):
             return [item for v in lists for item in v]
         return [data]
     return [data]
