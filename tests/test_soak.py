@@ -23,10 +23,12 @@ class TestShortSoak:
         """The runner's own list of failed checks is empty."""
         assert report.failures() == []
 
-    def test_thousands_of_calls_under_faults(self, report):
-        """The run made thousands of calls, and about a fifth of the requests met a fault."""
-        assert report.calls >= 1_000
-        assert report.faults_applied >= 100
+    def test_hundreds_of_calls_under_faults(self, report):
+        """The run made hundreds of calls or more; about a fifth of the requests met a fault."""
+        # How many calls fit in 20 s depends on the machine's load (a CI run beside another
+        # suite made 632, an idle one over 2000): the floor only asks for a usable sample.
+        assert report.calls >= 200
+        assert report.faults_applied >= 30
         assert 0.1 <= report.faults_applied / report.requests_seen <= 0.35
         assert len(report.faults) >= 10  # most kinds of fault were drawn
 
