@@ -22,14 +22,13 @@ from typing import Any, Final
 
 import attrs
 
+from heygen_pipeline.resources._fields import _MAX_TIMESTAMP as _LAST_SECOND
 from heygen_pipeline.resources._fields import iso_time
 
 __all__ = ["lost_fields", "model_inputs"]
 
 _EMPTY: Final[tuple[Any, ...]] = ("", [], {})
 _MAX_DEPTH: Final = 8
-# The last second of year 9999: a larger epoch number cannot be seconds (see _fields.when).
-_LAST_SECOND: Final = 253_402_300_799
 
 
 def _identified(data: Mapping[str, Any]) -> bool:
