@@ -93,7 +93,7 @@ def default_stack(
     return Stack(
         [
             ("envelope", EnvelopeMiddleware()),
-            ("backoff", BackoffMiddleware(backoff)),
+            ("backoff", BackoffMiddleware(backoff, logger=logger)),
             ("redirects", RedirectMiddleware(max_redirects=max_redirects)),
             (
                 "breaker",

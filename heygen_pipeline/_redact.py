@@ -37,6 +37,10 @@ SENSITIVE_QUERY: Final = frozenset(
 
 MIN_SECRET_LEN: Final = GRAM
 
+SCRUB_MARGIN: Final = 4096
+"""Bytes decoded past a shown excerpt (``data[: 4 * limit + SCRUB_MARGIN]``, UTF-8 being at most
+4 bytes a character), so a secret the cut runs through is still whole when it is scrubbed."""
+
 
 def register_secret(value: str) -> None:
     """Remember ``value`` for good so that `scrub` removes it from any text, process-wide.

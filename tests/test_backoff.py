@@ -1,14 +1,18 @@
 import http.server
 import json
+import logging
 import math
 import threading
 
 import attrs
 import pytest
+import structlog
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from structlog.testing import LogCapture, capture_logs
 
 from heygen_pipeline import Request, RequestOptions, Stack, Timeout, Urllib3Transport
+from heygen_pipeline._redact import register_secret
 from heygen_pipeline.errors import (
     CircuitOpenError,
     ConnectError,
@@ -19,7 +23,7 @@ from heygen_pipeline.errors import (
     TimeoutError,  # noqa: A004 - the library's own TimeoutError is what is tested
     TransportError,
 )
-from heygen_pipeline.middleware import ATTEMPT
+from heygen_pipeline.middleware import ATTEMPT, _backoff
 from heygen_pipeline.middleware._backoff import BackoffMiddleware
 from heygen_pipeline.middleware._backoff_policy import (
     RETRY_AFTER_EXCEEDS_CAP,
@@ -29,7 +33,7 @@ from heygen_pipeline.middleware._backoff_policy import (
     decide,
     is_replay_safe,
 )
-from heygen_pipeline.middleware._context import Attempt, RetryDecision
+from heygen_pipeline.middleware._context import Attempt
 from heygen_pipeline.middleware._retry_after import (
     MAX_RETRY_AFTER,
     format_http_date,
@@ -421,7 +425,9 @@ class TestDecide:
         decision = decide_now(
             BackoffPolicy(), request_, outcome_for(request_, 429, {"Retry-After": "120"})
         )
-        assert decision == type(decision)(retry=False, delay=120.0, reason=RETRY_AFTER_EXCEEDS_CAP)
+        assert decision == type(decision)(
+            retry=False, delay=120.0, reason=RETRY_AFTER_EXCEEDS_CAP, gave_up=True
+        )
 
     def test_over_cap_on_503_is_not_a_rate_limit(self):
         """A 503 asking for more than the cap is returned as it is, not turned into a 429 error."""
@@ -756,24 +762,26 @@ class TestBackoffMiddleware:
                     run(overshoot, transport, request_)
             assert len(transport.requests) == 1
 
-    def test_inner_middleware_sees_attempts_and_the_same_decision(self):
-        """An inner middleware sees Attempt 1..n and its decision() is what the backoff did."""
+    def test_inner_middleware_sees_attempts_and_hooks_get_the_decisions(self):
+        """An inner middleware sees Attempt 1..n; the hooks get each decision the backoff made."""
         fake = FakeTime()
         seen = []
+        reports = []
 
         def spy(request, call_next):
-            attempt = request.options.extension(ATTEMPT)
-            response = call_next(request)
-            seen.append((attempt.number, attempt.max_attempts, attempt.decision(response)))
-            return response
+            seen.append(request.options.extension(ATTEMPT))
+            return call_next(request)
 
         transport = scripted((429, {"headers": {"Retry-After": "2"}}), 503, 200)
-        stack = Stack([("backoff", middleware(fake)), ("spy", spy)])
+        backoff = attrs.evolve(middleware(fake), hooks=(reports.append,))
+        stack = Stack([("backoff", backoff), ("spy", spy)])
         assert stack.build(transport)(Request.build("GET", URL)).status == 200
-        assert [(n, m) for n, m, _ in seen] == [(1, 3), (2, 3), (3, 3)]
-        decisions = [d for _, _, d in seen]
-        assert [d.retry for d in decisions] == [True, True, False]
-        assert [d.delay for d in decisions[:2]] == fake.sleeps == [2.0, 2.0]
+        assert seen == [Attempt(1, 3), Attempt(2, 3), Attempt(3, 3)]
+        assert [r.attempt for r in reports] == seen[:2]  # the 200 is not reported
+        assert [r.decision.retry for r in reports] == [True, True]
+        assert [r.decision.delay for r in reports] == fake.sleeps == [2.0, 2.0]
+        assert [r.outcome.status for r in reports] == [429, 503]
+        assert all(r.request.options.extension(ATTEMPT) == r.attempt for r in reports)
 
     def test_jitter_drawn_once_per_attempt_before_it(self):
         """One random sample per attempt, drawn before call_next, so decisions are fixed."""
@@ -885,79 +893,191 @@ class TestRealSocket:
 
 
 class TestSuccessFastPath:
-    """A 2xx costs no clock reads, and the cached decision is read back without the lock."""
+    """A 2xx costs no clock reads and reports nothing; the attempt travels as a plain value."""
 
-    def test_2xx_reads_no_clock_and_inner_sees_the_same_decision(self):
-        """A 200 is decided without clocks; the inner middleware gets what decide would say."""
+    def test_2xx_reads_no_clock_and_reports_nothing(self):
+        """A 200 is returned without reading a clock or calling a hook."""
         reads = []
-        seen = []
-
-        def spy(request, call_next):
-            response = call_next(request)
-            seen.append(request.options.extension(ATTEMPT).decision(response))
-            return response
-
+        reports = []
         mw = BackoffMiddleware(
             clock=lambda: reads.append("clock") or 0.0,
             wall_clock=lambda: reads.append("wall") or EPOCH,
             random=lambda: 0.5,
+            hooks=[reports.append],
         )
         request = Request.build("GET", URL)
-        stack = Stack([("backoff", mw), ("spy", spy)])
-        assert stack.build(MockTransport(lambda r: make_response(r, 200)))(request).status == 200
-        expected = decide(
-            BackoffPolicy(),
-            request,
-            (),
-            make_response(request, 200),
-            now=0.0,
-            now_epoch=EPOCH,
-            deadline=None,
-            jitter=0.5,
+        stack = Stack([("backoff", mw)])
+        with capture_logs() as events:
+            response = stack.build(MockTransport(lambda r: make_response(r, 200)))(request)
+        assert response.status == 200
+        assert (reads, reports, events) == ([], [], [])
+        assert SUCCESS_DECISIONS[200].retry is False
+
+    def test_attempt_is_an_immutable_value(self):
+        """Attempt is frozen, compares and hashes by value, and evolves with attrs.evolve."""
+        attempt = Attempt(2, 3)
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            attempt.number = 3
+        assert attempt == Attempt(2, 3)
+        assert hash(attempt) == hash(Attempt(2, 3))
+        assert attrs.evolve(attempt, number=3).is_last
+        assert not attempt.is_last
+        assert repr(attempt) == "Attempt(2/3)"
+
+    @given(number=st.integers(1, 10), extra=st.integers(0, 10))
+    def test_is_last_property(self, number, extra):
+        """is_last holds exactly when the number has reached the maximum."""
+        assert Attempt(number, number + extra).is_last is (extra == 0)
+
+
+class TestRetryEvents:
+    """The backoff reports its own decisions: a WARNING to retry, an ERROR when it gives up."""
+
+    def events_of(self, mw, transport, request=None):
+        """Run one call under capture_logs; return (events, response or error)."""
+        request = Request.build("GET", URL) if request is None else request
+        with capture_logs() as events:
+            try:
+                result = run(mw, transport, request)
+            except HeyGenError as exc:
+                result = exc
+        return events, result
+
+    def test_retried_attempt_is_warning(self):
+        """A retried 429 is a WARNING http_retry event with retry_in, reason and the attempt."""
+        fake = FakeTime()
+        transport = scripted((429, {"headers": {"Retry-After": "1.5", "X-Request-Id": "r1"}}), 200)
+        events, _ = self.events_of(middleware(fake), transport)
+        assert len(events) == 1
+        event = events[0]
+        assert (event["event"], event["log_level"]) == ("http_retry", "warning")
+        assert (event["retry"], event["retry_in"]) == (True, 1.5)
+        assert event["reason"] == "rate limited (HTTP 429); retrying in 1.5 s (as Retry-After asks)"
+        assert (event["attempt"], event["max_attempts"], event["status"]) == (1, 3, 429)
+        assert (event["method"], event["url"], event["request_id"]) == ("GET", URL, "r1")
+
+    def test_retried_exception_is_warning(self):
+        """A retried transport error is a WARNING naming the error."""
+        fake = FakeTime()
+        events, _ = self.events_of(middleware(fake), scripted(ConnectError("refused"), 200))
+        assert [e["log_level"] for e in events] == ["warning"]
+        assert (events[0]["error"], events[0]["error_message"]) == ("ConnectError", "refused")
+        assert events[0]["status"] is None
+
+    def test_giving_up_is_error(self):
+        """Out of attempts on a retryable failure: an ERROR event with retry False and why."""
+        fake = FakeTime()
+        events, result = self.events_of(middleware(fake), scripted(503))
+        assert result.status == 503
+        assert [e["log_level"] for e in events] == ["warning", "warning", "error"]
+        last = events[-1]
+        assert last["retry"] is False
+        assert "out of attempts (3 of 3)" in last["reason"]
+        assert "retry_in" not in last
+
+    def test_over_cap_is_error_with_retry_after(self):
+        """A Retry-After over the cap gives up at once: ERROR with the wait the server asked."""
+        fake = FakeTime()
+        transport = scripted((429, {"headers": {"Retry-After": "120"}}))
+        events, result = self.events_of(middleware(fake), transport)
+        assert isinstance(result, RateLimitError)
+        assert [(e["log_level"], e["retry_after"]) for e in events] == [("error", 120.0)]
+        assert events[0]["reason"] == RETRY_AFTER_EXCEEDS_CAP
+
+    def test_not_retryable_is_reported_to_hooks_only(self):
+        """A 404 is not worth retrying: hooks hear of it, no event is logged."""
+        fake = FakeTime()
+        reports = []
+        mw = attrs.evolve(middleware(fake), hooks=(reports.append,))
+        events, result = self.events_of(mw, scripted(404))
+        assert result.status == 404
+        assert events == []
+        assert [(r.decision.retry, r.decision.gave_up) for r in reports] == [(False, False)]
+
+    def test_caller_logger_receives_events(self):
+        """Events go to the logger the backoff was given."""
+        cap = LogCapture()
+        logger = structlog.wrap_logger(None, processors=[cap])
+        fake = FakeTime()
+        mw = attrs.evolve(middleware(fake), logger=logger)
+        run(mw, scripted(503, 200), Request.build("GET", URL))
+        assert [e["event"] for e in cap.entries] == ["http_retry"]
+
+    def test_filtered_level_builds_nothing(self, monkeypatch):
+        """Below the logger's level, the event's fields are never built."""
+        cap = LogCapture()
+        logger = structlog.wrap_logger(
+            None,
+            processors=[cap],
+            wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR),
         )
-        assert reads == []
-        assert seen == [expected]
-        assert seen[0] is SUCCESS_DECISIONS[200]
+        built = []
+        monkeypatch.setattr(_backoff, "retry_fields", lambda r: built.append(r) or {})
+        fake = FakeTime()
+        mw = attrs.evolve(middleware(fake), logger=logger)
+        run(mw, scripted(503, 200), Request.build("GET", URL))
+        assert (built, cap.entries) == ([], [])
 
-    def test_decision_cached_per_outcome(self):
-        """The decide callable runs once per outcome object; another outcome is decided afresh."""
-        calls = []
-        request = Request.build("GET", URL)
-        first, second = make_response(request, 503), make_response(request, 503)
+    def test_retries_reported_wherever_logging_sits(self):
+        """With logging outside the backoff, each retry is still logged, by the backoff."""
+        from heygen_pipeline.middleware import LoggingMiddleware  # noqa: PLC0415
 
-        def decide_(outcome):
-            calls.append(outcome)
-            return RetryDecision(retry=False, reason=str(len(calls)))
+        fake = FakeTime()
+        stack = Stack([("logging", LoggingMiddleware()), ("backoff", middleware(fake))])
+        with capture_logs() as events:
+            response = stack.build(scripted(503, 503, 200))(Request.build("GET", URL))
+        assert response.status == 200
+        assert [(e["event"], e.get("attempt")) for e in events] == [
+            ("http_retry", 1),
+            ("http_retry", 2),
+            ("http_request", 1),
+        ]
 
-        attempt = Attempt(1, 3, decide_)
-        assert attempt.decision(first) is attempt.decision(first)
-        assert attempt.decision(second).reason == "2"
-        assert attempt.decision(second).reason == "2"
-        assert attempt.decision(first).reason == "3"
-        assert calls == [first, second, first]
+    def test_hook_errors_propagate(self):
+        """A hook that raises stops the call with its error: hooks are the caller's code."""
+        fake = FakeTime()
 
-    def test_concurrent_askers_get_one_decision(self):
-        """Four threads asking about the same outcome at once share one computed decision."""
-        calls = []
-        barrier = threading.Barrier(4, timeout=5)
-        outcome = make_response(Request.build("GET", URL), 503)
+        def broken(_report):
+            raise ValueError("hook")
 
-        def decide_(outcome_):
-            calls.append(outcome_)
-            return RetryDecision(retry=True, delay=1.0, reason="busy")
+        mw = attrs.evolve(middleware(fake), hooks=(broken,))
+        with pytest.raises(ValueError, match="hook"):
+            run(mw, scripted(503, 200), Request.build("GET", URL))
 
-        attempt = Attempt(1, 3, decide_)
-        results = []
+    @pytest.mark.parametrize("hooks", [[1], ["x"], [None]])
+    def test_bad_hooks_are_refused(self, hooks):
+        """Hooks that are not callables fail when the middleware is built."""
+        with pytest.raises(TypeError, match="hooks"):
+            BackoffMiddleware(hooks=hooks)
 
-        def ask():
-            barrier.wait()
-            results.append(attempt.decision(outcome))
+    def test_logger_without_bind_is_refused(self):
+        """A stdlib logger (no bind) is refused with a pointer to structlog.wrap_logger."""
+        with pytest.raises(TypeError, match="wrap_logger"):
+            BackoffMiddleware(logger=logging.getLogger("x"))
 
-        threads = [threading.Thread(target=ask) for _ in range(4)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=5)
-        assert len(calls) == 1
-        assert len(results) == 4
-        assert all(result is results[0] for result in results)
+    def test_key_in_url_and_error_never_logged(self):
+        """A key in the query and in an error message is redacted in the event."""
+        key = "hgtest_backoff_event_key_42"
+        register_secret(key)
+        fake = FakeTime()
+        request = Request.build("GET", f"{URL}?api_key={key}")
+        events, _ = self.events_of(
+            middleware(fake), scripted(ConnectError(f"refused {key}"), 200), request
+        )
+        assert len(events) == 1
+        assert key not in repr(events)
+
+    @given(status=st.integers(400, 599), max_attempts=st.integers(1, 3))
+    def test_level_rule(self, status, max_attempts):
+        """Every event is WARNING iff its decision retries, ERROR iff it gave up; none otherwise."""
+        fake = FakeTime()
+        reports = []
+        policy = BackoffPolicy(max_attempts=max_attempts)
+        mw = attrs.evolve(middleware(fake, policy), hooks=(reports.append,))
+        events, _ = self.events_of(mw, scripted(status))
+        expected = [
+            "warning" if r.decision.retry else "error"
+            for r in reports
+            if r.decision.retry or r.decision.gave_up
+        ]
+        assert [e["log_level"] for e in events] == expected

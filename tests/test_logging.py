@@ -20,7 +20,8 @@ from heygen_pipeline._stack import Stack
 from heygen_pipeline._transport import Urllib3Transport
 from heygen_pipeline.errors import ConnectError, ServerError
 from heygen_pipeline.middleware._auth import ApiKeyAuth, InsecureTransportError
-from heygen_pipeline.middleware._context import ATTEMPT, Attempt, RetryDecision
+from heygen_pipeline.middleware._backoff import retry_fields
+from heygen_pipeline.middleware._context import ATTEMPT, Attempt, RetryReport
 from heygen_pipeline.middleware._logging import (
     DEFAULT_LOGGED_HEADERS,
     LoggingMiddleware,
@@ -50,15 +51,9 @@ def run(middleware, answer, request):
         return None, exc
 
 
-def with_attempt(request, decision, number=2, seen=None):
-    """``request`` carrying an Attempt whose decision is ``decision`` (outcomes go to seen)."""
-
-    def decide(outcome):
-        if seen is not None:
-            seen.append(outcome)
-        return decision
-
-    return request.with_options(extensions={ATTEMPT: Attempt(number, 3, decide)})
+def with_attempt(request, number=2, max_attempts=3):
+    """``request`` carrying the Attempt value a backoff outside would attach."""
+    return request.with_options(extensions={ATTEMPT: Attempt(number, max_attempts)})
 
 
 def one_event(middleware, answer, request):
@@ -126,73 +121,57 @@ class TestLevels:
         assert error is raised
         assert event["error"] == "KeyError"
 
-    def test_retried_attempt_is_warning(self):
-        """An attempt the backoff will retry logs WARNING with retry_in and reason."""
-        seen = []
-        request = with_attempt(
-            Request("GET", URL),
-            RetryDecision(retry=True, delay=1.5, reason="status 429"),
-            seen=seen,
-        )
-        event, response, _ = one_event(
-            LoggingMiddleware(), lambda r: make_response(r, 429), request
-        )
+    def test_failed_attempt_with_attempts_left_is_warning(self):
+        """A 429 on attempt 2 of 3 logs WARNING with the attempt, and no retry decision."""
+        request = with_attempt(Request("GET", URL))
+        event, _, _ = one_event(LoggingMiddleware(), lambda r: make_response(r, 429), request)
         assert event["log_level"] == "warning"
-        assert event["retry"] is True
-        assert event["retry_in"] == 1.5
-        assert event["reason"] == "status 429"
         assert (event["attempt"], event["max_attempts"]) == (2, 3)
-        assert seen == [response]
+        assert "retry" not in event
+        assert "retry_in" not in event
 
-    def test_retried_exception_is_warning(self):
-        """A transport error the backoff will retry logs WARNING, not ERROR."""
+    def test_failed_exception_with_attempts_left_is_warning(self):
+        """A transport error before the last attempt logs WARNING, not ERROR."""
 
         def fail(_request):
             raise ConnectError("refused")
 
-        request = with_attempt(
-            Request("GET", URL), RetryDecision(retry=True, delay=0.5, reason="connect error")
-        )
-        event, _, error = one_event(LoggingMiddleware(), fail, request)
+        event, _, error = one_event(LoggingMiddleware(), fail, with_attempt(Request("GET", URL)))
         assert isinstance(error, ConnectError)
         assert event["log_level"] == "warning"
         assert event["error"] == "ConnectError"
 
-    def test_final_failure_is_error(self):
-        """A failed attempt the backoff will not retry logs ERROR with retry False."""
-        request = with_attempt(
-            Request("GET", URL), RetryDecision(retry=False, reason="attempts exhausted")
-        )
+    def test_failure_on_the_last_attempt_is_error(self):
+        """A failed last attempt logs ERROR."""
+        request = with_attempt(Request("GET", URL), number=3)
         event, _, _ = one_event(LoggingMiddleware(), lambda r: make_response(r, 503), request)
         assert event["log_level"] == "error"
-        assert event["retry"] is False
-        assert event["reason"] == "attempts exhausted"
-        assert "retry_in" not in event
+        assert (event["attempt"], event["max_attempts"]) == (3, 3)
 
     def test_success_with_backoff_is_info(self):
-        """A 2xx with a no-retry decision logs INFO."""
-        request = with_attempt(Request("GET", URL), RetryDecision(retry=False))
+        """A 2xx inside a backoff logs INFO with the attempt number."""
+        request = with_attempt(Request("GET", URL), number=1)
         event, _, _ = one_event(LoggingMiddleware(), lambda r: make_response(r, 201), request)
         assert event["log_level"] == "info"
-        assert event["retry"] is False
-        assert "reason" not in event
+        assert (event["attempt"], event["max_attempts"]) == (1, 3)
+        assert "retry" not in event
 
     @given(
         status=st.integers(100, 599),
-        decision=st.none() | st.builds(RetryDecision, st.booleans(), st.floats(0, 60)),
+        attempt=st.none() | st.tuples(st.integers(1, 5), st.integers(1, 5)),
     )
-    def test_level_rule(self, status, decision):
-        """Level is WARNING iff retried, else ERROR iff status >= 400, else INFO."""
+    def test_level_rule(self, status, attempt):
+        """INFO below 400; else WARNING iff attempts are left, else ERROR."""
         request = Request("GET", URL)
-        if decision is not None:
-            request = with_attempt(request, decision)
+        if attempt is not None:
+            request = with_attempt(request, *attempt)
         event, _, _ = one_event(LoggingMiddleware(), lambda r: make_response(r, status), request)
-        if decision is not None and decision.retry:
-            assert event["log_level"] == "warning"
-        elif status >= 400:
-            assert event["log_level"] == "error"
-        else:
+        if status < 400:
             assert event["log_level"] == "info"
+        elif attempt is not None and attempt[0] < attempt[1]:
+            assert event["log_level"] == "warning"
+        else:
+            assert event["log_level"] == "error"
 
 
 class TestFields:
@@ -590,6 +569,10 @@ class TestRedactionProperty:
         refused_outside = scenario.auth_outside and isinstance(error, InsecureTransportError)
         assert len(events) == (0 if refused_outside else 1)
         assert_no_leak(key, events, caplog, response, error)
+        attempt = scenario.request.options.extension(ATTEMPT)
+        if attempt is not None and not refused_outside:
+            report = RetryReport(scenario.request, response or error, attempt, scenario.decision)
+            assert_no_leak(key, [retry_fields(report)], caplog, None, None)
 
     def test_traceback_locals_of_library_frames(self):
         """Through logging then auth, a fault's traceback shows both frames, neither the key."""

@@ -102,12 +102,13 @@ class TestCapturedLogs:
         assert event["url"].endswith(QUOTA)
 
     def test_catches_retries_as_warnings(self, heygen_client, fake_heygen, captured_logs):
-        """A retried attempt is a warning event, the final success an info event."""
+        """A retried attempt is a warning event (and the backoff's), the final success info."""
         fake_heygen.inject("GET", QUOTA, Fault.server_error(503))
         heygen_client.get(QUOTA)
-        assert [(e["log_level"], e["status"]) for e in captured_logs] == [
-            ("warning", 503),
-            ("info", 200),
+        assert [(e["event"], e["log_level"], e["status"]) for e in captured_logs] == [
+            ("http_request", "warning", 503),
+            ("http_retry", "warning", 503),
+            ("http_request", "info", 200),
         ]
 
     def test_events_never_hold_the_key(self, heygen_client, fake_heygen, captured_logs):

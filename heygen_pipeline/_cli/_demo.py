@@ -77,7 +77,7 @@ class Demo:
         self.written: list[str] = []
         self.logger = self.make_logger(*_SHOWN_KEYS)
 
-    def make_logger(self, *keys: str) -> Any:
+    def make_logger(self, *keys: str, level: int = logging.INFO) -> Any:
         """A logger of the demo's own (the library never configures structlog globally)."""
         return structlog.wrap_logger(
             _Sink(self),
@@ -87,7 +87,7 @@ class Demo:
                 _keep(*keys),
                 structlog.processors.KeyValueRenderer(key_order=list(keys), drop_missing=True),
             ],
-            wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+            wrapper_class=structlog.make_filtering_bound_logger(level),
         )
 
     def say(self, text: str = "") -> None:
@@ -217,8 +217,9 @@ class Demo:
     def redaction(self, client: HeyGenClient) -> None:
         """Log lines that would carry the key, with the key redacted."""
         self.say("\n== The key in log lines: REDACTED")
-        self.say("   a logger placed inside auth sees the X-Api-Key header on the request:")
-        peek = LoggingMiddleware(self.make_logger("level", "event", "url", "request_headers"))
+        self.say("   a DEBUG logger placed inside auth sees the X-Api-Key header on the request:")
+        keys = ("level", "event", "url", "request_headers")
+        peek = LoggingMiddleware(self.make_logger(*keys, level=logging.DEBUG))
         inside = client.with_stack(client.stack.append("inside_auth", peek))
         inside.user.me()
         self.say("   an application event that carries the key itself:")

@@ -8,7 +8,7 @@ middleware of your own.
 
 from heygen_pipeline.errors import ConfigurationError, InsecureTransportError, RedirectError
 from heygen_pipeline.middleware._auth import UPLOAD_HOST, ApiKeyAuth, BearerAuth
-from heygen_pipeline.middleware._backoff import BackoffMiddleware
+from heygen_pipeline.middleware._backoff import RETRY_EVENT, BackoffMiddleware
 from heygen_pipeline.middleware._backoff_policy import (
     DEFAULT_IDEMPOTENT_METHODS,
     DEFAULT_RETRY_STATUSES,
@@ -28,7 +28,13 @@ from heygen_pipeline.middleware._breaker import (
     breaker_verdict,
     is_failure,
 )
-from heygen_pipeline.middleware._context import ATTEMPT, Attempt, RetryDecision
+from heygen_pipeline.middleware._context import (
+    ATTEMPT,
+    Attempt,
+    RetryDecision,
+    RetryHook,
+    RetryReport,
+)
 from heygen_pipeline.middleware._envelope import EnvelopeMiddleware, unwrap
 from heygen_pipeline.middleware._logging import (
     DEFAULT_LOGGED_HEADERS,
@@ -51,6 +57,7 @@ __all__ = [
     "DEFAULT_RETRY_STATUSES",
     "REDIRECT_STATUSES",
     "RETRY_AFTER_EXCEEDS_CAP",
+    "RETRY_EVENT",
     "UPLOAD_HOST",
     "Admission",
     "ApiKeyAuth",
@@ -70,6 +77,8 @@ __all__ = [
     "RedirectError",
     "RedirectMiddleware",
     "RetryDecision",
+    "RetryHook",
+    "RetryReport",
     "Verdict",
     "breaker_admission",
     "breaker_verdict",

@@ -1,22 +1,26 @@
 """BackoffMiddleware: retries with jittered exponential backoff, Retry-After and a deadline.
 
 It loops over attempts (never recursing): before each one it checks the deadline, shrinks the
-attempt's timeouts to the time left, draws the jitter sample and attaches an
-[Attempt][heygen_pipeline.middleware.Attempt] to the request, so the middlewares inside it
-(logging above all) know the attempt number and can ask for the very decision this middleware
-will act on. What to do about an outcome is `decide`'s business, a pure function.
+attempt's timeouts to the time left, draws the jitter sample and attaches an immutable
+[Attempt][heygen_pipeline.middleware.Attempt] (number, maximum) to the request for the
+middlewares inside it. After each attempt that did not succeed it decides (`decide`, a pure
+function), reports the decision to its hooks and in its own ``http_retry`` event, and acts on it.
 """
 
 from __future__ import annotations
 
 import random as _random
 import time
-from functools import partial
-from typing import NoReturn
+from collections.abc import Iterable
+from typing import Any, Final, NoReturn
+
+import attrs
 
 from heygen_pipeline import errors
 from heygen_pipeline._models import Request, Response, Timeout, excerpt
+from heygen_pipeline._redact import scrub
 from heygen_pipeline.errors import HeyGenError, RateLimitError
+from heygen_pipeline.middleware import _events
 from heygen_pipeline.middleware._backoff_policy import (
     RETRY_AFTER_EXCEEDS_CAP,
     SUCCESS_DECISIONS,
@@ -25,12 +29,63 @@ from heygen_pipeline.middleware._backoff_policy import (
     decide,
     error_code,
 )
-from heygen_pipeline.middleware._context import ATTEMPT, Attempt, Outcome, RetryDecision
+from heygen_pipeline.middleware._context import (
+    ATTEMPT,
+    Attempt,
+    Outcome,
+    RetryDecision,
+    RetryHook,
+    RetryReport,
+)
+from heygen_pipeline.middleware._events import EventLogger
 from heygen_pipeline.typing import Clock, Handler, Random, Sleep
 
-__all__ = ["BackoffMiddleware"]
+__all__ = ["RETRY_EVENT", "BackoffMiddleware"]
+
+RETRY_EVENT: Final = "http_retry"
+"""The name of the backoff's own event: WARNING when it retries, ERROR when it gives up."""
 
 
+def _policy(value: object) -> BackoffPolicy:
+    if value is None:
+        return BackoffPolicy()
+    if not isinstance(value, BackoffPolicy):
+        msg = f"policy must be a BackoffPolicy, not {type(value).__name__}"
+        raise TypeError(msg)
+    return value
+
+
+def _callable(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
+    if not callable(value):
+        msg = f"{attribute.name} must be callable, not {type(value).__name__}"
+        raise TypeError(msg)
+
+
+def _timeout(value: object) -> Timeout:
+    if value is None:
+        return Timeout()
+    if not isinstance(value, Timeout):
+        msg = f"default_timeout must be a Timeout, not {type(value).__name__}"
+        raise TypeError(msg)
+    return value
+
+
+def _logger(value: object) -> EventLogger:
+    return _events.default_logger() if value is None else _events.check_logger(value)
+
+
+def _hooks(value: Iterable[RetryHook]) -> tuple[RetryHook, ...]:
+    if callable(value):
+        return (value,)  # one hook given alone
+    hooks = tuple(value)
+    for hook in hooks:
+        if not callable(hook):
+            msg = f"hooks must be callables taking a RetryReport, not {type(hook).__name__}"
+            raise TypeError(msg)
+    return hooks
+
+
+@attrs.frozen(repr=False)
 class BackoffMiddleware:
     """Retry what is safe to retry, waiting as the server asks or with jittered backoff.
 
@@ -44,58 +99,40 @@ class BackoffMiddleware:
       at once, instead of a long sleep. Missing or odd values fall back to the backoff.
     - ``RequestOptions.deadline`` (on ``clock``) bounds the whole call: no wait runs past it,
       no attempt starts after it, and each attempt's timeouts shrink to the time left.
+    - Every decision on an attempt that did not succeed goes to ``hooks`` as a `RetryReport`;
+      a retry is logged as a WARNING ``http_retry`` event, giving up on a retryable failure
+      (attempts, deadline, cap) as an ERROR one.
     - When it stops, it returns the last response (429 and 5xx included: the ``envelope``
       middleware outside turns those into typed errors) or re-raises the last error.
 
-    Sleeping, both clocks and the random source are injected so tests never wait.
+    Sleeping, both clocks and the random source are injected so tests never wait. A frozen
+    value: derive variants with ``attrs.evolve``.
     """
 
-    __slots__ = ("_clock", "_default_timeout", "_random", "_sleep", "_wall_clock", "policy")
+    policy: BackoffPolicy = attrs.field(default=None, converter=_policy)
+    """What to retry and how long to wait (default: `BackoffPolicy`())."""
+    sleep: Sleep = attrs.field(default=time.sleep, kw_only=True, validator=_callable)
+    """Waits between attempts."""
+    clock: Clock = attrs.field(default=time.monotonic, kw_only=True, validator=_callable)
+    """A monotonic clock; ``RequestOptions.deadline`` is an instant on it."""
+    wall_clock: Clock = attrs.field(default=time.time, kw_only=True, validator=_callable)
+    """Unix time, to read HTTP-date ``Retry-After`` values."""
+    random: Random = attrs.field(default=_random.random, kw_only=True, validator=_callable)
+    """A sample from ``[0, 1)`` per attempt, for the jitter."""
+    default_timeout: Timeout = attrs.field(default=None, kw_only=True, converter=_timeout)
+    """The timeouts shrunk to fit a deadline when the request sets none (keep it equal to the
+    transport's default)."""
+    logger: EventLogger = attrs.field(
+        default=None, kw_only=True, converter=_logger, eq=False, repr=False
+    )
+    """Where ``http_retry`` events go (default ``structlog.get_logger("heygen_pipeline")``)."""
+    hooks: tuple[RetryHook, ...] = attrs.field(default=(), kw_only=True, converter=_hooks)
+    """Called with a `RetryReport` for each decision on an attempt that did not succeed."""
+    _concrete: bool = attrs.field(init=False, eq=False, repr=False)
 
-    def __init__(
-        self,
-        policy: BackoffPolicy | None = None,
-        *,
-        sleep: Sleep = time.sleep,
-        clock: Clock = time.monotonic,
-        wall_clock: Clock = time.time,
-        random: Random = _random.random,
-        default_timeout: Timeout | None = None,
-    ) -> None:
-        """Configure the retries.
-
-        Args:
-            policy: what to retry and how long to wait (default: `BackoffPolicy`()).
-            sleep: waits between attempts.
-            clock: a monotonic clock; ``RequestOptions.deadline`` is an instant on it.
-            wall_clock: Unix time, to read HTTP-date ``Retry-After`` values.
-            random: a sample from ``[0, 1)`` per attempt, for the jitter.
-            default_timeout: the timeouts shrunk to fit a deadline when the request sets none
-                (keep it equal to the transport's default; ``Timeout()`` when not given).
-        """
-        policy = BackoffPolicy() if policy is None else policy
-        if not isinstance(policy, BackoffPolicy):
-            msg = f"policy must be a BackoffPolicy, not {type(policy).__name__}"
-            raise TypeError(msg)
-        for name, value in (
-            ("sleep", sleep),
-            ("clock", clock),
-            ("wall_clock", wall_clock),
-            ("random", random),
-        ):
-            if not callable(value):
-                msg = f"{name} must be callable, not {type(value).__name__}"
-                raise TypeError(msg)
-        default_timeout = Timeout() if default_timeout is None else default_timeout
-        if not isinstance(default_timeout, Timeout):
-            msg = f"default_timeout must be a Timeout, not {type(default_timeout).__name__}"
-            raise TypeError(msg)
-        self.policy = policy
-        self._sleep = sleep
-        self._clock = clock
-        self._wall_clock = wall_clock
-        self._random = random
-        self._default_timeout = default_timeout
+    def __attrs_post_init__(self) -> None:
+        """Remember whether the logger is used as is or bound per event."""
+        object.__setattr__(self, "_concrete", _events.is_concrete(self.logger))
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
         """Send ``request`` through ``call_next`` until it succeeds or retrying must stop."""
@@ -108,54 +145,81 @@ class BackoffMiddleware:
         for number in range(1, max_attempts + 1):
             timeout = options.timeout
             if deadline is not None:
-                left = deadline - self._clock()
+                left = deadline - self.clock()
                 if left <= 0:
                     return _stop_at_deadline(request, last)
-                timeout = _shrink(timeout or self._default_timeout, left)
-            attempt = Attempt(
-                number,
-                max_attempts,
-                partial(self._decide, request, tuple(history) if history else (), self._random()),
-            )
-            attempt_options = options._for_attempt(
-                timeout, {**extensions, ATTEMPT: attempt} if extensions else {ATTEMPT: attempt}
+                timeout = _shrink(timeout or self.default_timeout, left)
+            jitter = self.random()
+            attempt = Attempt(number, max_attempts)
+            sent = request._replace(
+                request.headers,
+                options._for_attempt(
+                    timeout, {**extensions, ATTEMPT: attempt} if extensions else {ATTEMPT: attempt}
+                ),
             )
             try:
-                outcome: Outcome = call_next(request._replace(request.headers, attempt_options))
+                outcome: Outcome = call_next(sent)
             except HeyGenError as exc:  # anything else is a bug or an interrupt: let it fly
                 outcome = exc
-            decision = attempt.decision(outcome)
+            if isinstance(outcome, Response) and outcome.status in SUCCESS_DECISIONS:
+                return outcome  # a 2xx is never retried: no clock read, nothing to report
+            decision = decide(
+                self.policy,
+                request,
+                history,
+                outcome,
+                now=self.clock(),
+                now_epoch=self.wall_clock(),
+                deadline=deadline,
+                jitter=jitter,
+            )
+            self._report(RetryReport(sent, outcome, attempt, decision))
             if not decision.retry:
                 return _finish(request, outcome, decision, self.policy.max_delay)
             if isinstance(outcome, Response):
                 outcome.close()  # give a streamed connection back before waiting
             history.append(AttemptRecord.of(outcome, decision.delay))
             last = outcome
-            self._sleep(decision.delay)
+            self.sleep(decision.delay)
         return _stop_at_deadline(request, last)  # only reached if decide allowed too many
 
-    def _decide(
-        self, request: Request, history: tuple[AttemptRecord, ...], jitter: float, outcome: Outcome
-    ) -> RetryDecision:
-        """The decision for one attempt's outcome, with the clocks read now."""
-        if isinstance(outcome, Response):
-            success = SUCCESS_DECISIONS.get(outcome.status)
-            if success is not None:  # what decide answers for any 2xx: no clock to read
-                return success
-        return decide(
-            self.policy,
-            request,
-            history,
-            outcome,
-            now=self._clock(),
-            now_epoch=self._wall_clock(),
-            deadline=request.options.deadline,
-            jitter=jitter,
-        )
+    def _report(self, report: RetryReport) -> None:
+        """Tell the hooks, then log a retry (WARNING) or giving up (ERROR) as ``http_retry``."""
+        for hook in self.hooks:
+            hook(report)
+        decision = report.decision
+        if decision.retry:
+            level = _events.WARNING
+        elif decision.gave_up:
+            level = _events.ERROR
+        else:
+            return  # not worth retrying: the logging middleware and the error say enough
+        logger = _events.bound(self.logger, self._concrete)
+        if _events.enabled(logger, level):
+            getattr(logger, _events.LEVEL_NAMES[level])(RETRY_EVENT, **retry_fields(report))
 
     def __repr__(self) -> str:
         """The policy."""
         return f"BackoffMiddleware({self.policy!r})"
+
+
+def retry_fields(report: RetryReport) -> dict[str, Any]:
+    """The fields of an ``http_retry`` event: the attempt, its outcome and the decision."""
+    request, attempt, decision = report.request, report.attempt, report.decision
+    fields: dict[str, Any] = {
+        "method": request.method,
+        "url": _events.url_field(request.url),
+        "attempt": attempt.number,
+        "max_attempts": attempt.max_attempts,
+    }
+    _events.outcome_fields(fields, report.outcome)
+    fields["retry"] = decision.retry
+    if decision.retry:
+        fields["retry_in"] = round(decision.delay, 3)
+    elif decision.reason == RETRY_AFTER_EXCEEDS_CAP:
+        fields["retry_after"] = round(decision.delay, 3)
+    fields["reason"] = scrub(decision.reason)
+    return fields
 
 
 def _shrink(timeout: Timeout, left: float) -> Timeout:

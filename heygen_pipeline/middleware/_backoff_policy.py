@@ -3,7 +3,7 @@
 `decide` answers "retry this outcome, and after how long?" from values alone: the
 policy, the request, what happened on earlier attempts, the outcome, the time and a jitter
 sample drawn in advance. No clock is read and nothing sleeps here, so the rules are
-property-tested directly and every middleware sees the same answer for the same outcome.
+property-tested directly. Only the backoff middleware calls it; it reports what it decided.
 """
 
 from __future__ import annotations
@@ -307,30 +307,35 @@ def decide(
         return RetryDecision(
             retry=False,
             reason=f"{why}, but the body is a one-shot stream that was sent and cannot be replayed",
+            gave_up=True,
         )
     number = len(history) + 1
     max_attempts = request.options.max_attempts or policy.max_attempts
     if number >= max_attempts:
         return RetryDecision(
-            retry=False, reason=f"{why}; out of attempts ({number} of {max_attempts})"
+            retry=False, reason=f"{why}; out of attempts ({number} of {max_attempts})", gave_up=True
         )
     asked = None
     if policy.respect_retry_after and isinstance(outcome, Response):
         asked = parse_retry_after(outcome.headers, now_epoch=now_epoch)
     if asked is not None and asked > policy.max_delay:
         if isinstance(outcome, Response) and outcome.status == _TOO_MANY_REQUESTS:
-            return RetryDecision(retry=False, delay=asked, reason=RETRY_AFTER_EXCEEDS_CAP)
+            return RetryDecision(
+                retry=False, delay=asked, reason=RETRY_AFTER_EXCEEDS_CAP, gave_up=True
+            )
         return RetryDecision(
             retry=False,
             delay=asked,
             reason=f"{why}; the server asked to wait {asked:g} s, more than the "
             f"{policy.max_delay:g} s cap",
+            gave_up=True,
         )
     delay = asked if asked is not None else policy.backoff(number, jitter)
     if deadline is not None and now + delay >= deadline:
         return RetryDecision(
             retry=False,
             reason=f"{why}; waiting {delay:.3g} s would pass the deadline",
+            gave_up=True,
         )
     source = "as Retry-After asks" if asked is not None else "backoff"
     return RetryDecision(

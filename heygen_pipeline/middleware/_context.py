@@ -1,19 +1,20 @@
-"""What the retrying middleware tells the middlewares inside it about the current attempt.
+"""What the retrying middleware decides, what it tells inner layers, and what it reports.
 
-The backoff middleware attaches an `Attempt` to each attempt's request (under the
-`ATTEMPT` extension key). Inner middlewares, logging above all, read the attempt number
-and can ask what the backoff will decide about an outcome: the answer is computed once, by the
-same pure function the backoff uses, and cached, so both see the same decision.
+The backoff middleware owns the retry decision. Inner middlewares see only an immutable
+`Attempt` (which attempt this is, out of how many) under the `ATTEMPT` extension key; the
+decision itself is reported outward, after it is made, as a `RetryReport` to the backoff's
+hooks and in its own ``http_retry`` event. No layer computes another layer's policy.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 
 import attrs
 
-from heygen_pipeline._models import ExtensionKey, Response
+from heygen_pipeline._models import ExtensionKey, Request, Response
+
+__all__ = ["ATTEMPT", "Attempt", "Outcome", "RetryDecision", "RetryHook", "RetryReport"]
 
 
 @attrs.frozen
@@ -23,42 +24,26 @@ class RetryDecision:
     retry: bool
     delay: float = 0.0
     reason: str = ""
+    gave_up: bool = False
+    """True when the outcome was worth retrying but a limit stopped it (attempts, deadline,
+    a one-shot body, a ``Retry-After`` over the cap)."""
 
 
 Outcome = Response | BaseException
 """One attempt's result: a response, or the exception the inner stack raised."""
 
 
+@attrs.frozen(repr=False)
 class Attempt:
-    """The attempt in progress: its 1-based number and a cached view of the retry decision."""
+    """The attempt in progress, as inner layers see it: its 1-based number and the maximum."""
 
-    __slots__ = ("_cached", "_decide", "_lock", "max_attempts", "number")
+    number: int
+    max_attempts: int
 
-    def __init__(
-        self,
-        number: int,
-        max_attempts: int,
-        decide: Callable[[Outcome], RetryDecision],
-    ) -> None:
-        """``decide`` is the backoff's pure decision for this attempt's outcome."""
-        self.number = number
-        self.max_attempts = max_attempts
-        self._decide = decide
-        self._lock = threading.Lock()
-        # The outcome and its decision, replaced together in one assignment, so a reader
-        # without the lock never pairs one outcome with another's decision.
-        self._cached: tuple[Outcome, RetryDecision] | None = None
-
-    def decision(self, outcome: Outcome) -> RetryDecision:
-        """The decision for ``outcome``, computed once per outcome object and then cached."""
-        cached = self._cached
-        if cached is not None and cached[0] is outcome:
-            return cached[1]  # asked again (the backoff after the logging): no lock needed
-        with self._lock:
-            cached = self._cached
-            if cached is None or cached[0] is not outcome:
-                cached = self._cached = (outcome, self._decide(outcome))
-            return cached[1]
+    @property
+    def is_last(self) -> bool:
+        """Whether no further attempt may follow this one."""
+        return self.number >= self.max_attempts
 
     def __repr__(self) -> str:
         """Attempt number out of the maximum."""
@@ -67,3 +52,21 @@ class Attempt:
 
 ATTEMPT: ExtensionKey[Attempt] = ExtensionKey("heygen_pipeline.attempt")
 """The extension key under which the current `Attempt` travels on a request."""
+
+
+@attrs.frozen
+class RetryReport:
+    """One decision of the backoff, as its hooks receive it (after the decision is made)."""
+
+    request: Request
+    """The request of this attempt, as the backoff sent it inward."""
+    outcome: Outcome
+    """What the attempt produced."""
+    attempt: Attempt
+    """Which attempt it was."""
+    decision: RetryDecision
+    """What the backoff does next."""
+
+
+RetryHook = Callable[[RetryReport], None]
+"""Called by the backoff with each decision on an attempt that did not succeed."""

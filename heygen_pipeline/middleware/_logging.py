@@ -1,11 +1,14 @@
 """Structured logging: one structlog event per attempt, with every secret redacted.
 
-The event carries the method, the redacted URL, the status, the elapsed time, the attempt number,
-HeyGen's request id and, inside the backoff middleware, the retry decision. Success is INFO, an
-attempt that will be retried is WARNING, the final failure is ERROR. Headers pass through an
-allowlist (the rest shows as ``REDACTED``); bodies are logged only on request, truncated and
-scrubbed, and a streamed body is never read. The library never configures structlog or logging:
-events go to the logger the caller passes, or to ``structlog.get_logger("heygen_pipeline")``.
+The event carries the method, the redacted URL, the status, the elapsed time, the attempt number
+(out of the maximum, inside the backoff middleware) and HeyGen's request id: one line a person
+reads. Success is INFO; a failed attempt is WARNING while the backoff may still try again and
+ERROR on the last attempt (or with no backoff outside). The retry decision is the backoff's own
+(its ``http_retry`` event); this middleware never computes it. Header dicts are added only when
+the logger is enabled for DEBUG, through an allowlist (the rest shows as ``REDACTED``); bodies
+only on request, truncated and scrubbed, and a streamed body is never read. The library never
+configures structlog or logging: events go to the logger the caller passes, or to
+``structlog.get_logger("heygen_pipeline")``.
 
 `RedactSecrets` is a structlog processor for the caller's own chain: it removes given
 secrets (and every secret the library registered) from anything in an event.
@@ -16,9 +19,9 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterable, Mapping
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
-import structlog
+import attrs
 from structlog.typing import EventDict, WrappedLogger
 
 from heygen_pipeline._headers import Headers
@@ -26,13 +29,16 @@ from heygen_pipeline._models import Request, Response
 from heygen_pipeline._redact import (
     MIN_SECRET_LEN,
     REDACTED,
+    SCRUB_MARGIN,
     SENSITIVE_HEADERS,
     Secret,
     cut,
     redact_url,
     scrub,
 )
-from heygen_pipeline.middleware._context import ATTEMPT, Attempt, Outcome, RetryDecision
+from heygen_pipeline.middleware import _events
+from heygen_pipeline.middleware._context import ATTEMPT, Outcome
+from heygen_pipeline.middleware._events import EventLogger
 from heygen_pipeline.typing import Clock, Handler
 
 __all__ = ["DEFAULT_LOGGED_HEADERS", "EventLogger", "LoggingMiddleware", "RedactSecrets"]
@@ -40,122 +46,113 @@ __all__ = ["DEFAULT_LOGGED_HEADERS", "EventLogger", "LoggingMiddleware", "Redact
 DEFAULT_LOGGED_HEADERS: Final = frozenset(
     {
         "accept",
+        "accept-encoding",
+        "accept-language",
+        "accept-ranges",
+        "age",
+        "allow",
+        "cache-control",
+        "connection",
+        "content-disposition",
         "content-encoding",
+        "content-language",
         "content-length",
+        "content-range",
         "content-type",
         "date",
+        "etag",
+        "expires",
+        "host",
         "idempotency-key",
+        "keep-alive",
+        "last-modified",
         "location",
+        "range",
         "retry-after",
         "retry-after-ms",
+        "server",
         "transfer-encoding",
         "user-agent",
+        "vary",
+        "via",
         "x-request-id",
     }
 )
-"""Headers whose values are logged (after scrubbing); every other value shows as ``REDACTED``."""
+"""Standard headers whose values are logged (after scrubbing); any other shows as ``REDACTED``."""
 
-_INFO: Final = 20
-_WARNING: Final = 30
-_ERROR: Final = 40
 _FAILED_STATUS: Final = 400
-_SCRUB_MARGIN: Final = 4096
-"""Bytes decoded beyond the limit, so a secret cut by the slice is scrubbed before truncation."""
 _MAX_DEPTH: Final = 32
 _MAX_HEADER_VALUE: Final = 256
 """Characters of a logged header value; a server may send 64 KiB in one (cut, marked)."""
 _ATOMS: Final = (int, float, bool, type(None))
 
 
-class EventLogger(Protocol):
-    """What the middleware needs of a logger: a structlog bound logger (or its lazy proxy)."""
+def _allowlist(value: Iterable[str]) -> frozenset[str]:
+    if isinstance(value, (str, bytes)):
+        msg = "header_allowlist must be an iterable of header names, not a single str"
+        raise TypeError(msg)
+    listed = list(value)
+    if not all(isinstance(name, str) for name in listed):
+        msg = "header_allowlist must hold header names as str"
+        raise TypeError(msg)
+    allowed = frozenset(name.lower() for name in listed)
+    if allowed & SENSITIVE_HEADERS:
+        names = ", ".join(sorted(allowed & SENSITIVE_HEADERS))
+        msg = f"credential headers are always redacted; remove {names} from header_allowlist"
+        raise ValueError(msg)
+    return allowed
 
-    def bind(self, **new_values: Any) -> Any:
-        """A logger to call ``info``/``warning``/``error`` on (and ``is_enabled_for``, if any)."""
-        ...
+
+def _limit(_inst: object, _attr: object, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        msg = f"body_limit must be an int >= 0, not {value!r}"
+        raise ValueError(msg)
 
 
+def _logger(value: object) -> EventLogger:
+    return _events.default_logger() if value is None else _events.check_logger(value)
+
+
+@attrs.frozen(repr=False)
 class LoggingMiddleware:
     """Log one structlog event per attempt; re-raise whatever the inner stack raised, unchanged.
 
-    Example::
+    A frozen value: derive variants with ``attrs.evolve``. Example::
 
         stack = Stack([("logging", LoggingMiddleware(structlog.get_logger("my.service")))])
+
+    Args:
+        logger: a structlog bound logger; default ``structlog.get_logger("heygen_pipeline")``
+            (resolved on each event, so configuring structlog later still applies).
+        event: the event name.
+        log_headers: add ``request_headers`` and ``response_headers`` when the logger is
+            enabled for DEBUG.
+        header_allowlist: header names (any case) whose values are logged; the others show
+            as ``REDACTED``. Credential headers cannot be allowlisted.
+        log_bodies: add ``request_body`` and ``response_body`` (byte bodies only; streams
+            are never read), truncated to ``body_limit`` characters and scrubbed.
+        body_limit: how many characters of a body to log.
+        clock: ``time.perf_counter``-like, for the elapsed time.
     """
 
-    __slots__ = (
-        "_allowed",
-        "_clock",
-        "_concrete",
-        "_event",
-        "_limit",
-        "_log_bodies",
-        "_log_headers",
-        "_logger",
+    logger: EventLogger = attrs.field(default=None, converter=_logger, eq=False)
+    event: str = attrs.field(default="http_request", kw_only=True)
+    log_headers: bool = attrs.field(default=True, kw_only=True)
+    header_allowlist: frozenset[str] = attrs.field(
+        default=DEFAULT_LOGGED_HEADERS, kw_only=True, converter=_allowlist
     )
+    log_bodies: bool = attrs.field(default=False, kw_only=True)
+    body_limit: int = attrs.field(default=1000, kw_only=True, validator=_limit)
+    clock: Clock = attrs.field(default=time.perf_counter, kw_only=True)
+    _concrete: bool = attrs.field(init=False, eq=False)
 
-    def __init__(
-        self,
-        logger: EventLogger | None = None,
-        *,
-        event: str = "http_request",
-        log_headers: bool = True,
-        header_allowlist: Iterable[str] = DEFAULT_LOGGED_HEADERS,
-        log_bodies: bool = False,
-        body_limit: int = 1000,
-        clock: Clock = time.perf_counter,
-    ) -> None:
-        """Configure what each event carries.
-
-        Args:
-            logger: a structlog bound logger; default ``structlog.get_logger("heygen_pipeline")``
-                (resolved on each event, so configuring structlog later still applies).
-            event: the event name.
-            log_headers: add ``request_headers`` and ``response_headers`` to each event.
-            header_allowlist: header names (any case) whose values are logged; the others show
-                as ``REDACTED``. Credential headers cannot be allowlisted.
-            log_bodies: add ``request_body`` and ``response_body`` (byte bodies only; streams
-                are never read), truncated to ``body_limit`` characters and scrubbed.
-            body_limit: how many characters of a body to log.
-            clock: ``time.perf_counter``-like, for the elapsed time.
-        """
-        if logger is None:
-            logger = structlog.get_logger("heygen_pipeline")
-        elif not callable(getattr(logger, "bind", None)):
-            msg = (
-                "logger must be a structlog bound logger (structlog.get_logger(...)); wrap a "
-                f"stdlib logger with structlog.wrap_logger, not pass a {type(logger).__name__}"
-            )
-            raise TypeError(msg)
-        if isinstance(header_allowlist, (str, bytes)):
-            msg = "header_allowlist must be an iterable of header names, not a single str"
-            raise TypeError(msg)
-        listed = list(header_allowlist)
-        if not all(isinstance(name, str) for name in listed):
-            msg = "header_allowlist must hold header names as str"
-            raise TypeError(msg)
-        allowed = frozenset(name.lower() for name in listed)
-        if allowed & SENSITIVE_HEADERS:
-            names = ", ".join(sorted(allowed & SENSITIVE_HEADERS))
-            msg = f"credential headers are always redacted; remove {names} from header_allowlist"
-            raise ValueError(msg)
-        if isinstance(body_limit, bool) or not isinstance(body_limit, int) or body_limit < 0:
-            msg = f"body_limit must be an int >= 0, not {body_limit!r}"
-            raise ValueError(msg)
-        self._logger = logger
-        # A logger whose class answers is_enabled_for is used as is; anything else (structlog's
-        # lazy proxy above all) is bound per event, so configuring structlog later applies.
-        self._concrete = hasattr(type(logger), "is_enabled_for")
-        self._event = event
-        self._log_headers = log_headers
-        self._allowed = allowed
-        self._log_bodies = log_bodies
-        self._limit = body_limit
-        self._clock = clock
+    def __attrs_post_init__(self) -> None:
+        """Remember whether the logger is used as is or bound per event."""
+        object.__setattr__(self, "_concrete", _events.is_concrete(self.logger))
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
         """Pass ``request`` on, time it, and log the outcome."""
-        clock = self._clock
+        clock = self.clock
         started = clock()
         try:
             response = call_next(request)
@@ -168,71 +165,59 @@ class LoggingMiddleware:
     def _log(self, request: Request, outcome: Outcome, elapsed: float) -> None:
         """Emit the event for one attempt, building its fields only if it will be logged."""
         attempt = request.options.extension(ATTEMPT)
-        decision = attempt.decision(outcome) if attempt is not None else None
-        failed = not isinstance(outcome, Response) or outcome.status >= _FAILED_STATUS
-        if decision is not None and decision.retry:
-            level, name = _WARNING, "warning"
-        elif failed:
-            level, name = _ERROR, "error"
+        if isinstance(outcome, Response) and outcome.status < _FAILED_STATUS:
+            level, name = _events.INFO, "info"
+        elif attempt is not None and not attempt.is_last:
+            level, name = _events.WARNING, "warning"
         else:
-            level, name = _INFO, "info"
-        logger = self._logger if self._concrete else self._logger.bind()
-        enabled = getattr(logger, "is_enabled_for", None)
-        if enabled is not None and not enabled(level):
+            level, name = _events.ERROR, "error"
+        logger = _events.bound(self.logger, self._concrete)
+        check = getattr(logger, "is_enabled_for", None)
+        if check is not None and not check(level):
             return
-        fields = self._fields(request, outcome, elapsed, attempt, decision)
-        getattr(logger, name)(self._event, **fields)
+        debug = self.log_headers and (check is None or check(_events.DEBUG))
+        getattr(logger, name)(self.event, **self._fields(request, outcome, elapsed, debug))
 
     def _fields(
         self,
         request: Request,
         outcome: Outcome,
         elapsed: float,
-        attempt: Attempt | None,
-        decision: RetryDecision | None,
+        debug: bool,
     ) -> dict[str, Any]:
+        """The event's fields; header dicts only when ``debug``."""
+        attempt = request.options.extension(ATTEMPT)
         fields: dict[str, Any] = {
             "method": request.method,
-            "url": _url(request.url),
+            "url": _events.url_field(request.url),
             "attempt": attempt.number if attempt is not None else 1,
             "elapsed_ms": round(elapsed * 1000, 3),
         }
         if attempt is not None:
             fields["max_attempts"] = attempt.max_attempts
-        if isinstance(outcome, Response):
-            fields["status"] = outcome.status
-            request_id = outcome.request_id
-        else:
-            fields["status"] = getattr(outcome, "status", None)
-            fields["error"] = type(outcome).__name__
-            fields["error_message"] = _message(outcome)
-            request_id = getattr(outcome, "request_id", None)
-        fields["request_id"] = scrub(request_id) if isinstance(request_id, str) else None
-        if decision is not None:
-            fields["retry"] = decision.retry
-            if decision.retry:
-                fields["retry_in"] = round(decision.delay, 3)
-            if decision.reason:
-                fields["reason"] = scrub(decision.reason)
-        if self._log_headers:
+        _events.outcome_fields(fields, outcome)
+        if debug:
             fields["request_headers"] = self._headers(request.headers)
             if isinstance(outcome, Response):
                 fields["response_headers"] = self._headers(outcome.headers)
-        if self._log_bodies:
-            body = request.body
-            fields["request_body"] = self._text(body) if isinstance(body, bytes) else _stream(body)
-            if isinstance(outcome, Response):
-                fields["response_body"] = (
-                    "<stream>" if outcome.stream is not None else self._text(outcome.content)
-                )
+        if self.log_bodies:
+            self._bodies(fields, request, outcome)
         return fields
+
+    def _bodies(self, fields: dict[str, Any], request: Request, outcome: Outcome) -> None:
+        body = request.body
+        fields["request_body"] = self._text(body) if isinstance(body, bytes) else _stream(body)
+        if isinstance(outcome, Response):
+            fields["response_body"] = (
+                "<stream>" if outcome.stream is not None else self._text(outcome.content)
+            )
 
     def _headers(self, headers: Headers) -> dict[str, str]:
         """Allowlisted values scrubbed (``Location`` as a redacted URL); the rest ``REDACTED``.
 
         Names are scrubbed too: a server may echo a key in a header's name.
         """
-        allowed = self._allowed
+        allowed = self.header_allowlist
         entries = headers._data.items()  # {lower name: (name, value)}
         # One scrub over every name and every value that would be shown: when it finds no
         # secret (the usual case), none of the parts can hold one, so none is scrubbed alone.
@@ -259,8 +244,8 @@ class LoggingMiddleware:
 
     def _text(self, data: bytes) -> str:
         """At most ``body_limit`` characters of ``data``, scrubbed before it is cut."""
-        limit = self._limit
-        head = data[: 4 * (limit + _SCRUB_MARGIN)]  # UTF-8: at most 4 bytes a character
+        limit = self.body_limit
+        head = data[: 4 * limit + SCRUB_MARGIN]  # UTF-8: at most 4 bytes a character
         text = scrub(head.decode("utf-8", "replace"))
         if len(text) > limit or len(head) < len(data):
             return f"{text[:limit]}... ({len(data)} bytes)"
@@ -269,30 +254,14 @@ class LoggingMiddleware:
     def __repr__(self) -> str:
         """Settings only."""
         return (
-            f"LoggingMiddleware(event={self._event!r}, log_headers={self._log_headers}, "
-            f"log_bodies={self._log_bodies}, body_limit={self._limit})"
+            f"LoggingMiddleware(event={self.event!r}, log_headers={self.log_headers}, "
+            f"log_bodies={self.log_bodies}, body_limit={self.body_limit})"
         )
-
-
-def _url(url: str) -> str:
-    """``redact_url``, skipping the parse when there is no query or userinfo to hide."""
-    if "?" in url or "@" in url:
-        return redact_url(url)
-    return scrub(url)
 
 
 def _stream(body: object) -> str | None:
     """How an unread (streamed or absent) request body shows in an event."""
     return None if body is None else "<stream>"
-
-
-def _message(exc: BaseException) -> str:
-    """The exception's message, scrubbed; a broken ``__str__`` must not hide the real error."""
-    try:
-        text = str(exc)
-    except Exception:  # noqa: BLE001 - logging must never replace the caller's error
-        return "<unprintable>"
-    return scrub(text)
 
 
 class RedactSecrets:

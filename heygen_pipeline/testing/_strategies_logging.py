@@ -23,7 +23,7 @@ from heygen_pipeline.errors import (
     ServerError,
     TransportError,
 )
-from heygen_pipeline.middleware._context import ATTEMPT, Attempt, Outcome, RetryDecision
+from heygen_pipeline.middleware._context import ATTEMPT, Attempt, RetryDecision
 from heygen_pipeline.testing._mock import BytesStream
 
 __all__ = [
@@ -128,6 +128,7 @@ class Scenario:
     reply: Reply | None
     fault: tuple[type[HeyGenError], str] | None
     decision: RetryDecision | None
+    """What a backoff outside decided about this attempt (None: no backoff)."""
     attempt_number: int
     auth_outside: bool
     log_bodies: bool
@@ -142,14 +143,9 @@ class Scenario:
 
     def attempt(self) -> Attempt | None:
         """The Attempt a backoff would attach (None: logging runs without backoff)."""
-        decision = self.decision
-        if decision is None:
+        if self.decision is None:
             return None
-
-        def decide(_outcome: Outcome) -> RetryDecision:
-            return decision
-
-        return Attempt(self.attempt_number, self.attempt_number + 1, decide)
+        return Attempt(self.attempt_number, self.attempt_number + 1)
 
 
 def _mixin(key: str) -> st.SearchStrategy[str]:
