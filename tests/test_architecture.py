@@ -107,6 +107,22 @@ ROOM_BY_NAME = {room.name: room for room in ROOMS}
 SEALED = ("heygen_pipeline.middleware", "heygen_pipeline.resources", "heygen_pipeline.shared")
 SEALED_OPEN_TO = frozenset({"top"})
 
+# Inside middleware/: each middleware's modules may import their own and the shared helpers,
+# never another middleware's (no layer runs another layer's policy). The face re-exports all.
+MIDDLEWARE_FACE = "heygen_pipeline.middleware"
+MIDDLEWARE_HELPERS = "helpers"
+MIDDLEWARE_PARTS: tuple[tuple[str, str], ...] = (
+    ("heygen_pipeline.middleware._auth", "auth"),
+    ("heygen_pipeline.middleware._backoff*", "backoff"),
+    ("heygen_pipeline.middleware._breaker*", "breaker"),
+    ("heygen_pipeline.middleware._envelope", "envelope"),
+    ("heygen_pipeline.middleware._logging", "logging"),
+    ("heygen_pipeline.middleware._redirects", "redirects"),
+    ("heygen_pipeline.middleware._context", MIDDLEWARE_HELPERS),
+    ("heygen_pipeline.middleware._hosts", MIDDLEWARE_HELPERS),
+    ("heygen_pipeline.middleware._retry_after", MIDDLEWARE_HELPERS),
+)
+
 # What the tree does today against the rules: (importer, imported). Remove an entry when the
 # import goes; test_every_known_violation_still_occurs fails on entries that went stale.
 KNOWN_VIOLATIONS: frozenset[tuple[str, str]] = frozenset(
@@ -172,6 +188,14 @@ def room_of(module: str) -> Room | None:
         names = ", ".join(room.name for room in rooms)
         raise AssertionError(f"{module} matches several rooms: {names}")
     return rooms[0] if rooms else None
+
+
+def middleware_part(module: str) -> str | None:
+    """Which middleware (or the helpers) a module of ``middleware/`` belongs to."""
+    for pattern, part in MIDDLEWARE_PARTS:
+        if fnmatch.fnmatchcase(module, pattern):
+            return part
+    return None
 
 
 def _is_type_checking(test: ast.expr) -> bool:
@@ -275,12 +299,27 @@ def _refusal(module: str, room: Room, target: str) -> str | None:
     if other.name not in room.may_import:
         side = "above it" if other.number > room.number else "not a room it may import"
         return f"{head} (room {other.number} {other.name}, {side})"
+    if room.name == "middleware" and module != MIDDLEWARE_FACE:
+        return _middleware_refusal(module, target, head)
     sealed = _sealed_by(target)
     if sealed is None or room.name in SEALED_OPEN_TO:
         return None
     if not module.startswith(sealed + ".") and module != sealed:
         return f"{head}, a private module of {sealed}: import what {sealed} exports"
     return None
+
+
+def _middleware_refusal(module: str, target: str, head: str) -> str | None:
+    """Why one module of ``middleware/`` may not import ``target``; None when it may."""
+    own = middleware_part(module)
+    if target == MIDDLEWARE_FACE:
+        return f"{head}, the face of middleware/: import the module that defines the name"
+    other = middleware_part(target)
+    if own is None or other is None or other in {own, MIDDLEWARE_HELPERS}:
+        return None  # core, the own middleware or a helper; unplaced modules fail in TestRooms
+    if own == MIDDLEWARE_HELPERS:
+        return f"{head}: a shared helper of middleware/ may not depend on the {other} middleware"
+    return f"{head}: the {own} middleware may not use the {other} middleware's modules"
 
 
 def check_tree(root: Path = ROOT) -> list[Violation]:
@@ -319,6 +358,12 @@ class TestRooms:
         """No room of the table is empty (a renamed folder would leave its rules unused)."""
         used = {room.name for module in MODULES if (room := room_of(module)) is not None}
         assert used == set(ROOM_BY_NAME)
+
+    def test_every_middleware_module_has_a_part(self):
+        """A new module of middleware/ fails here until MIDDLEWARE_PARTS says whose it is."""
+        inside = [m for m in MODULES if m.startswith(MIDDLEWARE_FACE + ".")]
+        unplaced = sorted(m for m in inside if middleware_part(m) is None)
+        assert unplaced == [], f"add to MIDDLEWARE_PARTS: {unplaced}"
 
     def test_rooms_import_only_rooms_at_or_below_them(self):
         """The table itself never lets a room import a room with a higher number."""
@@ -438,6 +483,30 @@ class TestChecker:
         """The test kit and the CLI sit on top and may reach a subpackage's private modules."""
         source = "from heygen_pipeline.middleware._context import Outcome\n"
         assert self.check("heygen_pipeline.testing._strategies_x", source) == []
+
+    def test_a_middleware_using_another_middlewares_policy_is_refused(self):
+        """Logging may read the shared helpers, never backoff's policy module."""
+        source = "from heygen_pipeline.middleware._backoff_policy import decide\n"
+        found = self.check("heygen_pipeline.middleware._logging", source)
+        assert len(found) == 1
+        assert "the logging middleware may not use the backoff middleware's modules" in found[0]
+        helper = "from heygen_pipeline.middleware._context import ATTEMPT\n"
+        assert self.check("heygen_pipeline.middleware._logging", helper) == []
+        own = "from heygen_pipeline.middleware._backoff_policy import decide\n"
+        assert self.check("heygen_pipeline.middleware._backoff", own) == []
+
+    def test_a_middleware_helper_depending_on_a_middleware_is_refused(self):
+        """The shared helpers sit under every middleware, so they import none of them."""
+        source = "from heygen_pipeline.middleware._breaker import X\n"
+        found = self.check("heygen_pipeline.middleware._hosts", source)
+        assert len(found) == 1
+        assert "a shared helper of middleware/ may not depend on the breaker middleware" in found[0]
+
+    def test_a_middleware_importing_the_middleware_face_is_refused(self):
+        """Inside middleware/, names come from their defining module, not the package face."""
+        found = self.check("heygen_pipeline.middleware._auth", "from . import ApiKeyAuth\n")
+        assert len(found) == 1
+        assert "the face of middleware/" in found[0]
 
     def test_allowed_and_foreign_imports_pass(self):
         """Imports downwards, of the own room, and of other distributions are not reported."""
