@@ -231,6 +231,7 @@ EXPECTED_ALL = {
         "Proofread",
         "ProofreadSrt",
         "Quota",
+        "Requester",
         "Resource",
         "Sound",
         "Speech",

@@ -8,7 +8,8 @@ Every [HeyGenClient][heygen_pipeline.HeyGenClient] carries one helper per area, 
 ``client.webhook_endpoints``. Each call is a request through
 the client's stack; results are small frozen models (`Video`, `AvatarLook`, ...) with the
 fields users need and ``raw``, the object HeyGen sent. Lists are lazy iterators over every
-page (`paginate`).
+page (`paginate`). A helper needs only a `Requester` (what it calls on the client), so it can
+be built over anything that sends requests the way the client does.
 """
 
 from heygen_pipeline.resources._ai_clipping import AiClippings
@@ -89,6 +90,7 @@ from heygen_pipeline.resources._models_webhooks import (
     WebhookSecret,
 )
 from heygen_pipeline.resources._paging import MAX_PAGE_SIZE, paginate
+from heygen_pipeline.resources._requester import Requester
 from heygen_pipeline.resources._templates import Templates
 from heygen_pipeline.resources._translations import Translations
 from heygen_pipeline.resources._translations_request import TranslationRequest
@@ -157,6 +159,7 @@ __all__ = [
     "Proofread",
     "ProofreadSrt",
     "Quota",
+    "Requester",
     "Resource",
     "Sound",
     "Speech",

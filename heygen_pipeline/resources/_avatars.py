@@ -43,7 +43,7 @@ from heygen_pipeline.resources._wait import wait_for
 from heygen_pipeline.typing import Clock, Random, Sleep
 
 if TYPE_CHECKING:
-    from heygen_pipeline.client import HeyGenClient
+    from heygen_pipeline.resources._requester import Requester
 
 __all__ = [
     "DEFAULT_TRAINING_WAIT",
@@ -105,7 +105,7 @@ class Avatars(JobResource):
 
     def __init__(
         self,
-        client: HeyGenClient,
+        client: Requester,
         *,
         sleep: Sleep = time.sleep,
         clock: Clock = time.monotonic,

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from heygen_pipeline.typing import Clock, Random, Sleep
 
 if TYPE_CHECKING:
-    from heygen_pipeline.client import HeyGenClient
+    from heygen_pipeline.resources._requester import Requester
 
 
 class Resource:
@@ -22,12 +22,12 @@ class Resource:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: HeyGenClient) -> None:
+    def __init__(self, client: Requester) -> None:
         """Bind the helper to ``client``."""
         self._client = client
 
     @property
-    def client(self) -> HeyGenClient:
+    def client(self) -> Requester:
         """The client every call goes through."""
         return self._client
 
@@ -47,7 +47,7 @@ class JobResource(Resource):
 
     def __init__(
         self,
-        client: HeyGenClient,
+        client: Requester,
         *,
         sleep: Sleep = time.sleep,
         clock: Clock = time.monotonic,

@@ -29,7 +29,7 @@ from heygen_pipeline._redact import redact_url
 from heygen_pipeline.errors import ProtocolError, UnsafeDestinationError, error_class_for_status
 
 if TYPE_CHECKING:
-    from heygen_pipeline.client import HeyGenClient
+    from heygen_pipeline.resources._requester import Requester
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -196,7 +196,7 @@ _KINDS: Final = {
 
 
 def download(
-    client: HeyGenClient,
+    client: Requester,
     url: str,
     dest: str | os.PathLike[str],
     *,
@@ -236,7 +236,7 @@ def download(
 
 
 def fetch_to_file(
-    client: HeyGenClient,
+    client: Requester,
     url: str,
     dest: str | os.PathLike[str],
     *,

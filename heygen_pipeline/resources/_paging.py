@@ -15,7 +15,7 @@ from heygen_pipeline.errors import MalformedResponseError
 from heygen_pipeline.resources._fields import items
 
 if TYPE_CHECKING:
-    from heygen_pipeline.client import HeyGenClient
+    from heygen_pipeline.resources._requester import Requester
 
 __all__ = [
     "DEFAULT_MAX_EMPTY_PAGES",
@@ -50,7 +50,7 @@ def check_page_size(page_size: int | None) -> None:
 
 
 def paginate(
-    client: HeyGenClient,
+    client: Requester,
     path: str,
     *,
     params: Params | None = None,
@@ -109,7 +109,7 @@ def paginate(
 
 
 def _pages(
-    client: HeyGenClient,
+    client: Requester,
     path: str,
     *,
     params: dict[str, Any],
