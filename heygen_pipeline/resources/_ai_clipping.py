@@ -13,10 +13,10 @@ from typing import Any, Final, Literal
 from heygen_pipeline.errors import JobFailedError
 from heygen_pipeline.resources._base import JobResource, path_id
 from heygen_pipeline.resources._checks import check_limit, optional_text, parsed
-from heygen_pipeline.resources._models_assets import Deletion
-from heygen_pipeline.resources._models_media import AiClipping
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results_assets import Deletion
+from heygen_pipeline.resources._results_media import AiClipping
 from heygen_pipeline.resources._translations_proofreads import job_failure
 from heygen_pipeline.resources._translations_request import input_source
 from heygen_pipeline.resources._wait import wait_for

@@ -26,14 +26,14 @@ from heygen_pipeline.resources._checks import (
     parsed_items,
     required_text,
 )
-from heygen_pipeline.resources._models_assets import (
+from heygen_pipeline.resources._operation import operation
+from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results_assets import (
     Asset,
     AssetSearchResult,
     Deletion,
     JobStatus,
 )
-from heygen_pipeline.resources._operation import operation
-from heygen_pipeline.resources._paging import paginate
 from heygen_pipeline.resources._upload import (
     DEFAULT_CHUNK_SIZE,
     UPLOAD_TIMEOUT,

@@ -28,17 +28,17 @@ from heygen_pipeline.resources._base import JobResource, drop_none, path_id
 from heygen_pipeline.resources._checks import check_limit, optional_text, parsed, required_text
 from heygen_pipeline.resources._fields import items
 from heygen_pipeline.resources._inputs import asset_input
-from heygen_pipeline.resources._models import Avatar, TalkingPhoto
-from heygen_pipeline.resources._models_assets import Deletion
-from heygen_pipeline.resources._models_avatars import (
+from heygen_pipeline.resources._operation import operation
+from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results import Avatar, TalkingPhoto
+from heygen_pipeline.resources._results_assets import Deletion
+from heygen_pipeline.resources._results_avatars import (
     OWNERSHIPS,
     AvatarConsent,
     AvatarCreation,
     AvatarGroup,
     AvatarLook,
 )
-from heygen_pipeline.resources._operation import operation
-from heygen_pipeline.resources._paging import paginate
 from heygen_pipeline.resources._wait import wait_for
 from heygen_pipeline.typing import Clock, Random, Sleep
 

@@ -10,10 +10,10 @@ from typing import Final, Literal
 
 from heygen_pipeline.resources._base import Resource, path_id
 from heygen_pipeline.resources._checks import check_limit, optional_text, parsed, required_text
-from heygen_pipeline.resources._models_assets import Deletion
-from heygen_pipeline.resources._models_avatars import AVATAR_TYPES, OWNERSHIPS, AvatarLook
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results_assets import Deletion
+from heygen_pipeline.resources._results_avatars import AVATAR_TYPES, OWNERSHIPS, AvatarLook
 
 __all__ = ["LOOKS_LIMIT", "AvatarLooks", "AvatarType", "Ownership", "choice"]
 

@@ -11,9 +11,9 @@ from typing import Final, Literal
 
 from heygen_pipeline.resources._base import Resource
 from heygen_pipeline.resources._checks import check_limit, required_text
-from heygen_pipeline.resources._models_media import BrandGlossary, BrandKit, Sound
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results_media import BrandGlossary, BrandKit, Sound
 
 __all__ = ["SOUND_LIMIT", "SOUND_TYPES", "Audio", "BrandGlossaries", "BrandKits"]
 

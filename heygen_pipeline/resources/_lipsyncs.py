@@ -24,10 +24,10 @@ from heygen_pipeline.resources._checks import (
     required_text,
 )
 from heygen_pipeline.resources._lipsyncs_request import LipsyncRequest
-from heygen_pipeline.resources._models_assets import Deletion, JobStatus
-from heygen_pipeline.resources._models_lipsyncs import Lipsync, LipsyncBatch
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results_assets import Deletion, JobStatus
+from heygen_pipeline.resources._results_lipsyncs import Lipsync, LipsyncBatch
 from heygen_pipeline.resources._translations_proofreads import job_failure
 from heygen_pipeline.resources._wait import wait_for
 

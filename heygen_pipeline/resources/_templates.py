@@ -16,10 +16,10 @@ import attrs
 from heygen_pipeline.resources._base import Resource, drop_none, path_id
 from heygen_pipeline.resources._checks import check_limit, optional_text, required_text
 from heygen_pipeline.resources._fields import items, obj
-from heygen_pipeline.resources._models import Video
-from heygen_pipeline.resources._models_templates import Template
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results import Video
+from heygen_pipeline.resources._results_templates import Template
 
 __all__ = ["FPS_CHOICES", "LIST_LIMIT", "Templates"]
 

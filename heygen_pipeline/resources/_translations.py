@@ -25,10 +25,10 @@ from heygen_pipeline.resources._checks import (
     required_text,
 )
 from heygen_pipeline.resources._fields import obj, texts
-from heygen_pipeline.resources._models_assets import Deletion, JobStatus
-from heygen_pipeline.resources._models_translations import Translation, TranslationBatch
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results_assets import Deletion, JobStatus
+from heygen_pipeline.resources._results_translations import Translation, TranslationBatch
 from heygen_pipeline.resources._translations_proofreads import Proofreads, job_failure
 from heygen_pipeline.resources._translations_request import TranslationRequest
 from heygen_pipeline.resources._wait import wait_for

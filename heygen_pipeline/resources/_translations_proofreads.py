@@ -15,8 +15,8 @@ from heygen_pipeline.errors import JobFailedError
 from heygen_pipeline.resources._base import JobResource, path_id
 from heygen_pipeline.resources._checks import optional_text, parsed, required_text
 from heygen_pipeline.resources._fields import obj, text, texts
-from heygen_pipeline.resources._models_translations import Proofread, ProofreadSrt, Translation
 from heygen_pipeline.resources._operation import operation
+from heygen_pipeline.resources._results_translations import Proofread, ProofreadSrt, Translation
 from heygen_pipeline.resources._translations_request import (
     MODES,
     input_source,

@@ -24,15 +24,15 @@ from heygen_pipeline.resources._checks import (
     parsed_items,
     required_text,
 )
-from heygen_pipeline.resources._models_agents import (
+from heygen_pipeline.resources._operation import operation
+from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results_agents import (
     AgentResource,
     AgentRun,
     AgentSession,
     AgentStyle,
     AgentVideo,
 )
-from heygen_pipeline.resources._operation import operation
-from heygen_pipeline.resources._paging import paginate
 from heygen_pipeline.resources._translations_proofreads import job_failure
 from heygen_pipeline.resources._wait import wait_for
 

@@ -15,10 +15,10 @@ from heygen_pipeline.resources._download import (
     Progress,
     fetch_to_file,
 )
-from heygen_pipeline.resources._models import Video
-from heygen_pipeline.resources._models_assets import Deletion
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results import Video
+from heygen_pipeline.resources._results_assets import Deletion
 from heygen_pipeline.resources._videos_legacy import LegacyVideos, VideoRef, raw_id, video_id
 from heygen_pipeline.resources._videos_request import video_body
 from heygen_pipeline.resources._wait import wait_for

@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from heygen_pipeline.resources._base import drop_none, path_id
-from heygen_pipeline.resources._models import Video
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results import Video
 from heygen_pipeline.resources._videos_batches import VideoBatches
 
 __all__ = ["DEFAULT_DIMENSION", "LegacyVideos", "VideoRef", "raw_id", "video_id"]

@@ -12,7 +12,7 @@ from typing import Any
 import attrs
 
 from heygen_pipeline.resources import _fields as f
-from heygen_pipeline.resources._models import Voice
+from heygen_pipeline.resources._results import Voice
 
 __all__ = ["Speech", "VoiceClone", "VoiceDesign", "WordTimestamp"]
 

@@ -13,8 +13,8 @@ from typing import Any
 import attrs
 
 from heygen_pipeline.resources import _fields as f
-from heygen_pipeline.resources._models import COMPLETED, FAILED
-from heygen_pipeline.resources._models_assets import AssetBatch
+from heygen_pipeline.resources._results import COMPLETED, FAILED
+from heygen_pipeline.resources._results_assets import AssetBatch
 
 __all__ = ["Lipsync", "LipsyncBatch"]
 

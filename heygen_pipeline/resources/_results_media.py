@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from heygen_pipeline.resources import _fields as f
-from heygen_pipeline.resources._models import COMPLETED, FAILED
+from heygen_pipeline.resources._results import COMPLETED, FAILED
 
 __all__ = [
     "AiClip",
