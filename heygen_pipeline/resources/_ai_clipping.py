@@ -12,14 +12,18 @@ from typing import Any, Final, Literal
 
 from heygen_pipeline.errors import JobFailedError
 from heygen_pipeline.resources._base import JobResource, path_id
-from heygen_pipeline.resources._checks import check_limit, optional_text, parsed
+from heygen_pipeline.resources._checks import (
+    check_bool,
+    check_limit,
+    input_source,
+    optional_text,
+    parsed,
+)
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
 from heygen_pipeline.resources._results_assets import Deletion
 from heygen_pipeline.resources._results_media import AiClipping
-from heygen_pipeline.resources._translations_proofreads import job_failure
-from heygen_pipeline.resources._translations_request import input_source
-from heygen_pipeline.resources._wait import wait_for
+from heygen_pipeline.resources._wait import job_failure
 
 __all__ = ["ASPECT_RATIOS", "DURATION_TYPES", "LIST_LIMIT", "AiClippings", "clipping_failure"]
 
@@ -68,9 +72,7 @@ def _settings(
     if aspect_ratio is not None and aspect_ratio not in ASPECT_RATIOS:
         msg = f"aspect_ratio must be one of {', '.join(map(repr, ASPECT_RATIOS))}"
         raise ValueError(msg)
-    if captions is not None and not isinstance(captions, bool):
-        msg = f"captions must be a bool, not {type(captions).__name__}"
-        raise TypeError(msg)
+    check_bool(captions, "captions")
     text = optional_text(prompt, "prompt")
     if text is not None and len(text) > MAX_CLIP_PROMPT:
         msg = f"prompt must be at most {MAX_CLIP_PROMPT} characters, not {len(text)}"
@@ -168,25 +170,15 @@ class AiClippings(JobResource):
             WaitTimeoutError: ``timeout`` passed first.
         """
         path = f"{_BASE}/{path_id(job_id, 'job_id')}"
-        request_ids: builtins.list[str | None] = [None]
-
-        def fetch(left: float) -> AiClipping:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(AiClipping.from_api, response)
-
-        return wait_for(
-            fetch,
+        return self._wait_job(
+            path,
+            AiClipping.from_api,
             finished=lambda job: job.is_completed,
-            failure=lambda job: clipping_failure(job, job_id, request_ids[0]),
-            status=lambda job: job.status,
+            failure=clipping_failure,
             what="AI clipping job",
             job_id=job_id,
             timeout=timeout,
             poll=poll,
             max_poll=max_poll,
             on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
         )

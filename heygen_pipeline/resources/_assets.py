@@ -19,6 +19,7 @@ from heygen_pipeline.errors import PayloadTooLargeError
 from heygen_pipeline.resources._assets_direct import DirectUploads
 from heygen_pipeline.resources._base import path_id
 from heygen_pipeline.resources._checks import (
+    check_count,
     check_limit,
     id_list,
     optional_text,
@@ -123,9 +124,7 @@ class Assets(DirectUploads):
         _choice(via, ("auto", "multipart", "direct"), "via")
         route = choose_route(size, via)
         if max_size is not None:
-            if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 0:
-                msg = f"max_size must be an int >= 0 or None, not {max_size!r}"
-                raise ValueError(msg)
+            check_count(max_size, "max_size", minimum=0, qualifier=" or None")
             if size > max_size:
                 msg = (
                     f"{file.name!r} is {size} bytes, over the {max_size}-byte limit "

@@ -39,7 +39,6 @@ from heygen_pipeline.resources._results_avatars import (
     AvatarGroup,
     AvatarLook,
 )
-from heygen_pipeline.resources._wait import wait_for
 from heygen_pipeline.typing import Clock, Random, Sleep
 
 if TYPE_CHECKING:
@@ -206,27 +205,17 @@ class Avatars(JobResource):
             group = group.avatar_group or AvatarGroup()
         group_id = group.id if isinstance(group, AvatarGroup) else group
         path = f"{_BASE}/{path_id(group_id, 'group_id')}"
-        request_ids: builtins.list[str | None] = [None]
-
-        def fetch(left: float) -> AvatarGroup:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(AvatarGroup.from_api, response)
-
-        return wait_for(
-            fetch,
+        return self._wait_job(
+            path,
+            AvatarGroup.from_api,
             finished=lambda g: g.status is None or g.status == "completed",
-            failure=lambda g: training_failure(g, str(group_id), request_ids[0]),
-            status=lambda g: g.status,
+            failure=training_failure,
             what="avatar group",
             job_id=str(group_id),
             timeout=timeout,
             poll=poll,
             max_poll=max_poll,
             on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
         )
 
     # ---- creating ------------------------------------------------------------------------------

@@ -19,8 +19,7 @@ from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
 from heygen_pipeline.resources._results_assets import Deletion
 from heygen_pipeline.resources._results_media import BackgroundRemoval
-from heygen_pipeline.resources._translations_proofreads import job_failure
-from heygen_pipeline.resources._wait import wait_for
+from heygen_pipeline.resources._wait import job_failure
 
 __all__ = ["LAYERS", "LIST_LIMIT", "BackgroundRemovals", "removal_failure"]
 
@@ -144,25 +143,15 @@ class BackgroundRemovals(JobResource):
             WaitTimeoutError: ``timeout`` passed first.
         """
         path = f"{_BASE}/{path_id(job_id, 'job_id')}"
-        request_ids: builtins.list[str | None] = [None]
-
-        def fetch(left: float) -> BackgroundRemoval:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(BackgroundRemoval.from_api, response)
-
-        return wait_for(
-            fetch,
+        return self._wait_job(
+            path,
+            BackgroundRemoval.from_api,
             finished=lambda job: job.is_completed,
-            failure=lambda job: removal_failure(job, job_id, request_ids[0]),
-            status=lambda job: job.status,
+            failure=removal_failure,
             what="background removal",
             job_id=job_id,
             timeout=timeout,
             poll=poll,
             max_poll=max_poll,
             on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
         )

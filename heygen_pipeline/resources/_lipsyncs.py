@@ -28,8 +28,7 @@ from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
 from heygen_pipeline.resources._results_assets import Deletion, JobStatus
 from heygen_pipeline.resources._results_lipsyncs import Lipsync, LipsyncBatch
-from heygen_pipeline.resources._translations_proofreads import job_failure
-from heygen_pipeline.resources._wait import wait_for
+from heygen_pipeline.resources._wait import job_failure
 
 __all__ = ["DEFAULT_WAIT", "LIST_LIMIT", "MAX_BATCH_ITEMS", "Lipsyncs", "lipsync_failure"]
 
@@ -201,27 +200,17 @@ class Lipsyncs(JobResource):
             WaitTimeoutError: ``timeout`` passed first.
         """
         path = f"{_BASE}/{path_id(lipsync_id, 'lipsync_id')}"
-        request_ids: builtins.list[str | None] = [None]
-
-        def fetch(left: float) -> Lipsync:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(Lipsync.from_api, response)
-
-        return wait_for(
-            fetch,
+        return self._wait_job(
+            path,
+            Lipsync.from_api,
             finished=lambda job: job.is_completed,
-            failure=lambda job: lipsync_failure(job, lipsync_id, request_ids[0]),
-            status=lambda job: job.status,
+            failure=lipsync_failure,
             what="lipsync",
             job_id=lipsync_id,
             timeout=timeout,
             poll=poll,
             max_poll=max_poll,
             on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
         )
 
 

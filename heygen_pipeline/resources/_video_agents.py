@@ -18,6 +18,7 @@ import attrs
 from heygen_pipeline.errors import JobFailedError
 from heygen_pipeline.resources._base import JobResource, path_id
 from heygen_pipeline.resources._checks import (
+    check_bool,
     check_limit,
     optional_text,
     parsed,
@@ -33,8 +34,7 @@ from heygen_pipeline.resources._results_agents import (
     AgentStyle,
     AgentVideo,
 )
-from heygen_pipeline.resources._translations_proofreads import job_failure
-from heygen_pipeline.resources._wait import wait_for
+from heygen_pipeline.resources._wait import job_failure
 
 __all__ = [
     "DEFAULT_WAIT",
@@ -141,13 +141,6 @@ def _choice(value: object, what: str, allowed: tuple[str, ...]) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _flag(value: object, what: str) -> bool | None:
-    if value is not None and not isinstance(value, bool):
-        msg = f"{what} must be a bool, not {type(value).__name__}"
-        raise TypeError(msg)
-    return value
-
-
 def _given(**fields: object) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
@@ -191,7 +184,7 @@ class VideoAgents(JobResource):
                 brand_kit_id=optional_text(brand_kit_id, "brand_kit_id"),
                 orientation=_choice(orientation, "orientation", ORIENTATIONS),
                 files=_files(files),
-                incognito_mode=_flag(incognito_mode, "incognito_mode"),
+                incognito_mode=check_bool(incognito_mode, "incognito_mode"),
                 callback_url=optional_text(callback_url, "callback_url"),
                 callback_id=optional_text(callback_id, "callback_id"),
             ),
@@ -306,27 +299,17 @@ class VideoAgents(JobResource):
             JobFailedError: the session failed (with its error message, if it sent one).
             WaitTimeoutError: ``timeout`` passed first.
         """
-        _flag(until_input, "until_input")
+        check_bool(until_input, "until_input")
         path = f"{_BASE}/{path_id(session_id, 'session_id')}"
-        request_ids: builtins.list[str | None] = [None]
-
-        def fetch(left: float) -> AgentSession:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(AgentSession.from_api, response)
-
-        return wait_for(
-            fetch,
+        return self._wait_job(
+            path,
+            AgentSession.from_api,
             finished=lambda s: s.is_completed or (until_input and s.needs_input),
-            failure=lambda s: session_failure(s, session_id, request_ids[0]),
-            status=lambda s: s.status,
+            failure=session_failure,
             what="video agent session",
             job_id=session_id,
             timeout=timeout,
             poll=poll,
             max_poll=max_poll,
             on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
         )

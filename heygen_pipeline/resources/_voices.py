@@ -16,7 +16,15 @@ from typing import Final, Literal
 
 from heygen_pipeline.errors import JobFailedError
 from heygen_pipeline.resources._base import JobResource, drop_none, path_id
-from heygen_pipeline.resources._checks import check_limit, optional_text, parsed, required_text
+from heygen_pipeline.resources._checks import (
+    check_bool,
+    check_int,
+    check_limit,
+    check_number,
+    optional_text,
+    parsed,
+    required_text,
+)
 from heygen_pipeline.resources._fields import items
 from heygen_pipeline.resources._inputs import asset_input
 from heygen_pipeline.resources._operation import operation
@@ -24,8 +32,7 @@ from heygen_pipeline.resources._paging import paginate
 from heygen_pipeline.resources._results import Voice
 from heygen_pipeline.resources._results_assets import Deletion
 from heygen_pipeline.resources._results_voices import Speech, VoiceClone, VoiceDesign
-from heygen_pipeline.resources._translations_proofreads import job_failure
-from heygen_pipeline.resources._wait import wait_for
+from heygen_pipeline.resources._wait import job_failure
 
 __all__ = [
     "DEFAULT_CLONE_WAIT",
@@ -64,33 +71,22 @@ def _choice(value: object, allowed: tuple[str, ...], what: str) -> str | None:
 def _speed(value: object) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        msg = f"speed must be a number, not {type(value).__name__}"
-        raise TypeError(msg)
+    speed = check_number(value, "speed")
     low, high = SPEED_RANGE
-    if not (math.isfinite(value) and low <= value <= high):
+    if not (math.isfinite(speed) and low <= speed <= high):
         msg = f"speed must be between {low} and {high}, not {value!r}"
         raise ValueError(msg)
-    return float(value)
+    return float(speed)
 
 
 def _seed(value: object) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        msg = f"seed must be an int, not {type(value).__name__}"
-        raise TypeError(msg)
-    if value < 0:
-        msg = f"seed must be >= 0, not {value}"
+    seed = check_int(value, "seed")
+    if seed < 0:
+        msg = f"seed must be >= 0, not {seed}"
         raise ValueError(msg)
-    return value
-
-
-def _flag(value: object, what: str) -> bool | None:
-    if value is not None and not isinstance(value, bool):
-        msg = f"{what} must be a bool, not {type(value).__name__}"
-        raise TypeError(msg)
-    return value
+    return seed
 
 
 def clone_failure(voice: Voice, voice_id: str, request_id: str | None) -> JobFailedError | None:
@@ -205,7 +201,9 @@ class Voices(JobResource):
             ),
             **drop_none(
                 language=optional_text(language, "language"),
-                remove_background_noise=_flag(remove_background_noise, "remove_background_noise"),
+                remove_background_noise=check_bool(
+                    remove_background_noise, "remove_background_noise"
+                ),
             ),
         }
         response = self._client.request("POST", f"{_BASE}/clone", json=body)
@@ -231,27 +229,17 @@ class Voices(JobResource):
         """
         job = voice_id.voice_clone_id if isinstance(voice_id, VoiceClone) else voice_id
         path = f"{_BASE}/{path_id(job, 'voice_id')}"
-        request_ids: builtins.list[str | None] = [None]
-
-        def fetch(left: float) -> Voice:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(Voice.from_api, response)
-
-        return wait_for(
-            fetch,
+        return self._wait_job(
+            path,
+            Voice.from_api,
             finished=lambda v: v.is_completed,
-            failure=lambda v: clone_failure(v, str(job), request_ids[0]),
-            status=lambda v: v.status,
+            failure=clone_failure,
             what="voice clone",
             job_id=str(job),
             timeout=timeout,
             poll=poll,
             max_poll=max_poll,
             on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
         )
 
     @operation("POST /v3/voices/speech", model=Speech)
