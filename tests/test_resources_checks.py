@@ -1,6 +1,8 @@
 """The shared argument checks (resources/_checks.py) and the shared job wait (JobResource)."""
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import attrs
 import pytest
@@ -8,9 +10,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from heygen_pipeline import JobFailedError, WaitTimeoutError
-from heygen_pipeline.resources import JobResource, Video
+from heygen_pipeline.resources import JobResource, Video, _fields
 from heygen_pipeline.resources._checks import (
     check_bool,
+    check_choice,
     check_count,
     check_extra,
     check_int,
@@ -25,6 +28,7 @@ from heygen_pipeline.resources._checks import (
     seconds,
     text_field,
 )
+from heygen_pipeline.resources._fields import all_strings, lower, nested
 from heygen_pipeline.resources._videos import failure_of
 
 ANY = st.one_of(
@@ -95,6 +99,49 @@ class TestNumberChecks:
         assert check_bool(value=True, what="captions") is True
         with pytest.raises(TypeError, match="captions must be a bool, not int"):
             check_bool(1, "captions")
+
+
+class TestChoice:
+    """One of a spec enum's values; None passes unless the argument is required."""
+
+    def test_choice(self):
+        """A listed value passes; None passes when optional, fails when required."""
+        assert check_choice("music", ("music", "sound_effects"), "type") == "music"
+        assert check_choice(None, ("music",), "type") is None
+        with pytest.raises(ValueError, match=r"^via must be one of 'auto', 'direct', not None$"):
+            check_choice(None, ("auto", "direct"), "via", required=True)
+        with pytest.raises(ValueError, match=r"type must be one of 'music', not 'noise'"):
+            check_choice("noise", ("music",), "type")
+
+
+@attrs.frozen(kw_only=True)
+class _Model:
+    """A result model with the shared raw field."""
+
+    id: str | None = None
+    raw: Mapping[str, Any] = _fields.raw_field()
+
+
+class TestSharedReaders:
+    """The model helpers every result module shares (resources/_fields.py)."""
+
+    def test_raw_field_stays_out_of_repr_and_hash(self):
+        """Raw defaults to {}, is not shown in the repr and does not stop hashing."""
+        model = _Model(id="a", raw={"big": "x" * 100})
+        assert "big" not in repr(model)
+        assert hash(model) == hash(_Model(id="a", raw={"other": 1}))
+        assert _Model().raw == {}
+
+    def test_readers(self):
+        """all_strings keeps strings of a list, lower folds case, nested copies an object."""
+        assert all_strings(["a", "", 3, "b"]) == ("a", "", "b")
+        assert all_strings("ab") == ()
+        assert lower("Completed") == "completed"
+        assert lower("") is None
+        raw = {"error": {"code": "X"}, "bad": [1]}
+        assert nested(raw, "error") == {"code": "X"}
+        assert nested(raw, "error") is not raw["error"]
+        assert nested(raw, "bad") is None
 
 
 class TestInputSource:

@@ -19,6 +19,7 @@ from heygen_pipeline.errors import PayloadTooLargeError
 from heygen_pipeline.resources._assets_direct import DirectUploads
 from heygen_pipeline.resources._base import path_id
 from heygen_pipeline.resources._checks import (
+    check_choice,
     check_count,
     check_limit,
     id_list,
@@ -58,13 +59,6 @@ SEARCH_SCOPES: Final = ("public", "personal")
 
 UploadProgress = Callable[[int, int], None]
 Via = Literal["auto", "multipart", "direct"]
-
-
-def _choice(value: object, allowed: tuple[str, ...], what: str) -> str:
-    if value not in allowed:
-        msg = f"{what} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
-        raise ValueError(msg)
-    return str(value)
 
 
 def choose_route(size: int, via: Via) -> Literal["multipart", "direct"]:
@@ -121,7 +115,7 @@ class Assets(DirectUploads):
         """
         file, size = regular_file(path)
         check_chunk_size(chunk_size)
-        _choice(via, ("auto", "multipart", "direct"), "via")
+        check_choice(via, ("auto", "multipart", "direct"), "via", required=True)
         route = choose_route(size, via)
         if max_size is not None:
             check_count(max_size, "max_size", minimum=0, qualifier=" or None")
@@ -249,8 +243,8 @@ class Assets(DirectUploads):
         """
         params = {
             "query": required_text(query, "query"),
-            "type": _choice(kind, SEARCH_TYPES, "kind"),
-            "scope": None if scope is None else _choice(scope, SEARCH_SCOPES, "scope"),
+            "type": check_choice(kind, SEARCH_TYPES, "kind", required=True),
+            "scope": check_choice(scope, SEARCH_SCOPES, "scope"),
         }
         pages = paginate(
             self._client,

@@ -22,10 +22,15 @@ from heygen_pipeline.resources._avatars_looks import (
     AvatarLooks,
     AvatarType,
     Ownership,
-    choice,
 )
 from heygen_pipeline.resources._base import JobResource, drop_none, path_id
-from heygen_pipeline.resources._checks import check_limit, optional_text, parsed, required_text
+from heygen_pipeline.resources._checks import (
+    check_choice,
+    check_limit,
+    optional_text,
+    parsed,
+    required_text,
+)
 from heygen_pipeline.resources._fields import items
 from heygen_pipeline.resources._inputs import asset_input
 from heygen_pipeline.resources._operation import operation
@@ -160,7 +165,7 @@ class Avatars(JobResource):
         A group is an identity, not something a video shows: its looks are
         ``client.avatars.list(group_id=group.id)``.
         """
-        params = {"ownership": choice(ownership, OWNERSHIPS, "ownership")}
+        params = {"ownership": check_choice(ownership, OWNERSHIPS, "ownership")}
         pages = paginate(
             self._client,
             _BASE,

@@ -21,6 +21,7 @@ T = TypeVar("T")
 
 __all__ = [
     "check_bool",
+    "check_choice",
     "check_count",
     "check_extra",
     "check_int",
@@ -109,6 +110,18 @@ def check_seconds(value: object, what: str) -> float:
         msg = f"{what} must be a finite number of seconds > 0, not {value!r}"
         raise ValueError(msg)
     return number
+
+
+def check_choice(
+    value: object, allowed: tuple[str, ...], what: str, *, required: bool = False
+) -> str | None:
+    """``value`` if it is one of ``allowed`` (``None`` stays ``None`` unless ``required``)."""
+    if value is None and not required:
+        return None
+    if value not in allowed:
+        msg = f"{what} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
+        raise ValueError(msg)
+    return str(value)
 
 
 def check_limit(

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Final, Literal
 
 from heygen_pipeline.resources._base import Resource
-from heygen_pipeline.resources._checks import check_limit, check_number, required_text
+from heygen_pipeline.resources._checks import check_choice, check_limit, check_number, required_text
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
 from heygen_pipeline.resources._results_media import BrandGlossary, BrandKit, Sound
@@ -44,9 +44,7 @@ class Audio(Resource):
         ``type`` narrows to ``music`` or ``sound_effects``; ``min_score`` (0-1) drops weaker
         matches; 1-50 a page.
         """
-        if type is not None and type not in SOUND_TYPES:
-            msg = f"type must be one of {', '.join(map(repr, SOUND_TYPES))}, not {type!r}"
-            raise ValueError(msg)
+        check_choice(type, SOUND_TYPES, "type")
         if min_score is not None:
             check_number(min_score, "min_score")
             if not 0 <= min_score <= 1:

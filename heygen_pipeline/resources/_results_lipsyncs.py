@@ -19,11 +19,6 @@ from heygen_pipeline.resources._results_assets import AssetBatch
 __all__ = ["Lipsync", "LipsyncBatch"]
 
 
-def _raw() -> Any:
-    """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
-    return attrs.field(factory=dict, repr=False, hash=False)
-
-
 @attrs.frozen(kw_only=True)
 class Lipsync:
     """A lipsync job: a video re-voiced with new audio, its mouth movements re-synced.
@@ -42,7 +37,7 @@ class Lipsync:
     failure_message: str | None = None
     callback_id: str | None = None
     created_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod

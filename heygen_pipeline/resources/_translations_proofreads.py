@@ -15,6 +15,7 @@ from heygen_pipeline.errors import JobFailedError
 from heygen_pipeline.resources._base import JobResource, path_id
 from heygen_pipeline.resources._checks import (
     check_bool,
+    check_choice,
     check_count,
     input_source,
     optional_text,
@@ -73,9 +74,7 @@ class Proofreads(JobResource):
         (id, ``output_language``, status ``processing``) per language, in order.
         """
         languages = languages_of(output_languages)
-        if mode is not None and mode not in MODES:
-            msg = f"mode must be one of {', '.join(map(repr, MODES))}, not {mode!r}"
-            raise ValueError(msg)
+        check_choice(mode, MODES, "mode")
         if speaker_num is not None:
             check_count(speaker_num, "speaker_num")
         body: dict[str, Any] = {

@@ -19,6 +19,7 @@ from heygen_pipeline.errors import JobFailedError
 from heygen_pipeline.resources._base import JobResource, path_id
 from heygen_pipeline.resources._checks import (
     check_bool,
+    check_choice,
     check_limit,
     optional_text,
     parsed,
@@ -134,13 +135,6 @@ def _prompt(value: object, what: str) -> str:
     return text
 
 
-def _choice(value: object, what: str, allowed: tuple[str, ...]) -> str | None:
-    if value is not None and value not in allowed:
-        msg = f"{what} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
-        raise ValueError(msg)
-    return value if isinstance(value, str) else None
-
-
 def _given(**fields: object) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if value is not None}
 
@@ -177,12 +171,12 @@ class VideoAgents(JobResource):
         body = {
             "prompt": _prompt(prompt, "prompt"),
             **_given(
-                mode=_choice(mode, "mode", MODES),
+                mode=check_choice(mode, MODES, "mode"),
                 avatar_id=optional_text(avatar_id, "avatar_id"),
                 voice_id=optional_text(voice_id, "voice_id"),
                 style_id=optional_text(style_id, "style_id"),
                 brand_kit_id=optional_text(brand_kit_id, "brand_kit_id"),
-                orientation=_choice(orientation, "orientation", ORIENTATIONS),
+                orientation=check_choice(orientation, ORIENTATIONS, "orientation"),
                 files=_files(files),
                 incognito_mode=check_bool(incognito_mode, "incognito_mode"),
                 callback_url=optional_text(callback_url, "callback_url"),

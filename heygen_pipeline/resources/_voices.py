@@ -18,6 +18,7 @@ from heygen_pipeline.errors import JobFailedError
 from heygen_pipeline.resources._base import JobResource, drop_none, path_id
 from heygen_pipeline.resources._checks import (
     check_bool,
+    check_choice,
     check_int,
     check_limit,
     check_number,
@@ -57,15 +58,6 @@ SPEED_RANGE: Final = (0.5, 2.0)
 DEFAULT_CLONE_WAIT: Final = 600.0
 """How long `Voices.wait` waits for a clone by default (seconds)."""
 _BASE: Final = "/v3/voices"
-
-
-def _choice(value: object, allowed: tuple[str, ...], what: str) -> str | None:
-    if value is None:
-        return None
-    if value not in allowed:
-        msg = f"{what} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
-        raise ValueError(msg)
-    return str(value)
 
 
 def _speed(value: object) -> float | None:
@@ -119,7 +111,7 @@ class Voices(JobResource):
         generation takes); ``language`` and ``gender`` filter too. ``page_size`` is 1-100.
         """
         params = {
-            "type": _choice(kind, VOICE_TYPES, "kind"),
+            "type": check_choice(kind, VOICE_TYPES, "kind"),
             "engine": optional_text(engine, "engine"),
             "language": optional_text(language, "language"),
             "gender": optional_text(gender, "gender"),
@@ -268,7 +260,7 @@ class Voices(JobResource):
             "text": words,
             "voice_id": required_text(voice_id, "voice_id"),
             **drop_none(
-                input_type=_choice(input_type, INPUT_TYPES, "input_type"),
+                input_type=check_choice(input_type, INPUT_TYPES, "input_type"),
                 language=optional_text(language, "language"),
                 locale=optional_text(locale, "locale"),
                 speed=_speed(speed),
