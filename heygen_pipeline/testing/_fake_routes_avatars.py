@@ -16,7 +16,7 @@ from typing import Any, Final
 
 from heygen_pipeline.testing._fake_avatars import GroupView, PrivateLook
 from heygen_pipeline.testing._fake_routes import ID, Call, json_object, route, v2_ok
-from heygen_pipeline.testing._fake_routes_assets import bad, page
+from heygen_pipeline.testing._fake_routes_shared import bad, page
 from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
 
 __all__ = ["PUBLIC_GROUPS", "PUBLIC_LOOKS", "ROUTES", "asset_input_error"]
