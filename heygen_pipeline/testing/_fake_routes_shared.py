@@ -8,6 +8,8 @@ is, how a job looks and what it is called, and gets the handlers.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +22,7 @@ from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
 __all__ = [
     "IDEMPOTENCY_KEY",
     "JobRoutes",
+    "asset_input_error",
     "bad",
     "key_error",
     "not_found",
@@ -76,6 +79,38 @@ def source_ok(value: object, *, inline: bool = False) -> bool:
         and isinstance(value.get("data"), str)
         and isinstance(value.get("media_type"), str)
     )
+
+
+def asset_input_error(value: object, name: str) -> Reply | None:
+    """The 400 for a malformed asset input (url, asset_id or base64), or None when it is right."""
+    kind = value.get("type") if isinstance(value, dict) else None
+    ok = isinstance(value, dict) and (
+        (
+            kind == "url"
+            and isinstance(value.get("url"), str)
+            and value["url"].startswith("https://")
+        )
+        or (kind == "asset_id" and isinstance(value.get("asset_id"), str) and value["asset_id"])
+        or (
+            kind == "base64"
+            and isinstance(value.get("media_type"), str)
+            and _b64(value.get("data"))
+        )
+    )
+    if ok:
+        return None
+    msg = f"{name} must be {{type: url, url: https://...}}, {{type: asset_id, asset_id}} or "
+    return bad(msg + "{type: base64, media_type, data}", name)
+
+
+def _b64(data: object) -> bool:
+    if not isinstance(data, str) or not data:
+        return False
+    try:
+        base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    return True
 
 
 def window(c: Call, items: list[Any], maximum: int) -> tuple[list[Any], str | None] | Reply:
