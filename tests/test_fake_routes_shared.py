@@ -12,7 +12,7 @@ import pytest
 import urllib3
 
 from heygen_pipeline.testing import FakeHeyGen
-from heygen_pipeline.testing._fake_routes_shared import IDEMPOTENCY_KEY
+from heygen_pipeline.testing._fake_routes_shared import IDEMPOTENCY_KEY, batch_item
 
 KEY = "shared-routes-key"
 JSON = {"X-Api-Key": KEY, "Content-Type": "application/json"}
@@ -148,3 +148,36 @@ class TestSharedRefusals:
         ):
             status, answer = call(http, fake, "POST", path, body)
             assert (status, answer["error"]["param"]) == (400, "video")
+
+
+class TestBatchItems:
+    """One batch item shape for the lipsync and translation batches."""
+
+    def test_statuses_as_a_batch_shows_them(self):
+        """Running jobs are queued/processing; an unknown job is a failed item with no reason."""
+        assert batch_item(0, "j0", "pending", None, "x_failed")["status"] == "queued"
+        assert batch_item(1, "j1", "running", None, "x_failed")["status"] == "processing"
+        assert batch_item(2, "j2", None, "ignored", "x_failed") == {
+            "item_index": 2,
+            "status": "failed",
+            "video_id": "j2",
+            "error": {"code": "x_failed", "message": None},
+        }
+
+    def test_a_failed_job_carries_its_reason(self):
+        """A failed job's item has the family's code and HeyGen's reason; a done one none."""
+        failed = batch_item(0, "j", "failed", "no speech", "lipsync_failed")
+        assert failed["error"] == {"code": "lipsync_failed", "message": "no speech"}
+        assert batch_item(0, "j", "completed", "stale", "lipsync_failed")["error"] is None
+
+    def test_a_batch_answer_over_http(self, http, fake):
+        """A lipsync batch answers counts, a status and its items through batch_reply."""
+        entry = {"video": VIDEO, "audio": AUDIO}
+        status, made = call(http, fake, "POST", "/v3/lipsyncs/batches", {"lipsyncs": [entry]})
+        assert status == 200
+        assert made["data"]["counts_by_status"] == {"queued": 1}
+        assert made["data"]["status"] == "processing"
+        batch_id = made["data"]["batch_id"]
+        call(http, fake, "GET", f"/v3/lipsyncs/batches/{batch_id}")
+        _, done = call(http, fake, "GET", f"/v3/lipsyncs/batches/{batch_id}")
+        assert (done["data"]["status"], done["data"]["total_items"]) == ("completed", 1)

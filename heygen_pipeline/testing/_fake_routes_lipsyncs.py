@@ -16,11 +16,12 @@ from heygen_pipeline.testing._fake_routes import ID, Call, json_object, route, s
 from heygen_pipeline.testing._fake_routes_shared import (
     JobRoutes,
     bad,
+    batch_item,
+    batch_reply,
     key_error,
     not_found,
     query_ids,
     source_ok,
-    window,
 )
 from heygen_pipeline.testing._faults import Reply, json_reply
 
@@ -29,12 +30,6 @@ __all__ = ["ROUTES"]
 _MAX_BATCH_ITEMS: Final = 100
 _LIMIT: Final = 100
 _ECHOED: Final = ("callback_id", "enable_caption")
-_ITEM_STATUS: Final[Mapping[str, str]] = {
-    "pending": "queued",
-    "running": "processing",
-    "completed": "completed",
-    "failed": "failed",
-}
 _BASE: Final = "/v3/lipsyncs"
 
 
@@ -105,31 +100,10 @@ def _batch(c: Call, batch_id: str, *, advance: bool) -> Reply:
     items = []
     for index, job_id in enumerate(batch.job_ids):
         view = store.poll(job_id) if advance else store.peek(job_id)
-        status = "failed" if view is None else _ITEM_STATUS[view.status]
-        reason = view.failure.message if view and view.failure and status == "failed" else None
-        error = {"code": "lipsync_failed", "message": reason} if status == "failed" else None
-        items.append({"item_index": index, "status": status, "video_id": job_id, "error": error})
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[str(item["status"])] = counts.get(str(item["status"]), 0) + 1
-    done = all(i["status"] in {"completed", "failed"} for i in items)
-    failed_all = counts.get("failed") == len(items)
-    found = window(c, items, _LIMIT)
-    if isinstance(found, Reply):
-        return found
-    listed, following = found
-    data = {
-        "batch_id": batch.id,
-        "status": ("failed" if failed_all else "completed") if done else "processing",
-        "title": batch.title,
-        "total_items": len(items),
-        "counts_by_status": counts,
-        "created_at": batch.created_at,
-        "items": listed,
-        "has_more": following is not None,
-        "next_token": following,
-    }
-    return json_reply(200, {"data": data})
+        status = None if view is None else view.status
+        reason = view.failure.message if view and view.failure else None
+        items.append(batch_item(index, job_id, status, reason, "lipsync_failed"))
+    return batch_reply(c, batch, items, _LIMIT)
 
 
 def create_batch(c: Call) -> Reply:

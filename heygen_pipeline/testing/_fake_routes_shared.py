@@ -24,6 +24,8 @@ __all__ = [
     "JobRoutes",
     "asset_input_error",
     "bad",
+    "batch_item",
+    "batch_reply",
     "key_error",
     "not_found",
     "page",
@@ -34,6 +36,14 @@ __all__ = [
 
 IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 """What HeyGen takes as an ``Idempotency-Key``."""
+
+ITEM_STATUS: Final[Mapping[str, str]] = {
+    "pending": "queued",
+    "running": "processing",
+    "completed": "completed",
+    "failed": "failed",
+}
+"""A job's status as a batch item shows it."""
 
 V = TypeVar("V")
 V_co = TypeVar("V_co", covariant=True)
@@ -137,6 +147,61 @@ def page(c: Call, items: list[Any], maximum: int) -> Reply:
     data, following = found
     body = {"data": data, "has_more": following is not None, "next_token": following}
     return json_reply(200, body)
+
+
+class Batch(Protocol):
+    """What `batch_reply` reads of a stored batch."""
+
+    @property
+    def id(self) -> str:
+        """The batch id."""
+        ...
+
+    @property
+    def title(self) -> str | None:
+        """The batch title."""
+        ...
+
+    @property
+    def created_at(self) -> int:
+        """When the batch was made (Unix seconds)."""
+        ...
+
+
+def batch_item(
+    index: int, job_id: str, status: str | None, reason: str | None, code: str
+) -> dict[str, Any]:
+    """Item ``index`` of a v3 batch: its job's status (None: unknown, so failed) and error."""
+    shown = "failed" if status is None else ITEM_STATUS[status]
+    failed = shown == "failed"
+    error = {"code": code, "message": reason if status == "failed" else None} if failed else None
+    return {"item_index": index, "status": shown, "video_id": job_id, "error": error}
+
+
+def batch_reply(c: Call, batch: Batch, items: list[dict[str, Any]], limit: int = 100) -> Reply:
+    """A v3 batch answer: counts by status, the batch's status, one page of its items."""
+    counts: dict[str, int] = {}
+    for item in items:
+        key = str(item["status"])
+        counts[key] = counts.get(key, 0) + 1
+    done = all(i["status"] in {"completed", "failed"} for i in items)
+    failed_all = counts.get("failed") == len(items)
+    found = window(c, items, limit)
+    if isinstance(found, Reply):
+        return found
+    listed, following = found
+    data = {
+        "batch_id": batch.id,
+        "status": ("failed" if failed_all else "completed") if done else "processing",
+        "title": batch.title,
+        "total_items": len(items),
+        "counts_by_status": counts,
+        "created_at": batch.created_at,
+        "items": listed,
+        "has_more": following is not None,
+        "next_token": following,
+    }
+    return json_reply(200, {"data": data})
 
 
 class JobStore(Protocol[V_co]):
