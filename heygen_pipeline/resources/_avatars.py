@@ -356,7 +356,9 @@ class Avatars(JobResource):
         if text is not None and ("<" in text or ">" in text):
             msg = "consent_text must not contain '<' or '>' (HeyGen refuses them)"
             raise ValueError(msg)
-        body = drop_none(reroute_url=optional_text(reroute_url, "reroute_url"), consent_text=text)
+        body: dict[str, Any] = drop_none(
+            reroute_url=optional_text(reroute_url, "reroute_url"), consent_text=text
+        )
         if video is not None:
             if body:
                 msg = "a consent video cannot be combined with reroute_url= or consent_text="

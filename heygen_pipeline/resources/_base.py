@@ -27,6 +27,7 @@ class _Job(Protocol):
 
 
 J = TypeVar("J", bound=_Job)
+T = TypeVar("T")
 
 Failure = Callable[[J, str, "str | None"], "JobFailedError | None"]
 """``(status, job_id, request_id) -> error``: the error of a failed job, or ``None``."""
@@ -145,6 +146,6 @@ def path_id(value: object, what: str) -> str:
     return quote(value, safe="")
 
 
-def drop_none(**fields: object) -> dict[str, object]:
+def drop_none(**fields: T | None) -> dict[str, T]:
     """The fields that were given (``None`` means: leave it to HeyGen's default)."""
     return {name: value for name, value in fields.items() if value is not None}

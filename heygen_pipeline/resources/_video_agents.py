@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import builtins
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import attrs
 
 from heygen_pipeline.errors import JobFailedError
-from heygen_pipeline.resources._base import JobResource, path_id
+from heygen_pipeline.resources._base import JobResource, drop_none, path_id
 from heygen_pipeline.resources._checks import (
     check_bool,
     check_choice,
@@ -135,10 +135,6 @@ def _prompt(value: object, what: str) -> str:
     return text
 
 
-def _given(**fields: object) -> dict[str, Any]:
-    return {name: value for name, value in fields.items() if value is not None}
-
-
 class VideoAgents(JobResource):
     """Video agent sessions: describe a video, the agent writes, casts and renders it."""
 
@@ -170,7 +166,7 @@ class VideoAgents(JobResource):
         """
         body = {
             "prompt": _prompt(prompt, "prompt"),
-            **_given(
+            **drop_none(
                 mode=check_choice(mode, MODES, "mode"),
                 avatar_id=optional_text(avatar_id, "avatar_id"),
                 voice_id=optional_text(voice_id, "voice_id"),
@@ -210,7 +206,7 @@ class VideoAgents(JobResource):
         pages = paginate(
             self._client,
             f"{_BASE}/styles",
-            params=_given(tag=optional_text(tag, "tag")),
+            params=drop_none(tag=optional_text(tag, "tag")),
             page_size=check_limit(page_size, LIST_LIMIT),
             max_pages=max_pages,
         )
@@ -240,7 +236,7 @@ class VideoAgents(JobResource):
         path = f"{_BASE}/{path_id(session_id, 'session_id')}"
         body = {
             "message": _prompt(message, "message"),
-            **_given(
+            **drop_none(
                 avatar_id=optional_text(avatar_id, "avatar_id"),
                 voice_id=optional_text(voice_id, "voice_id"),
                 brand_kit_id=optional_text(brand_kit_id, "brand_kit_id"),

@@ -177,7 +177,7 @@ class WebhookEndpoints(Resource):
         pages = paginate(
             self._client,
             "/v3/webhooks/events",
-            params=params,  # type: ignore[arg-type]
+            params=params,
             page_size=page_size,
             max_pages=max_pages,
         )
