@@ -14,6 +14,7 @@ from heygen_pipeline.resources import (
     BackgroundRemovals,
     BrandGlossary,
     BrandKit,
+    Lipsyncs,
     Sound,
     download,
 )
@@ -346,6 +347,7 @@ class TestMediaJobs:
         """Both subclass MediaJobs; each public method keeps its own spec operation."""
         assert issubclass(AiClippings, MediaJobs)
         assert issubclass(BackgroundRemovals, MediaJobs)
+        assert issubclass(Lipsyncs, MediaJobs)
         keys = {
             (cls.__name__, ref.key)
             for cls in (AiClippings, BackgroundRemovals)

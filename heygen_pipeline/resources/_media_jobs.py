@@ -1,7 +1,8 @@
 """A v3 media job endpoint: create, list, get, delete and wait under one base path.
 
-AI clipping (``/v3/ai-clipping``) and background removal (``/v3/background-removals``) are
-the same kind of resource: a job created by ``POST base``, listed by ``GET base``, read and
+AI clipping (``/v3/ai-clipping``), background removal (``/v3/background-removals``) and
+lipsyncs (``/v3/lipsyncs``, which add renames, batches and bulk statuses) are the same kind
+of resource: a job created by ``POST base``, listed by ``GET base``, read and
 deleted at ``base/{job_id}``, and polled there until it completes. `MediaJobs` does all of
 that once; each endpoint's helper says which endpoint it is (a `MediaJob`) and checks its own
 ``create`` arguments. The public methods stay on each helper, tagged with its own operations.
@@ -60,6 +61,8 @@ class MediaJob(Generic[M]):
     """HeyGen's reason for a failed job."""
     list_limit: int
     """The ``limit`` maximum of the list."""
+    id_name: str = "job_id"
+    """What the id argument is called, in messages."""
 
     def failure(self, job: M, job_id: str, request_id: str | None = None) -> JobFailedError | None:
         """The error for a failed job (HeyGen's reason, if any), or ``None``."""
@@ -69,7 +72,7 @@ class MediaJob(Generic[M]):
 
     def path(self, job_id: object) -> str:
         """``base/{job_id}``, the id checked and quoted."""
-        return f"{self.base}/{path_id(job_id, 'job_id')}"
+        return f"{self.base}/{path_id(job_id, self.id_name)}"
 
 
 class MediaJobs(JobResource, Generic[M]):
