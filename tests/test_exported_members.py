@@ -234,6 +234,7 @@ EXPECTED_ALL = {
         "Proofread",
         "ProofreadSrt",
         "Quota",
+        "Requester",
         "Resource",
         "Sound",
         "Speech",

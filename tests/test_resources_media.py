@@ -14,9 +14,14 @@ from heygen_pipeline.resources import (
     BackgroundRemovals,
     BrandGlossary,
     BrandKit,
+    Lipsyncs,
     Sound,
     download,
 )
+from heygen_pipeline.resources._ai_clipping import clipping_failure
+from heygen_pipeline.resources._background_removals import removal_failure
+from heygen_pipeline.resources._media_jobs import MediaJobs
+from heygen_pipeline.resources._operation import operations_of
 from heygen_pipeline.testing import FakeHeyGen
 
 SOURCE = "https://example.com/webinar.mp4"
@@ -333,3 +338,36 @@ class TestFakeRoutes:
             fake.fail_ai_clipping("nope")
         with pytest.raises(KeyError):
             fake.fail_background_removal("nope")
+
+
+class TestMediaJobs:
+    """AI clipping and background removals are one media-job resource, told apart by a MediaJob."""
+
+    def test_both_helpers_share_the_media_job_calls(self):
+        """Both subclass MediaJobs; each public method keeps its own spec operation."""
+        assert issubclass(AiClippings, MediaJobs)
+        assert issubclass(BackgroundRemovals, MediaJobs)
+        assert issubclass(Lipsyncs, MediaJobs)
+        keys = {
+            (cls.__name__, ref.key)
+            for cls in (AiClippings, BackgroundRemovals)
+            for name in ("create", "list", "get", "delete")
+            for ref in operations_of(getattr(cls, name))
+        }
+        assert ("AiClippings", "GET /v3/ai-clipping/{job_id}") in keys
+        assert ("BackgroundRemovals", "DELETE /v3/background-removals/{job_id}") in keys
+        assert len(keys) == 8
+
+    def test_failure_names_the_job_and_its_reason(self):
+        """A failed job's error says what it was and HeyGen's reason (each model's own field)."""
+        clip = AiClipping.from_api({"id": "c1", "status": "failed", "failure_message": "silent"})
+        removal = BackgroundRemoval.from_api({"id": "r1", "status": "failed", "error": "empty"})
+        clip_error = clipping_failure(clip, "c1", "req-1")
+        removal_error = removal_failure(removal, "r1")
+        assert clip_error is not None
+        assert str(clip_error.message) == "the AI clipping job c1 failed: silent"
+        assert clip_error.request_id == "req-1"
+        assert removal_error is not None
+        assert removal_error.failure_message == "empty"
+        done = AiClipping.from_api({"id": "c2", "status": "completed"})
+        assert clipping_failure(done, "c2") is None

@@ -45,6 +45,10 @@ class TestTypedUsage:
         assert (look_id, voice_id) == ("Abigail_expressive_2024112501", "v-f-en-1")
         assert duration
 
+    def test_voices_over_requester(self, client):
+        """A helper built over the client typed as a Requester lists voices as client.voices."""
+        assert typed_usage.voices_over_requester(client).id == "v-f-en-1"
+
     def test_create_video(self, client, fake):
         """post() with the caller's idempotency key creates one video under that key."""
         video_id = typed_usage.create_video(client, "Hello")

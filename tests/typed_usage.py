@@ -37,7 +37,7 @@ from heygen_pipeline.middleware import (
     BackoffPolicy,
     LoggingMiddleware,
 )
-from heygen_pipeline.resources import AvatarGroup, AvatarLook, Speech, Voice
+from heygen_pipeline.resources import AvatarGroup, AvatarLook, Requester, Speech, Voice, Voices
 from heygen_pipeline.testing import FakeHeyGen, Fault, MockTransport, RecordedRequest, make_response
 from heygen_pipeline.typing import Handler, Middleware, Sleep
 
@@ -81,6 +81,13 @@ def pick_look_and_voice(client: HeyGenClient) -> tuple[str, str, float | None]:
     voice: Voice = next(client.voices.list(engine="starfish", language="English"))
     speech: Speech = client.voices.speech(f"Hello from {group.name}", voice.id or "")
     return look.id or "", voice.id or "", speech.duration
+
+
+def voices_over_requester(client: HeyGenClient) -> Voice:
+    """A helper built over a `Requester` (the protocol resources need); the client is one."""
+    requester: Requester = client
+    voices = Voices(requester)
+    return next(voices.list(engine="starfish", language="English"))
 
 
 def create_video(client: HeyGenClient, script: str) -> str:

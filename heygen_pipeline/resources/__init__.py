@@ -8,7 +8,8 @@ Every [HeyGenClient][heygen_pipeline.HeyGenClient] carries one helper per area, 
 ``client.webhook_endpoints``. Each call is a request through
 the client's stack; results are small frozen models (`Video`, `AvatarLook`, ...) with the
 fields users need and ``raw``, the object HeyGen sent. Lists are lazy iterators over every
-page (`paginate`).
+page (`paginate`). A helper needs only a `Requester` (what it calls on the client), so it can
+be built over anything that sends requests the way the client does.
 """
 
 from heygen_pipeline.resources._ai_clipping import AiClippings
@@ -20,14 +21,16 @@ from heygen_pipeline.resources._download import DownloadResult, download
 from heygen_pipeline.resources._library import Audio, BrandGlossaries, BrandKits
 from heygen_pipeline.resources._lipsyncs import Lipsyncs
 from heygen_pipeline.resources._lipsyncs_request import LipsyncRequest
-from heygen_pipeline.resources._models import (
+from heygen_pipeline.resources._paging import MAX_PAGE_SIZE, paginate
+from heygen_pipeline.resources._requester import Requester
+from heygen_pipeline.resources._results import (
     Avatar,
     Quota,
     TalkingPhoto,
     Video,
     Voice,
 )
-from heygen_pipeline.resources._models_agents import (
+from heygen_pipeline.resources._results_agents import (
     AgentMessage,
     AgentResource,
     AgentRun,
@@ -35,7 +38,7 @@ from heygen_pipeline.resources._models_agents import (
     AgentStyle,
     AgentVideo,
 )
-from heygen_pipeline.resources._models_assets import (
+from heygen_pipeline.resources._results_assets import (
     Asset,
     AssetBatch,
     AssetSearchResult,
@@ -45,14 +48,14 @@ from heygen_pipeline.resources._models_assets import (
     DirectUploadBatch,
     JobStatus,
 )
-from heygen_pipeline.resources._models_avatars import (
+from heygen_pipeline.resources._results_avatars import (
     AvatarConsent,
     AvatarCreation,
     AvatarGroup,
     AvatarLook,
 )
-from heygen_pipeline.resources._models_lipsyncs import Lipsync, LipsyncBatch
-from heygen_pipeline.resources._models_media import (
+from heygen_pipeline.resources._results_lipsyncs import Lipsync, LipsyncBatch
+from heygen_pipeline.resources._results_media import (
     AiClip,
     AiClipping,
     BackgroundRemoval,
@@ -60,18 +63,18 @@ from heygen_pipeline.resources._models_media import (
     BrandKit,
     Sound,
 )
-from heygen_pipeline.resources._models_templates import (
+from heygen_pipeline.resources._results_templates import (
     Template,
     TemplateScene,
     TemplateVariable,
 )
-from heygen_pipeline.resources._models_translations import (
+from heygen_pipeline.resources._results_translations import (
     Proofread,
     ProofreadSrt,
     Translation,
     TranslationBatch,
 )
-from heygen_pipeline.resources._models_user import (
+from heygen_pipeline.resources._results_user import (
     AutoReload,
     CreditPool,
     SubscriptionBilling,
@@ -80,15 +83,14 @@ from heygen_pipeline.resources._models_user import (
     User,
     Wallet,
 )
-from heygen_pipeline.resources._models_videos import VideoBatch
-from heygen_pipeline.resources._models_voices import Speech, VoiceClone, VoiceDesign, WordTimestamp
-from heygen_pipeline.resources._models_webhooks import (
+from heygen_pipeline.resources._results_videos import VideoBatch
+from heygen_pipeline.resources._results_voices import Speech, VoiceClone, VoiceDesign, WordTimestamp
+from heygen_pipeline.resources._results_webhooks import (
     WebhookEndpoint,
     WebhookEventRecord,
     WebhookEventType,
     WebhookSecret,
 )
-from heygen_pipeline.resources._paging import MAX_PAGE_SIZE, paginate
 from heygen_pipeline.resources._templates import Templates
 from heygen_pipeline.resources._translations import Translations
 from heygen_pipeline.resources._translations_request import TranslationRequest
@@ -157,6 +159,7 @@ __all__ = [
     "Proofread",
     "ProofreadSrt",
     "Quota",
+    "Requester",
     "Resource",
     "Sound",
     "Speech",

@@ -11,15 +11,15 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final, Literal
 
 from heygen_pipeline.errors import JobFailedError
-from heygen_pipeline.resources._base import JobResource, path_id
-from heygen_pipeline.resources._checks import check_limit, optional_text, parsed
-from heygen_pipeline.resources._models_assets import Deletion
-from heygen_pipeline.resources._models_media import AiClipping
+from heygen_pipeline.resources._checks import (
+    check_bool,
+    input_source,
+    optional_text,
+)
+from heygen_pipeline.resources._media_jobs import MediaJob, MediaJobs
 from heygen_pipeline.resources._operation import operation
-from heygen_pipeline.resources._paging import paginate
-from heygen_pipeline.resources._translations_proofreads import job_failure
-from heygen_pipeline.resources._translations_request import input_source
-from heygen_pipeline.resources._wait import wait_for
+from heygen_pipeline.resources._results_assets import Deletion
+from heygen_pipeline.resources._results_media import AiClipping
 
 __all__ = ["ASPECT_RATIOS", "DURATION_TYPES", "LIST_LIMIT", "AiClippings", "clipping_failure"]
 
@@ -33,13 +33,16 @@ DEFAULT_WAIT: Final = 3600.0
 _BASE: Final = "/v3/ai-clipping"
 
 
+_JOB: Final = MediaJob(
+    _BASE, AiClipping.from_api, "AI clipping job", lambda job: job.failure_message, LIST_LIMIT
+)
+
+
 def clipping_failure(
     job: AiClipping, job_id: str, request_id: str | None = None
 ) -> JobFailedError | None:
     """The error for a failed or cancelled clipping job (HeyGen's message, if any)."""
-    if not job.is_failed:
-        return None
-    return job_failure("AI clipping job", job_id, job.status, job.failure_message, request_id)
+    return _JOB.failure(job, job_id, request_id)
 
 
 def _durations(value: Sequence[str] | None) -> builtins.list[str] | None:
@@ -68,9 +71,7 @@ def _settings(
     if aspect_ratio is not None and aspect_ratio not in ASPECT_RATIOS:
         msg = f"aspect_ratio must be one of {', '.join(map(repr, ASPECT_RATIOS))}"
         raise ValueError(msg)
-    if captions is not None and not isinstance(captions, bool):
-        msg = f"captions must be a bool, not {type(captions).__name__}"
-        raise TypeError(msg)
+    check_bool(captions, "captions")
     text = optional_text(prompt, "prompt")
     if text is not None and len(text) > MAX_CLIP_PROMPT:
         msg = f"prompt must be at most {MAX_CLIP_PROMPT} characters, not {len(text)}"
@@ -85,10 +86,11 @@ def _settings(
     return {k: v for k, v in settings.items() if v is not None}
 
 
-class AiClippings(JobResource):
+class AiClippings(MediaJobs[AiClipping]):
     """AI clipping jobs: highlight clips cut from a long video."""
 
     __slots__ = ()
+    _job = _JOB
 
     @operation("POST /v3/ai-clipping", model=AiClipping)
     def create(
@@ -125,32 +127,24 @@ class AiClippings(JobResource):
             "callback_id": optional_text(callback_id, "callback_id"),
         }
         body.update({k: v for k, v in extra.items() if v is not None})
-        return parsed(AiClipping.from_api, self._client.request("POST", _BASE, json=body))
+        return self._create(body)
 
     @operation("GET /v3/ai-clipping", model=AiClipping)
     def list(
         self, *, page_size: int | None = None, max_pages: int | None = None
     ) -> Iterator[AiClipping]:
         """Every clipping job (``GET /v3/ai-clipping``), page by page (1-100 a page)."""
-        pages = paginate(
-            self._client,
-            _BASE,
-            page_size=check_limit(page_size, LIST_LIMIT),
-            max_pages=max_pages,
-        )
-        return (AiClipping.from_api(item) for item in pages)
+        return self._list(page_size, max_pages)
 
     @operation("GET /v3/ai-clipping/{job_id}", model=AiClipping)
     def get(self, job_id: str) -> AiClipping:
         """A clipping job's state and clips (``GET /v3/ai-clipping/{job_id}``)."""
-        path = f"{_BASE}/{path_id(job_id, 'job_id')}"
-        return parsed(AiClipping.from_api, self._client.request("GET", path))
+        return self._get(job_id)
 
     @operation("DELETE /v3/ai-clipping/{job_id}", model=Deletion)
     def delete(self, job_id: str) -> Deletion:
         """Delete a clipping job (``DELETE /v3/ai-clipping/{job_id}``)."""
-        path = f"{_BASE}/{path_id(job_id, 'job_id')}"
-        return parsed(Deletion.from_api, self._client.request("DELETE", path))
+        return self._delete(job_id)
 
     def wait(
         self,
@@ -167,26 +161,6 @@ class AiClippings(JobResource):
             JobFailedError: the job failed or was cancelled.
             WaitTimeoutError: ``timeout`` passed first.
         """
-        path = f"{_BASE}/{path_id(job_id, 'job_id')}"
-        request_ids: builtins.list[str | None] = [None]
-
-        def fetch(left: float) -> AiClipping:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(AiClipping.from_api, response)
-
-        return wait_for(
-            fetch,
-            finished=lambda job: job.is_completed,
-            failure=lambda job: clipping_failure(job, job_id, request_ids[0]),
-            status=lambda job: job.status,
-            what="AI clipping job",
-            job_id=job_id,
-            timeout=timeout,
-            poll=poll,
-            max_poll=max_poll,
-            on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
+        return self._wait(
+            job_id, timeout=timeout, poll=poll, max_poll=max_poll, on_progress=on_progress
         )

@@ -19,6 +19,8 @@ from heygen_pipeline.errors import PayloadTooLargeError
 from heygen_pipeline.resources._assets_direct import DirectUploads
 from heygen_pipeline.resources._base import path_id
 from heygen_pipeline.resources._checks import (
+    check_choice,
+    check_count,
     check_limit,
     id_list,
     optional_text,
@@ -26,14 +28,14 @@ from heygen_pipeline.resources._checks import (
     parsed_items,
     required_text,
 )
-from heygen_pipeline.resources._models_assets import (
+from heygen_pipeline.resources._operation import operation
+from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results_assets import (
     Asset,
     AssetSearchResult,
     Deletion,
     JobStatus,
 )
-from heygen_pipeline.resources._operation import operation
-from heygen_pipeline.resources._paging import paginate
 from heygen_pipeline.resources._upload import (
     DEFAULT_CHUNK_SIZE,
     UPLOAD_TIMEOUT,
@@ -57,13 +59,6 @@ SEARCH_SCOPES: Final = ("public", "personal")
 
 UploadProgress = Callable[[int, int], None]
 Via = Literal["auto", "multipart", "direct"]
-
-
-def _choice(value: object, allowed: tuple[str, ...], what: str) -> str:
-    if value not in allowed:
-        msg = f"{what} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
-        raise ValueError(msg)
-    return str(value)
 
 
 def choose_route(size: int, via: Via) -> Literal["multipart", "direct"]:
@@ -120,12 +115,10 @@ class Assets(DirectUploads):
         """
         file, size = regular_file(path)
         check_chunk_size(chunk_size)
-        _choice(via, ("auto", "multipart", "direct"), "via")
+        check_choice(via, ("auto", "multipart", "direct"), "via", required=True)
         route = choose_route(size, via)
         if max_size is not None:
-            if isinstance(max_size, bool) or not isinstance(max_size, int) or max_size < 0:
-                msg = f"max_size must be an int >= 0 or None, not {max_size!r}"
-                raise ValueError(msg)
+            check_count(max_size, "max_size", minimum=0, qualifier=" or None")
             if size > max_size:
                 msg = (
                     f"{file.name!r} is {size} bytes, over the {max_size}-byte limit "
@@ -250,8 +243,8 @@ class Assets(DirectUploads):
         """
         params = {
             "query": required_text(query, "query"),
-            "type": _choice(kind, SEARCH_TYPES, "kind"),
-            "scope": None if scope is None else _choice(scope, SEARCH_SCOPES, "scope"),
+            "type": check_choice(kind, SEARCH_TYPES, "kind", required=True),
+            "scope": check_choice(scope, SEARCH_SCOPES, "scope"),
         }
         pages = paginate(
             self._client,

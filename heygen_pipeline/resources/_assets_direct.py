@@ -23,13 +23,13 @@ from heygen_pipeline.errors import MalformedResponseError, PayloadTooLargeError
 from heygen_pipeline.resources._base import Resource, path_id
 from heygen_pipeline.resources._checks import check_limit, optional_text, parsed, required_text
 from heygen_pipeline.resources._download import _check_status, check_url
-from heygen_pipeline.resources._models_assets import (
+from heygen_pipeline.resources._operation import operation
+from heygen_pipeline.resources._results_assets import (
     Asset,
     AssetBatch,
     DirectUpload,
     DirectUploadBatch,
 )
-from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._upload import (
     DEFAULT_CHUNK_SIZE,
     UPLOAD_TIMEOUT,

@@ -22,28 +22,32 @@ from heygen_pipeline.resources._avatars_looks import (
     AvatarLooks,
     AvatarType,
     Ownership,
-    choice,
 )
 from heygen_pipeline.resources._base import JobResource, drop_none, path_id
-from heygen_pipeline.resources._checks import check_limit, optional_text, parsed, required_text
+from heygen_pipeline.resources._checks import (
+    check_choice,
+    check_limit,
+    optional_text,
+    parsed,
+    required_text,
+)
 from heygen_pipeline.resources._fields import items
 from heygen_pipeline.resources._inputs import asset_input
-from heygen_pipeline.resources._models import Avatar, TalkingPhoto
-from heygen_pipeline.resources._models_assets import Deletion
-from heygen_pipeline.resources._models_avatars import (
+from heygen_pipeline.resources._operation import operation
+from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results import Avatar, TalkingPhoto
+from heygen_pipeline.resources._results_assets import Deletion
+from heygen_pipeline.resources._results_avatars import (
     OWNERSHIPS,
     AvatarConsent,
     AvatarCreation,
     AvatarGroup,
     AvatarLook,
 )
-from heygen_pipeline.resources._operation import operation
-from heygen_pipeline.resources._paging import paginate
-from heygen_pipeline.resources._wait import wait_for
 from heygen_pipeline.typing import Clock, Random, Sleep
 
 if TYPE_CHECKING:
-    from heygen_pipeline.client import HeyGenClient
+    from heygen_pipeline.resources._requester import Requester
 
 __all__ = [
     "DEFAULT_TRAINING_WAIT",
@@ -105,7 +109,7 @@ class Avatars(JobResource):
 
     def __init__(
         self,
-        client: HeyGenClient,
+        client: Requester,
         *,
         sleep: Sleep = time.sleep,
         clock: Clock = time.monotonic,
@@ -161,7 +165,7 @@ class Avatars(JobResource):
         A group is an identity, not something a video shows: its looks are
         ``client.avatars.list(group_id=group.id)``.
         """
-        params = {"ownership": choice(ownership, OWNERSHIPS, "ownership")}
+        params = {"ownership": check_choice(ownership, OWNERSHIPS, "ownership")}
         pages = paginate(
             self._client,
             _BASE,
@@ -206,27 +210,17 @@ class Avatars(JobResource):
             group = group.avatar_group or AvatarGroup()
         group_id = group.id if isinstance(group, AvatarGroup) else group
         path = f"{_BASE}/{path_id(group_id, 'group_id')}"
-        request_ids: builtins.list[str | None] = [None]
-
-        def fetch(left: float) -> AvatarGroup:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(AvatarGroup.from_api, response)
-
-        return wait_for(
-            fetch,
+        return self._wait_job(
+            path,
+            AvatarGroup.from_api,
             finished=lambda g: g.status is None or g.status == "completed",
-            failure=lambda g: training_failure(g, str(group_id), request_ids[0]),
-            status=lambda g: g.status,
+            failure=training_failure,
             what="avatar group",
             job_id=str(group_id),
             timeout=timeout,
             poll=poll,
             max_poll=max_poll,
             on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
         )
 
     # ---- creating ------------------------------------------------------------------------------
@@ -362,7 +356,9 @@ class Avatars(JobResource):
         if text is not None and ("<" in text or ">" in text):
             msg = "consent_text must not contain '<' or '>' (HeyGen refuses them)"
             raise ValueError(msg)
-        body = drop_none(reroute_url=optional_text(reroute_url, "reroute_url"), consent_text=text)
+        body: dict[str, Any] = drop_none(
+            reroute_url=optional_text(reroute_url, "reroute_url"), consent_text=text
+        )
         if video is not None:
             if body:
                 msg = "a consent video cannot be combined with reroute_url= or consent_text="

@@ -9,13 +9,19 @@ from collections.abc import Iterator
 from typing import Final, Literal
 
 from heygen_pipeline.resources._base import Resource, path_id
-from heygen_pipeline.resources._checks import check_limit, optional_text, parsed, required_text
-from heygen_pipeline.resources._models_assets import Deletion
-from heygen_pipeline.resources._models_avatars import AVATAR_TYPES, OWNERSHIPS, AvatarLook
+from heygen_pipeline.resources._checks import (
+    check_choice,
+    check_limit,
+    optional_text,
+    parsed,
+    required_text,
+)
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results_assets import Deletion
+from heygen_pipeline.resources._results_avatars import AVATAR_TYPES, OWNERSHIPS, AvatarLook
 
-__all__ = ["LOOKS_LIMIT", "AvatarLooks", "AvatarType", "Ownership", "choice"]
+__all__ = ["LOOKS_LIMIT", "AvatarLooks", "AvatarType", "Ownership"]
 
 LOOKS_LIMIT: Final = 50
 """The ``limit`` maximum of ``GET /v3/avatars/looks``."""
@@ -23,16 +29,6 @@ _LOOKS: Final = "/v3/avatars/looks"
 
 AvatarType = Literal["studio_avatar", "digital_twin", "photo_avatar"]
 Ownership = Literal["public", "private"]
-
-
-def choice(value: object, allowed: tuple[str, ...], what: str) -> str | None:
-    """``value`` if it is one of ``allowed`` (``None`` stays ``None``), else a ValueError."""
-    if value is None:
-        return None
-    if value not in allowed:
-        msg = f"{what} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
-        raise ValueError(msg)
-    return str(value)
 
 
 class AvatarLooks(Resource):
@@ -58,8 +54,8 @@ class AvatarLooks(Resource):
         """
         params = {
             "group_id": optional_text(group_id, "group_id"),
-            "avatar_type": choice(avatar_type, AVATAR_TYPES, "avatar_type"),
-            "ownership": choice(ownership, OWNERSHIPS, "ownership"),
+            "avatar_type": check_choice(avatar_type, AVATAR_TYPES, "avatar_type"),
+            "ownership": check_choice(ownership, OWNERSHIPS, "ownership"),
         }
         pages = paginate(
             self._client,

@@ -13,14 +13,11 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Final
 
 from heygen_pipeline.errors import JobFailedError
-from heygen_pipeline.resources._base import JobResource, path_id
-from heygen_pipeline.resources._checks import check_limit, optional_text, parsed, required_text
-from heygen_pipeline.resources._models_assets import Deletion
-from heygen_pipeline.resources._models_media import BackgroundRemoval
+from heygen_pipeline.resources._checks import optional_text, required_text
+from heygen_pipeline.resources._media_jobs import MediaJob, MediaJobs
 from heygen_pipeline.resources._operation import operation
-from heygen_pipeline.resources._paging import paginate
-from heygen_pipeline.resources._translations_proofreads import job_failure
-from heygen_pipeline.resources._wait import wait_for
+from heygen_pipeline.resources._results_assets import Deletion
+from heygen_pipeline.resources._results_media import BackgroundRemoval
 
 __all__ = ["LAYERS", "LIST_LIMIT", "BackgroundRemovals", "removal_failure"]
 
@@ -32,13 +29,16 @@ DEFAULT_WAIT: Final = 3600.0
 _BASE: Final = "/v3/background-removals"
 
 
+_JOB: Final = MediaJob(
+    _BASE, BackgroundRemoval.from_api, "background removal", lambda job: job.error, LIST_LIMIT
+)
+
+
 def removal_failure(
     job: BackgroundRemoval, job_id: str, request_id: str | None = None
 ) -> JobFailedError | None:
     """The error for a failed (or deleted) removal, with HeyGen's ``error``."""
-    if not job.is_failed:
-        return None
-    return job_failure("background removal", job_id, job.status, job.error, request_id)
+    return _JOB.failure(job, job_id, request_id)
 
 
 def _video(url: object, asset_id: object, data: object, media_type: object) -> dict[str, str]:
@@ -69,10 +69,11 @@ def _layers(value: Sequence[str] | None) -> builtins.list[str] | None:
     return builtins.list(value)
 
 
-class BackgroundRemovals(JobResource):
+class BackgroundRemovals(MediaJobs[BackgroundRemoval]):
     """Background removal jobs: a video's subject, matte and background as separate layers."""
 
     __slots__ = ()
+    _job = _JOB
 
     @operation("POST /v3/background-removals", model=BackgroundRemoval)
     def create(
@@ -100,33 +101,24 @@ class BackgroundRemovals(JobResource):
             "request_id": optional_text(request_id, "request_id"),
         }
         body.update({k: v for k, v in extra.items() if v is not None})
-        response = self._client.request("POST", _BASE, json=body)
-        return parsed(BackgroundRemoval.from_api, response)
+        return self._create(body)
 
     @operation("GET /v3/background-removals", model=BackgroundRemoval)
     def list(
         self, *, page_size: int | None = None, max_pages: int | None = None
     ) -> Iterator[BackgroundRemoval]:
         """Every removal (``GET /v3/background-removals``), page by page (1-100 a page)."""
-        pages = paginate(
-            self._client,
-            _BASE,
-            page_size=check_limit(page_size, LIST_LIMIT),
-            max_pages=max_pages,
-        )
-        return (BackgroundRemoval.from_api(item) for item in pages)
+        return self._list(page_size, max_pages)
 
     @operation("GET /v3/background-removals/{job_id}", model=BackgroundRemoval)
     def get(self, job_id: str) -> BackgroundRemoval:
         """A removal's state and layers (``GET /v3/background-removals/{job_id}``)."""
-        path = f"{_BASE}/{path_id(job_id, 'job_id')}"
-        return parsed(BackgroundRemoval.from_api, self._client.request("GET", path))
+        return self._get(job_id)
 
     @operation("DELETE /v3/background-removals/{job_id}", model=Deletion)
     def delete(self, job_id: str) -> Deletion:
         """Delete a removal (``DELETE /v3/background-removals/{job_id}``)."""
-        path = f"{_BASE}/{path_id(job_id, 'job_id')}"
-        return parsed(Deletion.from_api, self._client.request("DELETE", path))
+        return self._delete(job_id)
 
     def wait(
         self,
@@ -143,26 +135,6 @@ class BackgroundRemovals(JobResource):
             JobFailedError: the removal failed (with HeyGen's ``error``) or was deleted.
             WaitTimeoutError: ``timeout`` passed first.
         """
-        path = f"{_BASE}/{path_id(job_id, 'job_id')}"
-        request_ids: builtins.list[str | None] = [None]
-
-        def fetch(left: float) -> BackgroundRemoval:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(BackgroundRemoval.from_api, response)
-
-        return wait_for(
-            fetch,
-            finished=lambda job: job.is_completed,
-            failure=lambda job: removal_failure(job, job_id, request_ids[0]),
-            status=lambda job: job.status,
-            what="background removal",
-            job_id=job_id,
-            timeout=timeout,
-            poll=poll,
-            max_poll=max_poll,
-            on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
+        return self._wait(
+            job_id, timeout=timeout, poll=poll, max_poll=max_poll, on_progress=on_progress
         )

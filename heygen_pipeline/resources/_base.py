@@ -1,16 +1,36 @@
-"""What every resource helper shares: the client it calls through, and id handling."""
+"""What every resource helper shares: the client it calls through, job waits, id handling."""
 
 from __future__ import annotations
 
 import random as _random
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote
 
+from heygen_pipeline.resources._checks import parsed
+from heygen_pipeline.resources._wait import wait_for
 from heygen_pipeline.typing import Clock, Random, Sleep
 
 if TYPE_CHECKING:
-    from heygen_pipeline.client import HeyGenClient
+    from heygen_pipeline.errors import JobFailedError
+    from heygen_pipeline.resources._requester import Requester
+
+
+class _Job(Protocol):
+    """A job's status model, as every ``wait`` polls it."""
+
+    @property
+    def status(self) -> str | None:
+        """HeyGen's status text (``"completed"``, ``"failed"``, ...)."""
+        ...
+
+
+J = TypeVar("J", bound=_Job)
+T = TypeVar("T")
+
+Failure = Callable[[J, str, "str | None"], "JobFailedError | None"]
+"""``(status, job_id, request_id) -> error``: the error of a failed job, or ``None``."""
 
 
 class Resource:
@@ -22,12 +42,12 @@ class Resource:
 
     __slots__ = ("_client",)
 
-    def __init__(self, client: HeyGenClient) -> None:
+    def __init__(self, client: Requester) -> None:
         """Bind the helper to ``client``."""
         self._client = client
 
     @property
-    def client(self) -> HeyGenClient:
+    def client(self) -> Requester:
         """The client every call goes through."""
         return self._client
 
@@ -47,7 +67,7 @@ class JobResource(Resource):
 
     def __init__(
         self,
-        client: HeyGenClient,
+        client: Requester,
         *,
         sleep: Sleep = time.sleep,
         clock: Clock = time.monotonic,
@@ -62,6 +82,54 @@ class JobResource(Resource):
         self._sleep = sleep
         self._clock = clock
         self._random = random
+
+    def _wait_job(
+        self,
+        path: str,
+        read: Callable[[Any], J],
+        *,
+        finished: Callable[[J], bool],
+        failure: Failure[J],
+        what: str,
+        job_id: str,
+        timeout: float,
+        poll: float,
+        max_poll: float,
+        on_progress: Callable[[J], None] | None,
+        params: Mapping[str, str] | None = None,
+        before_poll: Callable[[], None] | None = None,
+    ) -> J:
+        """`wait_for` a job whose status is ``GET path`` (read with ``read``).
+
+        Each poll is bounded by the time left; a failed job's error carries the request id
+        of the poll that saw it fail. ``before_poll`` runs before each poll (the video job
+        slot uses it to keep its lease).
+        """
+        request_id: list[str | None] = [None]
+        query = {} if params is None else {"params": params}
+
+        def fetch(left: float) -> J:
+            if before_poll is not None:
+                before_poll()
+            response = self._client.request("GET", path, total_timeout=left, **query)
+            request_id[0] = response.request_id
+            return parsed(read, response)
+
+        return wait_for(
+            fetch,
+            finished=finished,
+            failure=lambda job: failure(job, job_id, request_id[0]),
+            status=lambda job: job.status,
+            what=what,
+            job_id=job_id,
+            timeout=timeout,
+            poll=poll,
+            max_poll=max_poll,
+            on_progress=on_progress,
+            sleep=self._sleep,
+            clock=self._clock,
+            random=self._random,
+        )
 
 
 def path_id(value: object, what: str) -> str:
@@ -78,6 +146,6 @@ def path_id(value: object, what: str) -> str:
     return quote(value, safe="")
 
 
-def drop_none(**fields: object) -> dict[str, object]:
+def drop_none(**fields: T | None) -> dict[str, T]:
     """The fields that were given (``None`` means: leave it to HeyGen's default)."""
     return {name: value for name, value in fields.items() if value is not None}

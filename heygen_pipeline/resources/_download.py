@@ -27,9 +27,10 @@ from heygen_pipeline._headers import parse_content_length
 from heygen_pipeline._models import Response, Timeout, excerpt
 from heygen_pipeline._redact import redact_url
 from heygen_pipeline.errors import ProtocolError, UnsafeDestinationError, error_class_for_status
+from heygen_pipeline.resources._checks import check_count
 
 if TYPE_CHECKING:
-    from heygen_pipeline.client import HeyGenClient
+    from heygen_pipeline.resources._requester import Requester
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
@@ -196,7 +197,7 @@ _KINDS: Final = {
 
 
 def download(
-    client: HeyGenClient,
+    client: Requester,
     url: str,
     dest: str | os.PathLike[str],
     *,
@@ -236,7 +237,7 @@ def download(
 
 
 def fetch_to_file(
-    client: HeyGenClient,
+    client: Requester,
     url: str,
     dest: str | os.PathLike[str],
     *,
@@ -247,9 +248,7 @@ def fetch_to_file(
 ) -> DownloadResult:
     """`download`, naming the file ``name`` (server data, checked) when ``dest`` is a folder."""
     check_url(url)
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        msg = f"chunk_size must be an int >= 1, not {chunk_size!r}"
-        raise ValueError(msg)
+    check_count(chunk_size, "chunk_size")
     path = destination(dest, url, name)
     extra = {} if timeout is None else {"timeout": timeout}
     # identity: the length HeyGen announces is then the length we must receive.

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from typing import Any, Final, TypeVar
 
+import attrs
+
 from heygen_pipeline.errors import MalformedResponseError
 
 T = TypeVar("T")
@@ -104,6 +106,27 @@ def texts(raw: Mapping[str, Any], *keys: str) -> tuple[str, ...]:
         if isinstance(value, list):
             return tuple(item for item in value if isinstance(item, str) and item.strip())
     return ()
+
+
+def all_strings(value: object) -> tuple[str, ...]:
+    """The strings of a list, as sent, empty ones too (other items skipped; not a list: empty)."""
+    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
+
+
+def lower(value: str | None) -> str | None:
+    """A status or kind in lower case (``None`` and ``""`` become ``None``)."""
+    return value.lower() if value else None
+
+
+def nested(raw: Mapping[str, Any], key: str) -> dict[str, Any] | None:
+    """The object under ``key`` (a copy), or ``None`` when absent, null or not an object."""
+    value = raw.get(key)
+    return dict(value) if isinstance(value, Mapping) else None
+
+
+def raw_field() -> Any:
+    """A model's ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
+    return attrs.field(factory=dict, repr=False, hash=False)
 
 
 def mapping(raw: Mapping[str, Any], *keys: str) -> dict[str, Any]:

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 from typing import Final, Literal
 
 from heygen_pipeline.resources._base import Resource
-from heygen_pipeline.resources._checks import check_limit, required_text
-from heygen_pipeline.resources._models_media import BrandGlossary, BrandKit, Sound
+from heygen_pipeline.resources._checks import check_choice, check_limit, check_number, required_text
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results_media import BrandGlossary, BrandKit, Sound
 
 __all__ = ["SOUND_LIMIT", "SOUND_TYPES", "Audio", "BrandGlossaries", "BrandKits"]
 
@@ -44,13 +44,9 @@ class Audio(Resource):
         ``type`` narrows to ``music`` or ``sound_effects``; ``min_score`` (0-1) drops weaker
         matches; 1-50 a page.
         """
-        if type is not None and type not in SOUND_TYPES:
-            msg = f"type must be one of {', '.join(map(repr, SOUND_TYPES))}, not {type!r}"
-            raise ValueError(msg)
+        check_choice(type, SOUND_TYPES, "type")
         if min_score is not None:
-            if isinstance(min_score, bool) or not isinstance(min_score, (int, float)):
-                msg = f"min_score must be a number, not {min_score.__class__.__name__}"
-                raise TypeError(msg)
+            check_number(min_score, "min_score")
             if not 0 <= min_score <= 1:
                 msg = f"min_score must be between 0 and 1, not {min_score}"
                 raise ValueError(msg)

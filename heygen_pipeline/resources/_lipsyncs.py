@@ -14,7 +14,7 @@ from typing import Any, Final
 import attrs
 
 from heygen_pipeline.errors import JobFailedError, MalformedResponseError
-from heygen_pipeline.resources._base import JobResource, drop_none, path_id
+from heygen_pipeline.resources._base import drop_none, path_id
 from heygen_pipeline.resources._checks import (
     check_limit,
     id_list,
@@ -24,12 +24,10 @@ from heygen_pipeline.resources._checks import (
     required_text,
 )
 from heygen_pipeline.resources._lipsyncs_request import LipsyncRequest
-from heygen_pipeline.resources._models_assets import Deletion, JobStatus
-from heygen_pipeline.resources._models_lipsyncs import Lipsync, LipsyncBatch
+from heygen_pipeline.resources._media_jobs import MediaJob, MediaJobs
 from heygen_pipeline.resources._operation import operation
-from heygen_pipeline.resources._paging import paginate
-from heygen_pipeline.resources._translations_proofreads import job_failure
-from heygen_pipeline.resources._wait import wait_for
+from heygen_pipeline.resources._results_assets import Deletion, JobStatus
+from heygen_pipeline.resources._results_lipsyncs import Lipsync, LipsyncBatch
 
 __all__ = ["DEFAULT_WAIT", "LIST_LIMIT", "MAX_BATCH_ITEMS", "Lipsyncs", "lipsync_failure"]
 
@@ -42,13 +40,21 @@ MAX_BATCH_ITEMS: Final = 100
 _BASE: Final = "/v3/lipsyncs"
 
 
+_JOB: Final = MediaJob(
+    _BASE,
+    Lipsync.from_api,
+    "lipsync",
+    lambda job: job.failure_message,
+    LIST_LIMIT,
+    id_name="lipsync_id",
+)
+
+
 def lipsync_failure(
     job: Lipsync, job_id: str, request_id: str | None = None
 ) -> JobFailedError | None:
     """The error for a failed lipsync (HeyGen's message, or that it gave none)."""
-    if not job.is_failed:
-        return None
-    return job_failure("lipsync", job_id, job.status, job.failure_message, request_id)
+    return _JOB.failure(job, job_id, request_id)
 
 
 def _request(fields: dict[str, Any]) -> LipsyncRequest:
@@ -58,10 +64,11 @@ def _request(fields: dict[str, Any]) -> LipsyncRequest:
     return LipsyncRequest(**{k: v for k, v in fields.items() if k in known}, extra=extra)
 
 
-class Lipsyncs(JobResource):
+class Lipsyncs(MediaJobs[Lipsync]):
     """Lipsync jobs: a video's speech replaced by new audio, the lips re-synced to it."""
 
     __slots__ = ()
+    _job = _JOB
 
     @operation("POST /v3/lipsyncs", model=Lipsync)
     def create(self, *, idempotency_key: str | None = None, **fields: Any) -> Lipsync:
@@ -85,34 +92,26 @@ class Lipsyncs(JobResource):
     @operation("GET /v3/lipsyncs/{lipsync_id}", model=Lipsync)
     def get(self, lipsync_id: str) -> Lipsync:
         """A lipsync's current state (``GET /v3/lipsyncs/{id}``)."""
-        path = f"{_BASE}/{path_id(lipsync_id, 'lipsync_id')}"
-        return parsed(Lipsync.from_api, self._client.request("GET", path))
+        return self._get(lipsync_id)
 
     @operation("GET /v3/lipsyncs", model=Lipsync)
     def list(
         self, *, page_size: int | None = None, max_pages: int | None = None
     ) -> Iterator[Lipsync]:
         """Every lipsync (``GET /v3/lipsyncs``), page by page (1-100 a page)."""
-        pages = paginate(
-            self._client,
-            _BASE,
-            page_size=check_limit(page_size, LIST_LIMIT),
-            max_pages=max_pages,
-        )
-        return (Lipsync.from_api(item) for item in pages)
+        return self._list(page_size, max_pages)
 
     @operation("PATCH /v3/lipsyncs/{lipsync_id}", model=Lipsync)
     def update(self, lipsync_id: str, *, title: str) -> Lipsync:
         """Rename a lipsync (``PATCH /v3/lipsyncs/{id}``)."""
-        path = f"{_BASE}/{path_id(lipsync_id, 'lipsync_id')}"
+        path = _JOB.path(lipsync_id)
         body = {"title": required_text(title, "title")}
         return parsed(Lipsync.from_api, self._client.request("PATCH", path, json=body))
 
     @operation("DELETE /v3/lipsyncs/{lipsync_id}", model=Deletion)
     def delete(self, lipsync_id: str) -> Deletion:
         """Delete a lipsync (``DELETE /v3/lipsyncs/{id}``)."""
-        path = f"{_BASE}/{path_id(lipsync_id, 'lipsync_id')}"
-        return parsed(Deletion.from_api, self._client.request("DELETE", path))
+        return self._delete(lipsync_id)
 
     @operation("POST /v3/lipsyncs/batches", model=LipsyncBatch)
     def create_batch(
@@ -200,28 +199,8 @@ class Lipsyncs(JobResource):
             JobFailedError: the lipsync failed (with HeyGen's message, if it gave one).
             WaitTimeoutError: ``timeout`` passed first.
         """
-        path = f"{_BASE}/{path_id(lipsync_id, 'lipsync_id')}"
-        request_ids: builtins.list[str | None] = [None]
-
-        def fetch(left: float) -> Lipsync:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(Lipsync.from_api, response)
-
-        return wait_for(
-            fetch,
-            finished=lambda job: job.is_completed,
-            failure=lambda job: lipsync_failure(job, lipsync_id, request_ids[0]),
-            status=lambda job: job.status,
-            what="lipsync",
-            job_id=lipsync_id,
-            timeout=timeout,
-            poll=poll,
-            max_poll=max_poll,
-            on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
+        return self._wait(
+            lipsync_id, timeout=timeout, poll=poll, max_poll=max_poll, on_progress=on_progress
         )
 
 

@@ -13,15 +13,16 @@ from typing import Any, Final, Literal
 
 import attrs
 
-from heygen_pipeline.resources._translations_request import (
-    FPS_MODES,
-    MODES,
-    _flag,
-    _one_of,
-    _seconds,
-    _text,
+from heygen_pipeline.resources._checks import (
+    check_extra,
+    check_span,
+    flag_field,
     input_source,
+    one_of,
+    seconds,
+    text_field,
 )
+from heygen_pipeline.resources._translations_request import FPS_MODES, MODES
 
 __all__ = ["LipsyncRequest"]
 
@@ -40,40 +41,32 @@ class LipsyncRequest:
     video_asset_id: str | None = None
     audio_url: str | None = None
     audio_asset_id: str | None = None
-    title: str | None = _text("title")
+    title: str | None = text_field("title")
     mode: Literal["speed", "precision"] | None = attrs.field(
-        default=None, validator=_one_of("mode", MODES)
+        default=None, validator=one_of("mode", MODES)
     )
     fps_mode: Literal["vfr", "cfr", "passthrough"] | None = attrs.field(
-        default=None, validator=_one_of("fps_mode", FPS_MODES)
+        default=None, validator=one_of("fps_mode", FPS_MODES)
     )
-    start_time: float | None = attrs.field(default=None, validator=_seconds("start_time"))
-    end_time: float | None = attrs.field(default=None, validator=_seconds("end_time"))
-    enable_caption: bool | None = _flag("enable_caption")
-    enable_dynamic_duration: bool | None = _flag("enable_dynamic_duration")
-    enable_speech_enhancement: bool | None = _flag("enable_speech_enhancement")
-    enable_watermark: bool | None = _flag("enable_watermark")
-    disable_music_track: bool | None = _flag("disable_music_track")
-    keep_the_same_format: bool | None = _flag("keep_the_same_format")
-    folder_id: str | None = _text("folder_id")
-    callback_url: str | None = _text("callback_url")
-    callback_id: str | None = _text("callback_id")
+    start_time: float | None = attrs.field(default=None, validator=seconds("start_time"))
+    end_time: float | None = attrs.field(default=None, validator=seconds("end_time"))
+    enable_caption: bool | None = flag_field("enable_caption")
+    enable_dynamic_duration: bool | None = flag_field("enable_dynamic_duration")
+    enable_speech_enhancement: bool | None = flag_field("enable_speech_enhancement")
+    enable_watermark: bool | None = flag_field("enable_watermark")
+    disable_music_track: bool | None = flag_field("disable_music_track")
+    keep_the_same_format: bool | None = flag_field("keep_the_same_format")
+    folder_id: str | None = text_field("folder_id")
+    callback_url: str | None = text_field("callback_url")
+    callback_id: str | None = text_field("callback_id")
     extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
 
     def __attrs_post_init__(self) -> None:
         """Check what spans fields: one video and one audio source, the times."""
         input_source("video", self.video_url, self.video_asset_id, required=True)
         input_source("audio", self.audio_url, self.audio_asset_id, required=True)
-        if (
-            self.start_time is not None
-            and self.end_time is not None
-            and self.end_time <= self.start_time
-        ):
-            msg = f"end_time ({self.end_time}) must be after start_time ({self.start_time})"
-            raise ValueError(msg)
-        if not isinstance(self.extra, Mapping):
-            msg = f"extra must be a mapping, not {type(self.extra).__name__}"
-            raise TypeError(msg)
+        check_span(self.start_time, self.end_time)
+        check_extra(self.extra)
 
     def to_api(self) -> dict[str, Any]:
         """The JSON body HeyGen takes (fields left ``None`` are left out)."""

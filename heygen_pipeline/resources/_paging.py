@@ -12,10 +12,11 @@ from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 from heygen_pipeline.errors import MalformedResponseError
+from heygen_pipeline.resources._checks import check_count, check_limit
 from heygen_pipeline.resources._fields import items
 
 if TYPE_CHECKING:
-    from heygen_pipeline.client import HeyGenClient
+    from heygen_pipeline.resources._requester import Requester
 
 __all__ = [
     "DEFAULT_MAX_EMPTY_PAGES",
@@ -39,18 +40,11 @@ Params = Mapping[str, "str | int | float | bool | None"]
 
 def check_page_size(page_size: int | None) -> None:
     """Fail at once, before any request, on a page size HeyGen would refuse."""
-    if page_size is None:
-        return
-    if isinstance(page_size, bool) or not isinstance(page_size, int):
-        msg = f"page_size must be an int or None, not {type(page_size).__name__}"
-        raise TypeError(msg)
-    if not 1 <= page_size <= MAX_PAGE_SIZE:
-        msg = f"page_size must be between 1 and {MAX_PAGE_SIZE}, not {page_size}"
-        raise ValueError(msg)
+    check_limit(page_size, MAX_PAGE_SIZE, where="")
 
 
 def paginate(
-    client: HeyGenClient,
+    client: Requester,
     path: str,
     *,
     params: Params | None = None,
@@ -90,13 +84,9 @@ def paginate(
             with a repeated or oversized token, empty pages, or too many pages.
     """
     check_page_size(page_size)
-    for name, value in (("max_pages", max_pages), ("max_empty_pages", max_empty_pages)):
-        if value is None and name == "max_pages":
-            continue
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            qualifier = " or None" if name == "max_pages" else ""
-            msg = f"{name} must be an int >= 1{qualifier}, not {value!r}"
-            raise ValueError(msg)
+    if max_pages is not None:
+        check_count(max_pages, "max_pages", qualifier=" or None")
+    check_count(max_empty_pages, "max_empty_pages")
     return _pages(
         client,
         path,
@@ -109,7 +99,7 @@ def paginate(
 
 
 def _pages(
-    client: HeyGenClient,
+    client: Requester,
     path: str,
     *,
     params: dict[str, Any],

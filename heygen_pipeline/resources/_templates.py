@@ -14,12 +14,18 @@ from typing import Any, Final
 import attrs
 
 from heygen_pipeline.resources._base import Resource, drop_none, path_id
-from heygen_pipeline.resources._checks import check_limit, optional_text, required_text
+from heygen_pipeline.resources._checks import (
+    check_bool,
+    check_int,
+    check_limit,
+    optional_text,
+    required_text,
+)
 from heygen_pipeline.resources._fields import items, obj
-from heygen_pipeline.resources._models import Video
-from heygen_pipeline.resources._models_templates import Template
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results import Video
+from heygen_pipeline.resources._results_templates import Template
 
 __all__ = ["FPS_CHOICES", "LIST_LIMIT", "Templates"]
 
@@ -50,9 +56,7 @@ def _dimension(dimension: object) -> dict[str, int] | None:
         msg = "dimension must be (width, height) or {'width': ..., 'height': ...}"
         raise TypeError(msg)
     for name, side in (("width", width), ("height", height)):
-        if isinstance(side, bool) or not isinstance(side, int):
-            msg = f"dimension {name} must be an int, not {type(side).__name__}"
-            raise TypeError(msg)
+        check_int(side, f"dimension {name}")
         if not _MIN_SIDE <= side <= _MAX_SIDE or side % 2:
             msg = f"dimension {name} must be an even number of pixels in 128-4096, not {side}"
             raise ValueError(msg)
@@ -93,9 +97,7 @@ def _fps(fps: object) -> int | None:
 
 def _flags(**flags: object) -> dict[str, bool]:
     for name, value in flags.items():
-        if value is not None and not isinstance(value, bool):
-            msg = f"{name} must be a bool, not {type(value).__name__}"
-            raise TypeError(msg)
+        check_bool(value, name)
     return {name: value for name, value in flags.items() if isinstance(value, bool)}
 
 

@@ -25,13 +25,13 @@ from heygen_pipeline.resources._checks import (
     required_text,
 )
 from heygen_pipeline.resources._fields import obj, texts
-from heygen_pipeline.resources._models_assets import Deletion, JobStatus
-from heygen_pipeline.resources._models_translations import Translation, TranslationBatch
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
-from heygen_pipeline.resources._translations_proofreads import Proofreads, job_failure
+from heygen_pipeline.resources._results_assets import Deletion, JobStatus
+from heygen_pipeline.resources._results_translations import Translation, TranslationBatch
+from heygen_pipeline.resources._translations_proofreads import Proofreads
 from heygen_pipeline.resources._translations_request import TranslationRequest
-from heygen_pipeline.resources._wait import wait_for
+from heygen_pipeline.resources._wait import job_failure
 
 __all__ = ["DEFAULT_WAIT", "LIST_LIMIT", "MAX_BATCH_ITEMS", "Translations", "failure_of"]
 
@@ -259,25 +259,15 @@ class Translations(Proofreads):
         """
         quoted = path_id(translation_id, "translation_id")
         path = f"/v2/video_translate/{quoted}" if legacy else f"{_BASE}/{quoted}"
-        request_ids: builtins.list[str | None] = [None]
-
-        def fetch(left: float) -> Translation:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(Translation.from_api, response)
-
-        return wait_for(
-            fetch,
+        return self._wait_job(
+            path,
+            Translation.from_api,
             finished=lambda t: t.is_completed,
-            failure=lambda t: failure_of(t, translation_id, request_ids[0]),
-            status=lambda t: t.status,
+            failure=failure_of,
             what="translation",
             job_id=translation_id,
             timeout=timeout,
             poll=poll,
             max_poll=max_poll,
             on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
         )

@@ -13,46 +13,33 @@ from typing import Any, Literal
 
 from heygen_pipeline.errors import JobFailedError
 from heygen_pipeline.resources._base import JobResource, path_id
-from heygen_pipeline.resources._checks import optional_text, parsed, required_text
-from heygen_pipeline.resources._fields import obj, text, texts
-from heygen_pipeline.resources._models_translations import Proofread, ProofreadSrt, Translation
-from heygen_pipeline.resources._operation import operation
-from heygen_pipeline.resources._translations_request import (
-    MODES,
+from heygen_pipeline.resources._checks import (
+    check_bool,
+    check_choice,
+    check_count,
     input_source,
-    languages_of,
+    optional_text,
+    parsed,
+    required_text,
 )
-from heygen_pipeline.resources._wait import wait_for
+from heygen_pipeline.resources._fields import obj, text, texts
+from heygen_pipeline.resources._operation import operation
+from heygen_pipeline.resources._results_translations import Proofread, ProofreadSrt, Translation
+from heygen_pipeline.resources._translations_request import MODES, languages_of
+from heygen_pipeline.resources._wait import job_failure
 
-__all__ = ["Proofreads", "job_failure"]
+__all__ = ["Proofreads"]
 
 _BASE = "/v3/video-translations/proofreads"
 
 
-def _flag(name: str, value: object) -> bool | None:
-    if value is not None and not isinstance(value, bool):
-        msg = f"{name} must be a bool, not {type(value).__name__}"
-        raise TypeError(msg)
-    return value
-
-
-def job_failure(
-    what: str, job_id: str, status: str | None, reason: str | None, request_id: str | None
-) -> JobFailedError:
-    """The error for a failed job (HeyGen's message, or that it gave none)."""
-    message = (
-        f"the {what} {job_id} failed: {reason}"
-        if reason
-        else f"the {what} {job_id} failed, and HeyGen gave no reason"
-    )
-    return JobFailedError(
-        message,
-        code=None,
-        request_id=request_id,
-        job_id=job_id,
-        job_status=status,
-        failure_message=reason,
-    )
+def _proofread_failure(
+    job: Proofread, job_id: str, request_id: str | None
+) -> JobFailedError | None:
+    """The error for a failed proofread (HeyGen's message, if any)."""
+    if not job.is_failed:
+        return None
+    return job_failure("proofread", job_id, job.status, job.failure_message, request_id)
 
 
 class Proofreads(JobResource):
@@ -87,14 +74,9 @@ class Proofreads(JobResource):
         (id, ``output_language``, status ``processing``) per language, in order.
         """
         languages = languages_of(output_languages)
-        if mode is not None and mode not in MODES:
-            msg = f"mode must be one of {', '.join(map(repr, MODES))}, not {mode!r}"
-            raise ValueError(msg)
-        if speaker_num is not None and (
-            isinstance(speaker_num, bool) or not isinstance(speaker_num, int) or speaker_num < 1
-        ):
-            msg = f"speaker_num must be an int >= 1, not {speaker_num!r}"
-            raise ValueError(msg)
+        check_choice(mode, MODES, "mode")
+        if speaker_num is not None:
+            check_count(speaker_num, "speaker_num")
         body: dict[str, Any] = {
             "video": input_source("video", video_url, video_asset_id, required=True),
             "output_languages": list(languages),
@@ -107,12 +89,14 @@ class Proofreads(JobResource):
             "speaker_num": speaker_num,
             "brand_glossary_id": optional_text(brand_glossary_id, "brand_glossary_id"),
             "folder_id": optional_text(folder_id, "folder_id"),
-            "disable_music_track": _flag("disable_music_track", disable_music_track),
-            "enable_speech_enhancement": _flag(
-                "enable_speech_enhancement", enable_speech_enhancement
+            "disable_music_track": check_bool(disable_music_track, "disable_music_track"),
+            "enable_speech_enhancement": check_bool(
+                enable_speech_enhancement, "enable_speech_enhancement"
             ),
-            "enable_video_stretching": _flag("enable_video_stretching", enable_video_stretching),
-            "keep_the_same_format": _flag("keep_the_same_format", keep_the_same_format),
+            "enable_video_stretching": check_bool(
+                enable_video_stretching, "enable_video_stretching"
+            ),
+            "keep_the_same_format": check_bool(keep_the_same_format, "keep_the_same_format"),
         }
         body.update({k: v for k, v in options.items() if v is not None})
         body.update(extra)
@@ -175,8 +159,8 @@ class Proofreads(JobResource):
         """
         path = f"{_BASE}/{path_id(proofread_id, 'proofread_id')}/generate"
         options = {
-            "captions": _flag("captions", captions),
-            "translate_audio_only": _flag("translate_audio_only", translate_audio_only),
+            "captions": check_bool(captions, "captions"),
+            "translate_audio_only": check_bool(translate_audio_only, "translate_audio_only"),
             "callback_url": optional_text(callback_url, "callback_url"),
             "callback_id": optional_text(callback_id, "callback_id"),
         }
@@ -199,32 +183,15 @@ class Proofreads(JobResource):
             WaitTimeoutError: ``timeout`` passed first.
         """
         path = f"{_BASE}/{path_id(proofread_id, 'proofread_id')}"
-        request_ids: list[str | None] = [None]
-
-        def fetch(left: float) -> Proofread:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(Proofread.from_api, response)
-
-        def failure(job: Proofread) -> JobFailedError | None:
-            if not job.is_failed:
-                return None
-            return job_failure(
-                "proofread", proofread_id, job.status, job.failure_message, request_ids[0]
-            )
-
-        return wait_for(
-            fetch,
+        return self._wait_job(
+            path,
+            Proofread.from_api,
             finished=lambda p: p.is_completed,
-            failure=failure,
-            status=lambda p: p.status,
+            failure=_proofread_failure,
             what="proofread",
             job_id=proofread_id,
             timeout=timeout,
             poll=poll,
             max_poll=max_poll,
             on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
         )

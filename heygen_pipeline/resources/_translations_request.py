@@ -8,48 +8,33 @@ field to HeyGen's default.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, Literal
 
 import attrs
+
+from heygen_pipeline.resources._checks import (
+    check_extra,
+    check_span,
+    flag_field,
+    input_source,
+    kind,
+    one_of,
+    seconds,
+    text_field,
+)
 
 __all__ = [
     "FPS_MODES",
     "MODES",
     "SRT_ROLES",
     "TranslationRequest",
-    "input_source",
     "languages_of",
 ]
 
 MODES: Final = ("speed", "precision")
 FPS_MODES: Final = ("vfr", "cfr", "passthrough")
 SRT_ROLES: Final = ("input", "output")
-
-
-def input_source(
-    what: str, url: object, asset_id: object, *, required: bool
-) -> dict[str, str] | None:
-    """``{type: url, url}`` or ``{type: asset_id, asset_id}`` from one of two arguments."""
-    if url is not None and asset_id is not None:
-        msg = f"pass either {what}_url= or {what}_asset_id=, not both"
-        raise TypeError(msg)
-    if url is None and asset_id is None:
-        if required:
-            msg = f"pass one of {what}_url= and {what}_asset_id="
-            raise TypeError(msg)
-        return None
-    name, value = (f"{what}_url", url) if url is not None else (f"{what}_asset_id", asset_id)
-    if not isinstance(value, str):
-        msg = f"{name} must be a str, not {type(value).__name__}"
-        raise TypeError(msg)
-    if not value.strip():
-        msg = f"{name} must not be empty"
-        raise ValueError(msg)
-    if url is not None:
-        return {"type": "url", "url": value}
-    return {"type": "asset_id", "asset_id": value}
 
 
 def languages_of(value: object, what: str = "output_languages") -> tuple[str, ...]:
@@ -67,54 +52,8 @@ def languages_of(value: object, what: str = "output_languages") -> tuple[str, ..
     return tuple(value)
 
 
-def _kind(name: str, types: tuple[type, ...], label: str) -> Any:
-    def check(_instance: object, _attribute: object, value: object) -> None:
-        if value is None:
-            return
-        if isinstance(value, bool) and bool not in types:
-            msg = f"{name} must be {label}, not a bool"
-            raise TypeError(msg)
-        if not isinstance(value, types):
-            msg = f"{name} must be {label}, not {type(value).__name__}"
-            raise TypeError(msg)
-        if isinstance(value, str) and not value.strip():
-            msg = f"{name} must not be empty"
-            raise ValueError(msg)
-
-    return check
-
-
-def _one_of(name: str, allowed: tuple[str, ...]) -> Any:
-    def check(_instance: object, _attribute: object, value: object) -> None:
-        if value is not None and value not in allowed:
-            msg = f"{name} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
-            raise ValueError(msg)
-
-    return check
-
-
-def _seconds(name: str) -> Any:
-    kind = _kind(name, (int, float), "a number of seconds")
-
-    def check(instance: object, attribute: object, value: Any) -> None:
-        kind(instance, attribute, value)
-        if value is not None and not (math.isfinite(value) and value >= 0):
-            msg = f"{name} must be a finite number of seconds >= 0, not {value!r}"
-            raise ValueError(msg)
-
-    return check
-
-
-def _text(name: str) -> Any:
-    return attrs.field(default=None, validator=_kind(name, (str,), "a str"))
-
-
-def _flag(name: str) -> Any:
-    return attrs.field(default=None, validator=_kind(name, (bool,), "a bool"))
-
-
 def _speakers(_instance: object, _attribute: object, value: Any) -> None:
-    _kind("speaker_num", (int,), "an int")(None, None, value)
+    kind("speaker_num", (int,), "an int")(None, None, value)
     if value is not None and value < 1:
         msg = f"speaker_num must be >= 1, not {value}"
         raise ValueError(msg)
@@ -138,39 +77,39 @@ class TranslationRequest:
     output_languages: tuple[str, ...] = attrs.field(converter=languages_of)
     video_url: str | None = None
     video_asset_id: str | None = None
-    title: str | None = _text("title")
-    input_language: str | None = _text("input_language")
+    title: str | None = text_field("title")
+    input_language: str | None = text_field("input_language")
     mode: Literal["speed", "precision"] | None = attrs.field(
-        default=None, validator=_one_of("mode", MODES)
+        default=None, validator=one_of("mode", MODES)
     )
     audio_url: str | None = None
     audio_asset_id: str | None = None
     srt_url: str | None = None
     srt_asset_id: str | None = None
     srt_role: Literal["input", "output"] | None = attrs.field(
-        default=None, validator=_one_of("srt_role", SRT_ROLES)
+        default=None, validator=one_of("srt_role", SRT_ROLES)
     )
     fps_mode: Literal["vfr", "cfr", "passthrough"] | None = attrs.field(
-        default=None, validator=_one_of("fps_mode", FPS_MODES)
+        default=None, validator=one_of("fps_mode", FPS_MODES)
     )
     speaker_num: int | None = attrs.field(default=None, validator=_speakers)
-    start_time: float | None = attrs.field(default=None, validator=_seconds("start_time"))
-    end_time: float | None = attrs.field(default=None, validator=_seconds("end_time"))
-    translate_audio_only: bool | None = _flag("translate_audio_only")
-    enable_caption: bool | None = _flag("enable_caption")
-    enable_dynamic_duration: bool | None = _flag("enable_dynamic_duration")
-    enable_speech_enhancement: bool | None = _flag("enable_speech_enhancement")
-    enable_watermark: bool | None = _flag("enable_watermark")
-    disable_music_track: bool | None = _flag("disable_music_track")
-    keep_the_same_format: bool | None = _flag("keep_the_same_format")
-    brand_glossary_id: str | None = _text("brand_glossary_id")
-    folder_id: str | None = _text("folder_id")
-    use_stock_voice: bool | None = _flag("use_stock_voice")
+    start_time: float | None = attrs.field(default=None, validator=seconds("start_time"))
+    end_time: float | None = attrs.field(default=None, validator=seconds("end_time"))
+    translate_audio_only: bool | None = flag_field("translate_audio_only")
+    enable_caption: bool | None = flag_field("enable_caption")
+    enable_dynamic_duration: bool | None = flag_field("enable_dynamic_duration")
+    enable_speech_enhancement: bool | None = flag_field("enable_speech_enhancement")
+    enable_watermark: bool | None = flag_field("enable_watermark")
+    disable_music_track: bool | None = flag_field("disable_music_track")
+    keep_the_same_format: bool | None = flag_field("keep_the_same_format")
+    brand_glossary_id: str | None = text_field("brand_glossary_id")
+    folder_id: str | None = text_field("folder_id")
+    use_stock_voice: bool | None = flag_field("use_stock_voice")
     preferred_stock_voice_ids: tuple[str, ...] | None = attrs.field(
         default=None, converter=_voice_ids
     )
-    callback_url: str | None = _text("callback_url")
-    callback_id: str | None = _text("callback_id")
+    callback_url: str | None = text_field("callback_url")
+    callback_id: str | None = text_field("callback_id")
     extra: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
 
     def __attrs_post_init__(self) -> None:
@@ -178,16 +117,8 @@ class TranslationRequest:
         input_source("video", self.video_url, self.video_asset_id, required=True)
         input_source("audio", self.audio_url, self.audio_asset_id, required=False)
         input_source("srt", self.srt_url, self.srt_asset_id, required=False)
-        if (
-            self.start_time is not None
-            and self.end_time is not None
-            and self.end_time <= self.start_time
-        ):
-            msg = f"end_time ({self.end_time}) must be after start_time ({self.start_time})"
-            raise ValueError(msg)
-        if not isinstance(self.extra, Mapping):
-            msg = f"extra must be a mapping, not {type(self.extra).__name__}"
-            raise TypeError(msg)
+        check_span(self.start_time, self.end_time)
+        check_extra(self.extra)
 
     def to_api(self) -> dict[str, Any]:
         """The JSON body HeyGen takes (fields left ``None`` are left out)."""

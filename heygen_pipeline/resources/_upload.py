@@ -24,6 +24,7 @@ from typing import Any, Final
 import attrs
 
 from heygen_pipeline._models import Timeout
+from heygen_pipeline.resources._checks import check_count, check_int
 
 __all__ = [
     "LEGACY_CONTENT_TYPES",
@@ -88,10 +89,7 @@ def content_type_for(path: Path) -> str:
 
 def check_chunk_size(chunk_size: object) -> int:
     """``chunk_size`` if it is an int >= 1, else a clear error (before anything is sent)."""
-    if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
-        msg = f"chunk_size must be an int >= 1, not {chunk_size!r}"
-        raise ValueError(msg)
-    return chunk_size
+    return check_count(chunk_size, "chunk_size")
 
 
 def regular_file(path: str | os.PathLike[str]) -> tuple[Path, int]:
@@ -181,13 +179,11 @@ def sha256_of(path: Path, chunk_size: int = DEFAULT_CHUNK_SIZE) -> str:
 
 
 def _size(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        msg = f"size_bytes must be an int, not {type(value).__name__}"
-        raise TypeError(msg)
-    if value < 0:
-        msg = f"size_bytes must be >= 0, not {value}"
+    size = check_int(value, "size_bytes")
+    if size < 0:
+        msg = f"size_bytes must be >= 0, not {size}"
         raise ValueError(msg)
-    return value
+    return size
 
 
 def _text(value: object) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from heygen_pipeline.resources._base import Resource
 from heygen_pipeline.resources._checks import parsed
-from heygen_pipeline.resources._models import Quota
-from heygen_pipeline.resources._models_user import User
 from heygen_pipeline.resources._operation import operation
+from heygen_pipeline.resources._results import Quota
+from heygen_pipeline.resources._results_user import User
 
 __all__ = ["UserResource"]
 

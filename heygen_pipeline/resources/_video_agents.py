@@ -11,30 +11,31 @@ from __future__ import annotations
 import base64
 import builtins
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Final, Literal
+from typing import Final, Literal
 
 import attrs
 
 from heygen_pipeline.errors import JobFailedError
-from heygen_pipeline.resources._base import JobResource, path_id
+from heygen_pipeline.resources._base import JobResource, drop_none, path_id
 from heygen_pipeline.resources._checks import (
+    check_bool,
+    check_choice,
     check_limit,
     optional_text,
     parsed,
     parsed_items,
     required_text,
 )
-from heygen_pipeline.resources._models_agents import (
+from heygen_pipeline.resources._operation import operation
+from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results_agents import (
     AgentResource,
     AgentRun,
     AgentSession,
     AgentStyle,
     AgentVideo,
 )
-from heygen_pipeline.resources._operation import operation
-from heygen_pipeline.resources._paging import paginate
-from heygen_pipeline.resources._translations_proofreads import job_failure
-from heygen_pipeline.resources._wait import wait_for
+from heygen_pipeline.resources._wait import job_failure
 
 __all__ = [
     "DEFAULT_WAIT",
@@ -134,24 +135,6 @@ def _prompt(value: object, what: str) -> str:
     return text
 
 
-def _choice(value: object, what: str, allowed: tuple[str, ...]) -> str | None:
-    if value is not None and value not in allowed:
-        msg = f"{what} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
-        raise ValueError(msg)
-    return value if isinstance(value, str) else None
-
-
-def _flag(value: object, what: str) -> bool | None:
-    if value is not None and not isinstance(value, bool):
-        msg = f"{what} must be a bool, not {type(value).__name__}"
-        raise TypeError(msg)
-    return value
-
-
-def _given(**fields: object) -> dict[str, Any]:
-    return {name: value for name, value in fields.items() if value is not None}
-
-
 class VideoAgents(JobResource):
     """Video agent sessions: describe a video, the agent writes, casts and renders it."""
 
@@ -183,15 +166,15 @@ class VideoAgents(JobResource):
         """
         body = {
             "prompt": _prompt(prompt, "prompt"),
-            **_given(
-                mode=_choice(mode, "mode", MODES),
+            **drop_none(
+                mode=check_choice(mode, MODES, "mode"),
                 avatar_id=optional_text(avatar_id, "avatar_id"),
                 voice_id=optional_text(voice_id, "voice_id"),
                 style_id=optional_text(style_id, "style_id"),
                 brand_kit_id=optional_text(brand_kit_id, "brand_kit_id"),
-                orientation=_choice(orientation, "orientation", ORIENTATIONS),
+                orientation=check_choice(orientation, ORIENTATIONS, "orientation"),
                 files=_files(files),
-                incognito_mode=_flag(incognito_mode, "incognito_mode"),
+                incognito_mode=check_bool(incognito_mode, "incognito_mode"),
                 callback_url=optional_text(callback_url, "callback_url"),
                 callback_id=optional_text(callback_id, "callback_id"),
             ),
@@ -223,7 +206,7 @@ class VideoAgents(JobResource):
         pages = paginate(
             self._client,
             f"{_BASE}/styles",
-            params=_given(tag=optional_text(tag, "tag")),
+            params=drop_none(tag=optional_text(tag, "tag")),
             page_size=check_limit(page_size, LIST_LIMIT),
             max_pages=max_pages,
         )
@@ -253,7 +236,7 @@ class VideoAgents(JobResource):
         path = f"{_BASE}/{path_id(session_id, 'session_id')}"
         body = {
             "message": _prompt(message, "message"),
-            **_given(
+            **drop_none(
                 avatar_id=optional_text(avatar_id, "avatar_id"),
                 voice_id=optional_text(voice_id, "voice_id"),
                 brand_kit_id=optional_text(brand_kit_id, "brand_kit_id"),
@@ -306,27 +289,17 @@ class VideoAgents(JobResource):
             JobFailedError: the session failed (with its error message, if it sent one).
             WaitTimeoutError: ``timeout`` passed first.
         """
-        _flag(until_input, "until_input")
+        check_bool(until_input, "until_input")
         path = f"{_BASE}/{path_id(session_id, 'session_id')}"
-        request_ids: builtins.list[str | None] = [None]
-
-        def fetch(left: float) -> AgentSession:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(AgentSession.from_api, response)
-
-        return wait_for(
-            fetch,
+        return self._wait_job(
+            path,
+            AgentSession.from_api,
             finished=lambda s: s.is_completed or (until_input and s.needs_input),
-            failure=lambda s: session_failure(s, session_id, request_ids[0]),
-            status=lambda s: s.status,
+            failure=session_failure,
             what="video agent session",
             job_id=session_id,
             timeout=timeout,
             poll=poll,
             max_poll=max_poll,
             on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
         )

@@ -15,13 +15,12 @@ from heygen_pipeline.resources._download import (
     Progress,
     fetch_to_file,
 )
-from heygen_pipeline.resources._models import Video
-from heygen_pipeline.resources._models_assets import Deletion
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results import Video
+from heygen_pipeline.resources._results_assets import Deletion
 from heygen_pipeline.resources._videos_legacy import LegacyVideos, VideoRef, raw_id, video_id
 from heygen_pipeline.resources._videos_request import video_body
-from heygen_pipeline.resources._wait import wait_for
 
 __all__ = ["DEFAULT_WAIT", "LIST_LIMIT", "Videos"]
 
@@ -207,39 +206,31 @@ class Videos(LegacyVideos):
         """
         job = raw_id(video)
         video_id(video)  # checks it before the first poll
-        request_ids: list[str | None] = [None]
-
         slots = self._client.job_slots
 
-        def fetch(left: float) -> Video:
+        def keep_slot() -> None:
             if slots is not None:
                 slots.job_running(job)  # renders outlive a lease: keep the slot while we watch
-            if legacy:
-                response = self._client.request(
-                    "GET", "/v1/video_status.get", params={"video_id": job}, total_timeout=left
-                )
-            else:
-                response = self._client.request(
-                    "GET", f"/v3/videos/{video_id(job)}", total_timeout=left
-                )
-            request_ids[0] = response.request_id
-            return parsed(Video.from_api, response)
 
+        params: dict[str, str] | None = None
+        if legacy:
+            path, params = "/v1/video_status.get", {"video_id": job}
+        else:
+            path = f"/v3/videos/{video_id(job)}"
         try:
-            result = wait_for(
-                fetch,
+            result = self._wait_job(
+                path,
+                Video.from_api,
                 finished=lambda v: v.is_completed,
-                failure=lambda v: failure_of(v, job, request_ids[0]),
-                status=lambda v: v.status,
+                failure=failure_of,
                 what="video",
                 job_id=job,
                 timeout=timeout,
                 poll=poll,
                 max_poll=max_poll,
                 on_progress=on_progress,
-                sleep=self._sleep,
-                clock=self._clock,
-                random=self._random,
+                params=params,
+                before_poll=keep_slot,
             )
         except JobFailedError:
             if slots is not None:

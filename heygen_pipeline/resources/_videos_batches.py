@@ -20,9 +20,9 @@ from heygen_pipeline.resources._checks import (
     parsed_items,
     required_text,
 )
-from heygen_pipeline.resources._models_assets import JobStatus
-from heygen_pipeline.resources._models_videos import VideoBatch
 from heygen_pipeline.resources._operation import operation
+from heygen_pipeline.resources._results_assets import JobStatus
+from heygen_pipeline.resources._results_videos import VideoBatch
 from heygen_pipeline.resources._videos_request import VideoRequest
 
 __all__ = ["BATCH_LIMIT", "MAX_BATCH_VIDEOS", "VideoBatches"]

@@ -12,9 +12,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 from heygen_pipeline.resources._base import drop_none, path_id
-from heygen_pipeline.resources._models import Video
+from heygen_pipeline.resources._checks import check_int
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results import Video
 from heygen_pipeline.resources._videos_batches import VideoBatches
 
 __all__ = ["DEFAULT_DIMENSION", "LegacyVideos", "VideoRef", "raw_id", "video_id"]
@@ -36,10 +37,8 @@ def _dimension(value: object) -> dict[str, int]:
         msg = f"dimension must be (width, height) or a mapping of them, not {value!r}"
         raise TypeError(msg)
     sides: dict[str, int] = {}
-    for name, side in zip(("width", "height"), pair, strict=True):
-        if isinstance(side, bool) or not isinstance(side, int):
-            msg = f"dimension {name} must be an int, not {type(side).__name__}"
-            raise TypeError(msg)
+    for name, given in zip(("width", "height"), pair, strict=True):
+        side = check_int(given, f"dimension {name}")
         if side < 1:
             msg = f"dimension {name} must be >= 1, not {side}"
             raise ValueError(msg)

@@ -22,7 +22,7 @@ from typing import Any, Final
 
 import attrs
 
-from heygen_pipeline.resources._translations_request import input_source
+from heygen_pipeline.resources._checks import check_int, input_source
 
 __all__ = ["FIELDS", "REQUIRED", "VIDEO_TYPES", "VideoRequest", "video_body"]
 
@@ -173,12 +173,11 @@ def _engine(value: object) -> dict[str, Any]:
 
 
 def _duration(value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise _kind_error("duration", value, "an int (seconds)")
+    seconds = check_int(value, "duration", "an int (seconds)")
     low, high = DURATION
-    if not low <= value <= high:
+    if not low <= seconds <= high:
         raise ValueError(f"duration must be {low}-{high} seconds, not {value}")
-    return value
+    return seconds
 
 
 def _exclusive(body: Mapping[str, Any], *names: str) -> None:

@@ -16,16 +16,24 @@ from typing import Final, Literal
 
 from heygen_pipeline.errors import JobFailedError
 from heygen_pipeline.resources._base import JobResource, drop_none, path_id
-from heygen_pipeline.resources._checks import check_limit, optional_text, parsed, required_text
+from heygen_pipeline.resources._checks import (
+    check_bool,
+    check_choice,
+    check_int,
+    check_limit,
+    check_number,
+    optional_text,
+    parsed,
+    required_text,
+)
 from heygen_pipeline.resources._fields import items
 from heygen_pipeline.resources._inputs import asset_input
-from heygen_pipeline.resources._models import Voice
-from heygen_pipeline.resources._models_assets import Deletion
-from heygen_pipeline.resources._models_voices import Speech, VoiceClone, VoiceDesign
 from heygen_pipeline.resources._operation import operation
 from heygen_pipeline.resources._paging import paginate
-from heygen_pipeline.resources._translations_proofreads import job_failure
-from heygen_pipeline.resources._wait import wait_for
+from heygen_pipeline.resources._results import Voice
+from heygen_pipeline.resources._results_assets import Deletion
+from heygen_pipeline.resources._results_voices import Speech, VoiceClone, VoiceDesign
+from heygen_pipeline.resources._wait import job_failure
 
 __all__ = [
     "DEFAULT_CLONE_WAIT",
@@ -52,45 +60,25 @@ DEFAULT_CLONE_WAIT: Final = 600.0
 _BASE: Final = "/v3/voices"
 
 
-def _choice(value: object, allowed: tuple[str, ...], what: str) -> str | None:
-    if value is None:
-        return None
-    if value not in allowed:
-        msg = f"{what} must be one of {', '.join(map(repr, allowed))}, not {value!r}"
-        raise ValueError(msg)
-    return str(value)
-
-
 def _speed(value: object) -> float | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        msg = f"speed must be a number, not {type(value).__name__}"
-        raise TypeError(msg)
+    speed = check_number(value, "speed")
     low, high = SPEED_RANGE
-    if not (math.isfinite(value) and low <= value <= high):
+    if not (math.isfinite(speed) and low <= speed <= high):
         msg = f"speed must be between {low} and {high}, not {value!r}"
         raise ValueError(msg)
-    return float(value)
+    return float(speed)
 
 
 def _seed(value: object) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        msg = f"seed must be an int, not {type(value).__name__}"
-        raise TypeError(msg)
-    if value < 0:
-        msg = f"seed must be >= 0, not {value}"
+    seed = check_int(value, "seed")
+    if seed < 0:
+        msg = f"seed must be >= 0, not {seed}"
         raise ValueError(msg)
-    return value
-
-
-def _flag(value: object, what: str) -> bool | None:
-    if value is not None and not isinstance(value, bool):
-        msg = f"{what} must be a bool, not {type(value).__name__}"
-        raise TypeError(msg)
-    return value
+    return seed
 
 
 def clone_failure(voice: Voice, voice_id: str, request_id: str | None) -> JobFailedError | None:
@@ -123,7 +111,7 @@ class Voices(JobResource):
         generation takes); ``language`` and ``gender`` filter too. ``page_size`` is 1-100.
         """
         params = {
-            "type": _choice(kind, VOICE_TYPES, "kind"),
+            "type": check_choice(kind, VOICE_TYPES, "kind"),
             "engine": optional_text(engine, "engine"),
             "language": optional_text(language, "language"),
             "gender": optional_text(gender, "gender"),
@@ -205,7 +193,9 @@ class Voices(JobResource):
             ),
             **drop_none(
                 language=optional_text(language, "language"),
-                remove_background_noise=_flag(remove_background_noise, "remove_background_noise"),
+                remove_background_noise=check_bool(
+                    remove_background_noise, "remove_background_noise"
+                ),
             ),
         }
         response = self._client.request("POST", f"{_BASE}/clone", json=body)
@@ -231,27 +221,17 @@ class Voices(JobResource):
         """
         job = voice_id.voice_clone_id if isinstance(voice_id, VoiceClone) else voice_id
         path = f"{_BASE}/{path_id(job, 'voice_id')}"
-        request_ids: builtins.list[str | None] = [None]
-
-        def fetch(left: float) -> Voice:
-            response = self._client.request("GET", path, total_timeout=left)
-            request_ids[0] = response.request_id
-            return parsed(Voice.from_api, response)
-
-        return wait_for(
-            fetch,
+        return self._wait_job(
+            path,
+            Voice.from_api,
             finished=lambda v: v.is_completed,
-            failure=lambda v: clone_failure(v, str(job), request_ids[0]),
-            status=lambda v: v.status,
+            failure=clone_failure,
             what="voice clone",
             job_id=str(job),
             timeout=timeout,
             poll=poll,
             max_poll=max_poll,
             on_progress=on_progress,
-            sleep=self._sleep,
-            clock=self._clock,
-            random=self._random,
         )
 
     @operation("POST /v3/voices/speech", model=Speech)
@@ -280,7 +260,7 @@ class Voices(JobResource):
             "text": words,
             "voice_id": required_text(voice_id, "voice_id"),
             **drop_none(
-                input_type=_choice(input_type, INPUT_TYPES, "input_type"),
+                input_type=check_choice(input_type, INPUT_TYPES, "input_type"),
                 language=optional_text(language, "language"),
                 locale=optional_text(locale, "locale"),
                 speed=_speed(speed),

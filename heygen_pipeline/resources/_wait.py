@@ -24,6 +24,7 @@ from heygen_pipeline.errors import (
     TransportError,
     WaitTimeoutError,
 )
+from heygen_pipeline.resources._checks import check_seconds
 from heygen_pipeline.typing import Clock, Random, Sleep
 
 T = TypeVar("T")
@@ -55,15 +56,29 @@ def max_polls(timeout: float, poll: float) -> int:
 def check_wait_args(timeout: float, poll: float, max_poll: float) -> None:
     """Fail at once on a timeout or poll interval that cannot bound the wait."""
     for name, value in (("timeout", timeout), ("poll", poll), ("max_poll", max_poll)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            msg = f"{name} must be a number of seconds, not {type(value).__name__}"
-            raise TypeError(msg)
-        if not math.isfinite(value) or value <= 0:
-            msg = f"{name} must be a finite number of seconds > 0, not {value!r}"
-            raise ValueError(msg)
+        check_seconds(value, name)
     if max_poll < poll:
         msg = f"max_poll ({max_poll!r}) must be >= poll ({poll!r})"
         raise ValueError(msg)
+
+
+def job_failure(
+    what: str, job_id: str, status: str | None, reason: str | None, request_id: str | None
+) -> JobFailedError:
+    """The error for a failed job (HeyGen's message, or that it gave none)."""
+    message = (
+        f"the {what} {job_id} failed: {reason}"
+        if reason
+        else f"the {what} {job_id} failed, and HeyGen gave no reason"
+    )
+    return JobFailedError(
+        message,
+        code=None,
+        request_id=request_id,
+        job_id=job_id,
+        job_status=status,
+        failure_message=reason,
+    )
 
 
 def wait_for(

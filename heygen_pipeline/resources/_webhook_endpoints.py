@@ -14,14 +14,14 @@ from heygen_pipeline._webhook_events import EVENT_TYPES
 from heygen_pipeline.resources._base import Resource, drop_none, path_id
 from heygen_pipeline.resources._checks import check_limit, optional_text, required_text
 from heygen_pipeline.resources._fields import items
-from heygen_pipeline.resources._models_webhooks import (
+from heygen_pipeline.resources._operation import operation
+from heygen_pipeline.resources._paging import paginate
+from heygen_pipeline.resources._results_webhooks import (
     WebhookEndpoint,
     WebhookEventRecord,
     WebhookEventType,
     WebhookSecret,
 )
-from heygen_pipeline.resources._operation import operation
-from heygen_pipeline.resources._paging import paginate
 
 __all__ = ["ENDPOINTS_LIMIT", "EVENTS_LIMIT", "WebhookEndpoints"]
 
@@ -177,7 +177,7 @@ class WebhookEndpoints(Resource):
         pages = paginate(
             self._client,
             "/v3/webhooks/events",
-            params=params,  # type: ignore[arg-type]
+            params=params,
             page_size=page_size,
             max_pages=max_pages,
         )

@@ -12,7 +12,7 @@ from typing import Any, Final
 
 from heygen_pipeline.testing._fake_agents import SessionVideo, SessionView
 from heygen_pipeline.testing._fake_routes import ID, Call, json_object, route, signed
-from heygen_pipeline.testing._fake_routes_assets import page
+from heygen_pipeline.testing._fake_routes_shared import bad, not_found, page
 from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
 
 __all__ = ["ROUTES", "STYLES"]
@@ -36,18 +36,10 @@ _BASE: Final = "/v3/video-agents"
 _RESOURCE: Final = r"(?P<resource>[A-Za-z0-9_\-]+)"
 
 
-def _bad(message: str, param: str | None = None) -> Reply:
-    return error_reply(400, "v3", "invalid_parameter", message, param=param)
-
-
-def _not_found(what: str = "Session") -> Reply:
-    return error_reply(404, "v3", "not_found", f"{what} not found")
-
-
 def _text_error(body: dict[str, Any], name: str) -> Reply | None:
     value = body.get(name)
     if not isinstance(value, str) or not value.strip() or len(value) > _MAX_PROMPT:
-        return _bad(f"{name} must be 1 to {_MAX_PROMPT} characters", name)
+        return bad(f"{name} must be 1 to {_MAX_PROMPT} characters", name)
     return None
 
 
@@ -56,21 +48,21 @@ def _files_error(body: dict[str, Any]) -> Reply | None:
     if files is None:
         return None
     if not isinstance(files, list) or len(files) > _MAX_FILES:
-        return _bad(f"files must be a list of at most {_MAX_FILES} files", "files")
+        return bad(f"files must be a list of at most {_MAX_FILES} files", "files")
     for item in files:
         kind = item.get("type") if isinstance(item, dict) else None
         field = _FILE_FIELDS.get(kind) if isinstance(kind, str) else None
         if field is None or not isinstance(item.get(field), str) or not item[field]:
-            return _bad("each file is {type: url|asset_id|base64, ...}", "files")
+            return bad("each file is {type: url|asset_id|base64, ...}", "files")
         if kind == "base64" and not isinstance(item.get("media_type"), str):
-            return _bad("a base64 file needs its media_type", "files")
+            return bad("a base64 file needs its media_type", "files")
     return None
 
 
 def _choice_error(body: dict[str, Any], name: str, allowed: tuple[str, ...]) -> Reply | None:
     value = body.get(name)
     if value is not None and value not in allowed:
-        return _bad(f"{name} must be one of {', '.join(allowed)}", name)
+        return bad(f"{name} must be one of {', '.join(allowed)}", name)
     return None
 
 
@@ -90,15 +82,15 @@ def create(c: Call) -> Reply:
     """POST /v3/video-agents: a new session, its first run ``thinking``."""
     body = json_object(c.req)
     if body is None:
-        return _bad("the body must be a JSON object", "body")
-    bad = (
+        return bad("the body must be a JSON object", "body")
+    refusal = (
         _text_error(body, "prompt")
         or _choice_error(body, "mode", _MODES)
         or _choice_error(body, "orientation", _ORIENTATIONS)
         or _files_error(body)
     )
-    if bad is not None:
-        return bad
+    if refusal is not None:
+        return refusal
     options = {k: body[k] for k in ("callback_id", "orientation") if body.get(k) is not None}
     view = c.state.agents.create(body["prompt"], body.get("mode") or "generate", options)
     data = {
@@ -140,26 +132,26 @@ def styles(c: Call) -> Reply:
 def get(c: Call) -> Reply:
     """GET /v3/video-agents/{id}: advances the current run one step."""
     view = c.state.agents.poll(c.params["id"])
-    return _not_found() if view is None else json_reply(200, {"data": _session(view)})
+    return not_found("Session") if view is None else json_reply(200, {"data": _session(view)})
 
 
 def send(c: Call) -> Reply:
     """POST /v3/video-agents/{id}: a message starts the next run."""
     body = json_object(c.req)
     if body is None:
-        return _bad("the body must be a JSON object", "body")
-    bad = _text_error(body, "message") or _files_error(body)
-    if bad is not None:
-        return bad
+        return bad("the body must be a JSON object", "body")
+    refusal = _text_error(body, "message") or _files_error(body)
+    if refusal is not None:
+        return refusal
     current = c.state.agents.peek(c.params["id"])
     if current is None:
-        return _not_found()
+        return not_found("Session")
     if current.status in {"thinking", "generating"}:
         msg = f"the session is {current.status}: stop it or wait before sending"
         return error_reply(409, "v3", "conflict", msg)
     sent = c.state.agents.send(c.params["id"], body["message"])
     if sent is None:
-        return _not_found()
+        return not_found("Session")
     view, run_id = sent
     return json_reply(200, {"data": {"session_id": view.id, "run_id": run_id, "title": view.title}})
 
@@ -167,17 +159,19 @@ def send(c: Call) -> Reply:
 def stop(c: Call) -> Reply:
     """POST /v3/video-agents/{id}/stop: ends the current run (``waiting_for_input``)."""
     view = c.state.agents.stop(c.params["id"])
-    return _not_found() if view is None else json_reply(200, {"data": {"session_id": view.id}})
+    return (
+        not_found("Session") if view is None else json_reply(200, {"data": {"session_id": view.id}})
+    )
 
 
 def resource(c: Call) -> Reply:
     """GET /v3/video-agents/{id}/resources/{resource_id}."""
     view = c.state.agents.peek(c.params["id"])
     if view is None:
-        return _not_found()
+        return not_found("Session")
     found = view.resources.get(c.params["resource"])
     if found is None:
-        return _not_found("Resource")
+        return not_found("Resource")
     video = found.get("video_id")
     data = {
         "resource_id": c.params["resource"],
@@ -225,7 +219,7 @@ def videos(c: Call) -> Reply:
     """GET /v3/video-agents/{id}/videos: the videos the session's runs made, oldest first."""
     view = c.state.agents.peek(c.params["id"])
     if view is None:
-        return _not_found()
+        return not_found("Session")
     data = [_video(c, view, v) for v in view.videos]
     return json_reply(200, {"data": data, "has_more": False, "next_token": None})
 

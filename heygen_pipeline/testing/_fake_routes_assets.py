@@ -13,25 +13,21 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from heygen_pipeline.testing._fake_routes import ID, Call, route
-from heygen_pipeline.testing._fake_state import UploadedAsset, decode_token, encode_token
+from heygen_pipeline.testing._fake_routes_shared import bad, key_error, not_found, page
+from heygen_pipeline.testing._fake_state import UploadedAsset
 from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
 
 __all__ = [
     "FAKE_USERNAME",
     "ROUTES",
     "asset_url",
-    "bad",
     "find_asset",
     "live_assets",
-    "not_found",
-    "page",
-    "window",
 ]
 
 FAKE_USERNAME: Final = "fake-user"
 """The account every fake asset belongs to (``GET /v3/users/me`` says the same)."""
 SPACE_ID: Final = "space-fake-0001"
-_IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 _HEX64: Final = re.compile(r"^[0-9a-fA-F]{64}$")
 _EXTENSIONS: Final[Mapping[str, str]] = {
     "image/png": "png",
@@ -52,40 +48,6 @@ _LIBRARY: Final = (
     ("icon-check-01", "icon", "check done ok", 512, 512, "square", True),
     ("icon-office-01", "icon", "office building work", 512, 512, "square", True),
 )
-
-
-def bad(message: str, param: str | None = None, status: int = 400) -> Reply:
-    return error_reply(status, "v3", "invalid_parameter", message, param=param)
-
-
-def not_found(what: str = "Asset") -> Reply:
-    return error_reply(404, "v3", "not_found", f"{what} not found")
-
-
-def window(c: Call, items: list[Any], maximum: int) -> tuple[list[Any], str | None] | Reply:
-    """The page ``limit`` (1-``maximum``) and ``token`` ask for, and the next page's token."""
-    raw = c.req.query.get("limit", str(min(c.state.page_size_default, maximum)))
-    if (
-        not (raw.isascii() and raw.isdigit() and len(raw) <= len(str(maximum)))
-        or not 1 <= int(raw) <= maximum
-    ):
-        return bad(f"limit must be an integer between 1 and {maximum}", "limit")
-    token = c.req.query.get("token") or None
-    start = 0 if token is None else decode_token(token)
-    if start is None:
-        return bad("token is invalid", "token")
-    end = start + int(raw)
-    return items[start:end], (encode_token(end) if end < len(items) else None)
-
-
-def page(c: Call, items: list[Any], maximum: int) -> Reply:
-    """A v3 list answer: one `window` of ``items`` with ``has_more`` and ``next_token``."""
-    found = window(c, items, maximum)
-    if isinstance(found, Reply):
-        return found
-    data, following = found
-    body = {"data": data, "has_more": following is not None, "next_token": following}
-    return json_reply(200, body)
 
 
 def asset_url(c: Call, asset_id: str, mime: str) -> str:
@@ -121,11 +83,9 @@ def find_asset(c: Call, asset_id: str) -> UploadedAsset | None:
 
 def upload(c: Call) -> Reply:
     """POST /v3/assets: multipart with a ``file`` part; a known Idempotency-Key replays."""
+    if (refusal := key_error(c)) is not None:
+        return refusal
     key = c.req.headers.get("idempotency-key")
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
-        return bad(
-            "Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 _ - : .", "Idempotency-Key"
-        )
     store = c.state.asset_store
     if key is not None and (first := store.replay(key)) is not None:
         return json_reply(200, {"data": first}, (("Idempotent-Replayed", "true"),))
@@ -175,13 +135,13 @@ def list_assets(c: Call) -> Reply:
 def get_asset(c: Call) -> Reply:
     """GET /v3/assets/{asset_id}."""
     asset = find_asset(c, c.params["id"])
-    return not_found() if asset is None else json_reply(200, {"data": _asset(c, asset)})
+    return not_found("Asset") if asset is None else json_reply(200, {"data": _asset(c, asset)})
 
 
 def delete_asset(c: Call) -> Reply:
     """DELETE /v3/assets/{asset_id}."""
     if find_asset(c, c.params["id"]) is None:
-        return not_found()
+        return not_found("Asset")
     c.state.asset_store.delete(c.params["id"])
     return json_reply(200, {"data": {"id": c.params["id"]}})
 

@@ -15,13 +15,8 @@ from typing import Any, Final
 
 from heygen_pipeline.testing._fake_assets import EXPIRES_IN, Slot, file_chunks
 from heygen_pipeline.testing._fake_routes import ID, Call, json_object, route
-from heygen_pipeline.testing._fake_routes_assets import (
-    asset_url,
-    bad,
-    find_asset,
-    not_found,
-    window,
-)
+from heygen_pipeline.testing._fake_routes_assets import asset_url, find_asset
+from heygen_pipeline.testing._fake_routes_shared import bad, not_found, query_ids, window
 from heygen_pipeline.testing._fake_state import UploadedAsset
 from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
 
@@ -273,15 +268,11 @@ def complete_batch(c: Call) -> Reply:
     return _batch(c, batch_id)
 
 
-def _ids(c: Call, name: str) -> list[str]:
-    return [x for x in (c.req.query.get(name) or "").split(",") if x]
-
-
 def statuses(c: Call) -> Reply:
     """GET /v3/assets/statuses?asset_ids=&batch_ids=: one entry per asset (not_found if unknown)."""
     store = c.state.asset_store
     entries: list[dict[str, Any]] = []
-    for asset_id in _ids(c, "asset_ids"):
+    for asset_id in query_ids(c, "asset_ids"):
         polled = store.poll(asset_id)
         if polled is None:
             polled = "completed" if find_asset(c, asset_id) is not None else "not_found"
@@ -296,7 +287,7 @@ def statuses(c: Call) -> Reply:
                 "error": None,
             }
         )
-    for batch_id in _ids(c, "batch_ids"):
+    for batch_id in query_ids(c, "batch_ids"):
         found = store.batch(batch_id)
         if found is None:
             entries.append(

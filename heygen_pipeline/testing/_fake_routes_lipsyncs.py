@@ -8,54 +8,40 @@ honours ``Idempotency-Key`` (a repeat replays the first job, ``Idempotent-Replay
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Final
 
 from heygen_pipeline.testing._fake_lipsyncs import LipsyncView
 from heygen_pipeline.testing._fake_routes import ID, Call, json_object, route, signed
-from heygen_pipeline.testing._fake_routes_assets import page, window
-from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
+from heygen_pipeline.testing._fake_routes_shared import (
+    JobRoutes,
+    bad,
+    batch_item,
+    batch_reply,
+    key_error,
+    not_found,
+    query_ids,
+    source_ok,
+)
+from heygen_pipeline.testing._faults import Reply, json_reply
 
 __all__ = ["ROUTES"]
 
-_IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 _MAX_BATCH_ITEMS: Final = 100
 _LIMIT: Final = 100
 _ECHOED: Final = ("callback_id", "enable_caption")
-_ITEM_STATUS: Final[Mapping[str, str]] = {
-    "pending": "queued",
-    "running": "processing",
-    "completed": "completed",
-    "failed": "failed",
-}
 _BASE: Final = "/v3/lipsyncs"
-
-
-def _bad(message: str, param: str | None = None) -> Reply:
-    return error_reply(400, "v3", "invalid_parameter", message, param=param)
-
-
-def _not_found(what: str = "Lipsync") -> Reply:
-    return error_reply(404, "v3", "not_found", f"{what} not found")
-
-
-def _source(value: object) -> bool:
-    return isinstance(value, dict) and (
-        (value.get("type") == "url" and isinstance(value.get("url"), str))
-        or (value.get("type") == "asset_id" and isinstance(value.get("asset_id"), str))
-    )
 
 
 def _request_error(body: Mapping[str, Any]) -> Reply | None:
     """What a lipsync request lacks, as HeyGen's 400, or None."""
     for name in ("video", "audio"):
-        if not _source(body.get(name)):
-            return _bad(f"{name} must be {{type: url, url}} or {{type: asset_id, asset_id}}", name)
+        if not source_ok(body.get(name)):
+            return bad(f"{name} must be {{type: url, url}} or {{type: asset_id, asset_id}}", name)
     start, end = body.get("start_time"), body.get("end_time")
     numbers = all(isinstance(t, (int, float)) and not isinstance(t, bool) for t in (start, end))
     if numbers and end <= start:  # type: ignore[operator]
-        return _bad("end_time must be after start_time", "end_time")
+        return bad("end_time must be after start_time", "end_time")
     return None
 
 
@@ -88,81 +74,36 @@ def _title(body: Mapping[str, Any]) -> str | None:
 
 def create(c: Call) -> Reply:
     """POST /v3/lipsyncs: one job; honours Idempotency-Key."""
+    if (refusal := key_error(c)) is not None:
+        return refusal
     key = c.req.headers.get("idempotency-key")
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
-        msg = "Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 _ - : ."
-        return _bad(msg, "Idempotency-Key")
     body = json_object(c.req)
     if body is None:
-        return _bad("the body must be a JSON object", "body")
-    bad = _request_error(body)
-    if bad is not None:
-        return bad
+        return bad("the body must be a JSON object", "body")
+    refusal = _request_error(body)
+    if refusal is not None:
+        return refusal
     job_id, replayed = c.state.lipsyncs.create(_title(body), _options(body), key)
     headers = (("Idempotent-Replayed", "true"),) if replayed else ()
     return json_reply(200, {"data": {"lipsync_id": job_id}}, headers)
 
 
-def list_lipsyncs(c: Call) -> Reply:
-    """GET /v3/lipsyncs: every job, oldest first, without advancing any."""
-    return page(c, [_lipsync(c, v) for v in c.state.lipsyncs.views()], _LIMIT)
-
-
-def get(c: Call) -> Reply:
-    """GET /v3/lipsyncs/{id}: advances the job one step."""
-    view = c.state.lipsyncs.poll(c.params["id"])
-    return _not_found() if view is None else json_reply(200, {"data": _lipsync(c, view)})
-
-
-def update(c: Call) -> Reply:
-    """PATCH /v3/lipsyncs/{id}: a new title."""
-    title = (json_object(c.req) or {}).get("title")
-    if not isinstance(title, str) or not title:
-        return _bad("title is required", "title")
-    view = c.state.lipsyncs.rename(c.params["id"], title)
-    return _not_found() if view is None else json_reply(200, {"data": _lipsync(c, view)})
-
-
-def delete(c: Call) -> Reply:
-    """DELETE /v3/lipsyncs/{id}."""
-    if not c.state.lipsyncs.remove(c.params["id"]):
-        return _not_found()
-    return json_reply(200, {"data": {"id": c.params["id"]}})
+JOBS: Final = JobRoutes(lambda state: state.lipsyncs, _lipsync, "Lipsync", _LIMIT)
+"""List, get (a step on), rename and delete."""
 
 
 def _batch(c: Call, batch_id: str, *, advance: bool) -> Reply:
     store = c.state.lipsyncs
     batch = store.batch(batch_id)
     if batch is None:
-        return _not_found("Batch")
+        return not_found("Batch")
     items = []
     for index, job_id in enumerate(batch.job_ids):
         view = store.poll(job_id) if advance else store.peek(job_id)
-        status = "failed" if view is None else _ITEM_STATUS[view.status]
-        reason = view.failure.message if view and view.failure and status == "failed" else None
-        error = {"code": "lipsync_failed", "message": reason} if status == "failed" else None
-        items.append({"item_index": index, "status": status, "video_id": job_id, "error": error})
-    counts: dict[str, int] = {}
-    for item in items:
-        counts[str(item["status"])] = counts.get(str(item["status"]), 0) + 1
-    done = all(i["status"] in {"completed", "failed"} for i in items)
-    failed_all = counts.get("failed") == len(items)
-    found = window(c, items, _LIMIT)
-    if isinstance(found, Reply):
-        return found
-    listed, following = found
-    data = {
-        "batch_id": batch.id,
-        "status": ("failed" if failed_all else "completed") if done else "processing",
-        "title": batch.title,
-        "total_items": len(items),
-        "counts_by_status": counts,
-        "created_at": batch.created_at,
-        "items": listed,
-        "has_more": following is not None,
-        "next_token": following,
-    }
-    return json_reply(200, {"data": data})
+        status = None if view is None else view.status
+        reason = view.failure.message if view and view.failure else None
+        items.append(batch_item(index, job_id, status, reason, "lipsync_failed"))
+    return batch_reply(c, batch, items, _LIMIT)
 
 
 def create_batch(c: Call) -> Reply:
@@ -170,15 +111,15 @@ def create_batch(c: Call) -> Reply:
     body = json_object(c.req) or {}
     entries = body.get("lipsyncs")
     if not isinstance(entries, list) or not entries:
-        return _bad("lipsyncs must be a non-empty list", "lipsyncs")
+        return bad("lipsyncs must be a non-empty list", "lipsyncs")
     if len(entries) > _MAX_BATCH_ITEMS:
-        return _bad(f"a batch holds at most {_MAX_BATCH_ITEMS} lipsyncs", "lipsyncs")
+        return bad(f"a batch holds at most {_MAX_BATCH_ITEMS} lipsyncs", "lipsyncs")
     for entry in entries:
         if not isinstance(entry, dict):
-            return _bad("each entry must be an object", "lipsyncs")
-        bad = _request_error(entry)
-        if bad is not None:
-            return bad
+            return bad("each entry must be an object", "lipsyncs")
+        refusal = _request_error(entry)
+        if refusal is not None:
+            return refusal
     title = body.get("title") if isinstance(body.get("title"), str) else None
     batch = c.state.lipsyncs.new_batch(title, [(_title(e), _options(e)) for e in entries])
     return _batch(c, batch.id, advance=False)
@@ -189,15 +130,11 @@ def get_batch(c: Call) -> Reply:
     return _batch(c, c.params["id"], advance=True)
 
 
-def _ids(c: Call, name: str) -> list[str]:
-    return [x for x in (c.req.query.get(name) or "").split(",") if x]
-
-
 def statuses(c: Call) -> Reply:
     """GET /v3/lipsyncs/statuses: one entry per id (``not_found`` if unknown)."""
     store = c.state.lipsyncs
     entries: list[dict[str, Any]] = []
-    for job_id in _ids(c, "lipsync_ids"):
+    for job_id in query_ids(c, "lipsync_ids"):
         view = store.poll(job_id)
         entries.append(
             {
@@ -208,7 +145,7 @@ def statuses(c: Call) -> Reply:
                 "error": _error(view),
             }
         )
-    for batch_id in _ids(c, "batch_ids"):
+    for batch_id in query_ids(c, "batch_ids"):
         batch = store.batch(batch_id)
         members: list[str | None] = list(batch.job_ids) if batch else [None]
         for index, member in enumerate(members):
@@ -234,12 +171,12 @@ def _error(view: LipsyncView | None) -> dict[str, Any] | None:
 
 ROUTES: Final = (
     route("api", "POST", _BASE, "v3", create),
-    route("api", "GET", _BASE, "v3", list_lipsyncs),
+    route("api", "GET", _BASE, "v3", JOBS.list),
     route("api", "GET", f"{_BASE}/statuses", "v3", statuses),
     route("api", "POST", f"{_BASE}/batches", "v3", create_batch),
     route("api", "GET", f"{_BASE}/batches/{ID}", "v3", get_batch),
-    route("api", "GET", f"{_BASE}/{ID}", "v3", get),
-    route("api", "PATCH", f"{_BASE}/{ID}", "v3", update),
-    route("api", "DELETE", f"{_BASE}/{ID}", "v3", delete),
+    route("api", "GET", f"{_BASE}/{ID}", "v3", JOBS.get),
+    route("api", "PATCH", f"{_BASE}/{ID}", "v3", JOBS.rename),
+    route("api", "DELETE", f"{_BASE}/{ID}", "v3", JOBS.delete),
 )
 """The lipsync routes (the server serves them with the others)."""

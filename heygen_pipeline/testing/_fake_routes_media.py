@@ -13,8 +13,8 @@ from typing import Any, Final
 
 from heygen_pipeline.testing._fake_media import MediaJobView
 from heygen_pipeline.testing._fake_routes import ID, Call, json_object, route, signed
-from heygen_pipeline.testing._fake_routes_assets import page
-from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
+from heygen_pipeline.testing._fake_routes_shared import JobRoutes, bad, page, source_ok
+from heygen_pipeline.testing._faults import Reply, json_reply
 
 __all__ = ["BRAND_GLOSSARIES", "BRAND_KITS", "ROUTES", "SOUNDS"]
 
@@ -41,28 +41,6 @@ _LAYERS: Final = ("foreground", "mask", "background")
 _DURATIONS: Final = {"30": 30.0, "60": 60.0, "180": 180.0, "long": 420.0}
 _CLIPS: Final = "/v3/ai-clipping"
 _REMOVALS: Final = "/v3/background-removals"
-
-
-def _bad(message: str, param: str | None = None) -> Reply:
-    return error_reply(400, "v3", "invalid_parameter", message, param=param)
-
-
-def _not_found(what: str) -> Reply:
-    return error_reply(404, "v3", "not_found", f"{what} not found")
-
-
-def _source(value: object, *, inline: bool = False) -> bool:
-    if not isinstance(value, dict):
-        return False
-    kind = value.get("type")
-    if kind in {"url", "asset_id"}:
-        return isinstance(value.get(kind), str) and bool(value[kind])
-    return (
-        inline
-        and kind == "base64"
-        and isinstance(value.get("data"), str)
-        and isinstance(value.get("media_type"), str)
-    )
 
 
 # ---- AI clipping --------------------------------------------------------------------------
@@ -108,37 +86,27 @@ def create_clipping(c: Call) -> Reply:
     """POST /v3/ai-clipping: a new job, ``pending``."""
     body = json_object(c.req)
     if body is None:
-        return _bad("the body must be a JSON object", "body")
-    if not _source(body.get("video")):
-        return _bad("video must be {type: url, url} or {type: asset_id, asset_id}", "video")
+        return bad("the body must be a JSON object", "body")
+    if not source_ok(body.get("video")):
+        return bad("video must be {type: url, url} or {type: asset_id, asset_id}", "video")
     settings = body.get("output_settings")
     if settings is not None and not isinstance(settings, dict):
-        return _bad("output_settings must be an object", "output_settings")
+        return bad("output_settings must be an object", "output_settings")
     prompt = (settings or {}).get("prompt")
     if isinstance(prompt, str) and len(prompt) > 500:  # noqa: PLR2004 - the spec's maximum
-        return _bad("prompt must be at most 500 characters", "output_settings.prompt")
+        return bad("prompt must be at most 500 characters", "output_settings.prompt")
     view, _ = c.state.clippings.create(body)
     return json_reply(200, {"data": _clipping(c, view)})
 
 
-def list_clippings(c: Call) -> Reply:
-    """GET /v3/ai-clipping: every job, oldest first, without advancing any."""
-    return page(c, [_clipping(c, v) for v in c.state.clippings.views()], _LIMIT)
-
-
-def get_clipping(c: Call) -> Reply:
-    """GET /v3/ai-clipping/{id}: advances the job one step."""
-    view = c.state.clippings.poll(c.params["id"])
-    if view is None:
-        return _not_found("AI clipping job")
-    return json_reply(200, {"data": _clipping(c, view)})
-
-
-def delete_clipping(c: Call) -> Reply:
-    """DELETE /v3/ai-clipping/{id}."""
-    if not c.state.clippings.delete(c.params["id"], keep=False):
-        return _not_found("AI clipping job")
-    return json_reply(200, {"data": {"id": c.params["id"]}})
+CLIPPINGS: Final = JobRoutes(
+    lambda state: state.clippings,
+    _clipping,
+    "AI clipping job",
+    _LIMIT,
+    remove=lambda store, job_id: store.delete(job_id, keep=False),
+)
+"""List, get (a step on) and delete."""
 
 
 # ---- background removals ------------------------------------------------------------------
@@ -164,37 +132,28 @@ def create_removal(c: Call) -> Reply:
     """POST /v3/background-removals: a new job, or the original one for a known request_id."""
     body = json_object(c.req)
     if body is None:
-        return _bad("the body must be a JSON object", "body")
-    if not _source(body.get("video"), inline=True):
-        return _bad("video must be {type: url|asset_id|base64, ...}", "video")
+        return bad("the body must be a JSON object", "body")
+    if not source_ok(body.get("video"), inline=True):
+        return bad("video must be {type: url|asset_id|base64, ...}", "video")
     layers = body.get("layers")
     if layers is not None and (
         not isinstance(layers, list) or not layers or any(x not in _LAYERS for x in layers)
     ):
-        return _bad(f"layers must be a non-empty list of {', '.join(_LAYERS)}", "layers")
+        return bad(f"layers must be a non-empty list of {', '.join(_LAYERS)}", "layers")
     key = body.get("request_id") if isinstance(body.get("request_id"), str) else None
     view, _ = c.state.removals.create({"layers": layers}, key or None)
     return json_reply(200, {"data": _removal(c, view)})
 
 
-def list_removals(c: Call) -> Reply:
-    """GET /v3/background-removals: every job not deleted, oldest first."""
-    return page(c, [_removal(c, v) for v in c.state.removals.views()], _LIMIT)
-
-
-def get_removal(c: Call) -> Reply:
-    """GET /v3/background-removals/{id}: advances the job one step (``deleted`` stays)."""
-    view = c.state.removals.poll(c.params["id"])
-    if view is None:
-        return _not_found("Background removal")
-    return json_reply(200, {"data": _removal(c, view)})
-
-
-def delete_removal(c: Call) -> Reply:
-    """DELETE /v3/background-removals/{id}: the job stays, ``deleted``."""
-    if not c.state.removals.delete(c.params["id"], keep=True):
-        return _not_found("Background removal")
-    return json_reply(200, {"data": {"id": c.params["id"], "deleted": True}})
+REMOVALS: Final = JobRoutes(
+    lambda state: state.removals,
+    _removal,
+    "Background removal",
+    _LIMIT,
+    remove=lambda store, job_id: store.delete(job_id, keep=True),
+    deleted={"deleted": True},
+)
+"""List, get (a step on; ``deleted`` stays) and delete (the job stays, ``deleted``)."""
 
 
 # ---- libraries ----------------------------------------------------------------------------
@@ -204,12 +163,12 @@ def sounds(c: Call) -> Reply:
     """GET /v3/audio/sounds: library entries sharing a word with ``query``, best first."""
     words = set((c.req.query.get("query") or "").lower().split())
     if not words:
-        return _bad("query is required", "query")
+        return bad("query is required", "query")
     kind = c.req.query.get("type")
     try:
         floor = float(c.req.query.get("min_score", "0"))
     except ValueError:
-        return _bad("min_score must be a number between 0 and 1", "min_score")
+        return bad("min_score must be a number between 0 and 1", "min_score")
     found: list[dict[str, Any]] = []
     for sound_id, name, description, sound_type, duration in SOUNDS:
         terms = set(description.split()) | set(name.lower().split())
@@ -257,13 +216,13 @@ def brand_glossaries(c: Call) -> Reply:
 
 ROUTES: Final = (
     route("api", "POST", _CLIPS, "v3", create_clipping),
-    route("api", "GET", _CLIPS, "v3", list_clippings),
-    route("api", "GET", f"{_CLIPS}/{ID}", "v3", get_clipping),
-    route("api", "DELETE", f"{_CLIPS}/{ID}", "v3", delete_clipping),
+    route("api", "GET", _CLIPS, "v3", CLIPPINGS.list),
+    route("api", "GET", f"{_CLIPS}/{ID}", "v3", CLIPPINGS.get),
+    route("api", "DELETE", f"{_CLIPS}/{ID}", "v3", CLIPPINGS.delete),
     route("api", "POST", _REMOVALS, "v3", create_removal),
-    route("api", "GET", _REMOVALS, "v3", list_removals),
-    route("api", "GET", f"{_REMOVALS}/{ID}", "v3", get_removal),
-    route("api", "DELETE", f"{_REMOVALS}/{ID}", "v3", delete_removal),
+    route("api", "GET", _REMOVALS, "v3", REMOVALS.list),
+    route("api", "GET", f"{_REMOVALS}/{ID}", "v3", REMOVALS.get),
+    route("api", "DELETE", f"{_REMOVALS}/{ID}", "v3", REMOVALS.delete),
     route("api", "GET", "/v3/audio/sounds", "v3", sounds),
     route("api", "GET", "/v3/brand-kits", "v3", brand_kits),
     route("api", "GET", "/v3/brand-glossaries", "v3", brand_glossaries),

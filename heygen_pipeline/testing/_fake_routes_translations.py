@@ -8,13 +8,20 @@ and batch reads do not advance jobs; single gets, batch gets and bulk statuses d
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Final
 
 from heygen_pipeline.testing._fake_jobs import TranslationView
 from heygen_pipeline.testing._fake_routes import ID, Call, json_object, route, signed
-from heygen_pipeline.testing._fake_routes_assets import page, window
+from heygen_pipeline.testing._fake_routes_shared import (
+    JobRoutes,
+    bad,
+    batch_item,
+    batch_reply,
+    key_error,
+    not_found,
+    source_ok,
+)
 from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
 
 __all__ = ["LANGUAGES", "ROUTES"]
@@ -30,49 +37,27 @@ LANGUAGES: Final = (
     "Chinese (Cantonese, Traditional)",
 )
 """What ``GET /v3/video-translations/languages`` lists."""
-_IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 _MAX_BATCH_ITEMS: Final = 100
 _ECHOED: Final = ("input_language", "callback_id", "translate_audio_only", "enable_caption")
-_ITEM_STATUS: Final[Mapping[str, str]] = {
-    "pending": "queued",
-    "running": "processing",
-    "completed": "completed",
-    "failed": "failed",
-}
 _BASE: Final = "/v3/video-translations"
-
-
-def _bad(message: str, param: str | None = None) -> Reply:
-    return error_reply(400, "v3", "invalid_parameter", message, param=param)
-
-
-def _not_found(what: str = "Video translation") -> Reply:
-    return error_reply(404, "v3", "not_found", f"{what} not found")
-
-
-def _source(value: object) -> bool:
-    return isinstance(value, dict) and (
-        (value.get("type") == "url" and isinstance(value.get("url"), str))
-        or (value.get("type") == "asset_id" and isinstance(value.get("asset_id"), str))
-    )
 
 
 def _request_error(body: Mapping[str, Any], *, title_required: bool = False) -> Reply | None:
     """What a translation (or proofread) request lacks, as HeyGen's 400, or None."""
-    if not _source(body.get("video")):
-        return _bad("video must be {type: url, url} or {type: asset_id, asset_id}", "video")
+    if not source_ok(body.get("video")):
+        return bad("video must be {type: url, url} or {type: asset_id, asset_id}", "video")
     languages = body.get("output_languages")
     if not (
         isinstance(languages, list)
         and languages
         and all(isinstance(x, str) and x for x in languages)
     ):
-        return _bad("output_languages must be a non-empty list of languages", "output_languages")
+        return bad("output_languages must be a non-empty list of languages", "output_languages")
     for name in ("audio", "srt"):
-        if body.get(name) is not None and not _source(body[name]):
-            return _bad(f"{name} must be {{type: url, url}} or {{type: asset_id, asset_id}}", name)
+        if body.get(name) is not None and not source_ok(body[name]):
+            return bad(f"{name} must be {{type: url, url}} or {{type: asset_id, asset_id}}", name)
     if title_required and not (isinstance(body.get("title"), str) and body["title"]):
-        return _bad("title is required", "title")
+        return bad("title is required", "title")
     return None
 
 
@@ -100,28 +85,20 @@ def _translation(c: Call, view: TranslationView) -> dict[str, Any]:
     }
 
 
-def _key_error(c: Call) -> Reply | None:
-    key = c.req.headers.get("idempotency-key")
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
-        msg = "Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 _ - : ."
-        return _bad(msg, "Idempotency-Key")
-    return None
-
-
 def _options(body: Mapping[str, Any]) -> dict[str, Any]:
     return {name: body[name] for name in _ECHOED if body.get(name) is not None}
 
 
 def create(c: Call) -> Reply:
     """POST /v3/video-translations: one job per output language; honours Idempotency-Key."""
-    bad = _key_error(c)
+    refusal = key_error(c)
     body = json_object(c.req)
-    if bad is None and body is None:
-        bad = _bad("the body must be a JSON object", "body")
-    if bad is None and body is not None:
-        bad = _request_error(body)
-    if bad is not None or body is None:
-        return bad or _bad("the body must be a JSON object")
+    if refusal is None and body is None:
+        refusal = bad("the body must be a JSON object", "body")
+    if refusal is None and body is not None:
+        refusal = _request_error(body)
+    if refusal is not None or body is None:
+        return refusal or bad("the body must be a JSON object")
     title = str(body.get("title") or "Untitled translation")
     key = c.req.headers.get("idempotency-key")
     ids, replayed = c.state.translations.create_with(
@@ -131,31 +108,8 @@ def create(c: Call) -> Reply:
     return json_reply(200, {"data": {"video_translation_ids": ids}}, headers)
 
 
-def list_translations(c: Call) -> Reply:
-    """GET /v3/video-translations: every job, oldest first, without advancing any."""
-    return page(c, [_translation(c, v) for v in c.state.translations.views()], 100)
-
-
-def get(c: Call) -> Reply:
-    """GET /v3/video-translations/{id}: advances the job one step."""
-    view = c.state.translations.poll(c.params["id"])
-    return _not_found() if view is None else json_reply(200, {"data": _translation(c, view)})
-
-
-def update(c: Call) -> Reply:
-    """PATCH /v3/video-translations/{id}: a new title."""
-    title = (json_object(c.req) or {}).get("title")
-    if not isinstance(title, str) or not title:
-        return _bad("title is required", "title")
-    view = c.state.translations.rename(c.params["id"], title)
-    return _not_found() if view is None else json_reply(200, {"data": _translation(c, view)})
-
-
-def delete(c: Call) -> Reply:
-    """DELETE /v3/video-translations/{id}."""
-    if not c.state.translations.remove(c.params["id"]):
-        return _not_found()
-    return json_reply(200, {"data": {"id": c.params["id"]}})
+JOBS: Final = JobRoutes(lambda state: state.translations, _translation, "Video translation")
+"""List, get (a step on), rename and delete."""
 
 
 def languages(c: Call) -> Reply:
@@ -168,36 +122,14 @@ def _batch(c: Call, batch_id: str, *, advance: bool) -> Reply:
     store = c.state.translations
     batch = store.batch(batch_id)
     if batch is None:
-        return _not_found("Batch")
+        return not_found("Batch")
     items = []
     for index, job_id in enumerate(batch.job_ids):
         view = store.poll(job_id) if advance else store.peek(job_id)
-        status = "failed" if view is None else _ITEM_STATUS[view.status("v3")]
-        reason = view.failure.message if view and view.failure and status == "failed" else None
-        error = {"code": "translation_failed", "message": reason} if status == "failed" else None
-        items.append({"item_index": index, "status": status, "video_id": job_id, "error": error})
-    counts: dict[str, int] = {}
-    for item in items:
-        key = str(item["status"])
-        counts[key] = counts.get(key, 0) + 1
-    done = all(i["status"] in {"completed", "failed"} for i in items)
-    failed_all = counts.get("failed") == len(items)
-    found = window(c, items, 100)
-    if isinstance(found, Reply):
-        return found
-    listed, following = found
-    data = {
-        "batch_id": batch.id,
-        "status": ("failed" if failed_all else "completed") if done else "processing",
-        "title": batch.title,
-        "total_items": len(items),
-        "counts_by_status": counts,
-        "created_at": batch.created_at,
-        "items": listed,
-        "has_more": following is not None,
-        "next_token": following,
-    }
-    return json_reply(200, {"data": data})
+        status = None if view is None else view.status("v3")
+        reason = view.failure.message if view and view.failure else None
+        items.append(batch_item(index, job_id, status, reason, "translation_failed"))
+    return batch_reply(c, batch, items, 100)
 
 
 def create_batch(c: Call) -> Reply:
@@ -205,15 +137,15 @@ def create_batch(c: Call) -> Reply:
     body = json_object(c.req) or {}
     entries = body.get("video_translations")
     if not isinstance(entries, list) or not entries:
-        return _bad("video_translations must be a non-empty list", "video_translations")
+        return bad("video_translations must be a non-empty list", "video_translations")
     for entry in entries:
-        bad = (
-            _request_error(entry) if isinstance(entry, dict) else _bad("an entry is not an object")
+        refusal = (
+            _request_error(entry) if isinstance(entry, dict) else bad("an entry is not an object")
         )
-        if bad is not None:
-            return bad
+        if refusal is not None:
+            return refusal
     if sum(len(e["output_languages"]) for e in entries) > _MAX_BATCH_ITEMS:
-        return _bad(f"a batch expands to at most {_MAX_BATCH_ITEMS} items", "video_translations")
+        return bad(f"a batch expands to at most {_MAX_BATCH_ITEMS} items", "video_translations")
     title = body.get("title") if isinstance(body.get("title"), str) else None
     batch = c.state.translations.new_batch(
         title,
@@ -290,10 +222,10 @@ def create_proofread(c: Call) -> Reply:
     """POST /v3/video-translations/proofreads: one session per language, ``processing``."""
     body = json_object(c.req)
     if body is None:
-        return _bad("the body must be a JSON object", "body")
-    bad = _request_error(body, title_required=True)
-    if bad is not None:
-        return bad
+        return bad("the body must be a JSON object", "body")
+    refusal = _request_error(body, title_required=True)
+    if refusal is not None:
+        return refusal
     ids, _ = c.state.proofreads.create(body["title"], body["output_languages"])
     return json_reply(200, {"data": {"proofread_ids": ids, "status": "processing"}})
 
@@ -307,14 +239,14 @@ def get_proofread(c: Call) -> Reply:
     """GET /v3/video-translations/proofreads/{id}: advances the session one step."""
     view = _polled_proofread(c, advance=True)
     if view is None:
-        return _not_found("Proofread")
+        return not_found("Proofread")
     return json_reply(200, {"data": _proofread(view)})
 
 
 def _ready(c: Call) -> TranslationView | Reply:
     view = _polled_proofread(c, advance=False)
     if view is None:
-        return _not_found("Proofread")
+        return not_found("Proofread")
     if _proofread_status(view) != "completed":
         msg = f"the proofread is {_proofread_status(view)}, not completed"
         return error_reply(409, "v3", "conflict", msg)
@@ -335,8 +267,8 @@ def put_srt(c: Call) -> Reply:
     view = _ready(c)
     if isinstance(view, Reply):
         return view
-    if not _source((json_object(c.req) or {}).get("srt")):
-        return _bad("srt must be {type: url, url} or {type: asset_id, asset_id}", "srt")
+    if not source_ok((json_object(c.req) or {}).get("srt")):
+        return bad("srt must be {type: url, url} or {type: asset_id, asset_id}", "srt")
     return json_reply(200, {"data": _proofread(view)})
 
 
@@ -347,7 +279,7 @@ def generate(c: Call) -> Reply:
         return view
     body = json_object(c.req)
     if body is None:
-        return _bad("the body must be a JSON object", "body")
+        return bad("the body must be a JSON object", "body")
     options = {
         k: body[k] for k in ("callback_id", "translate_audio_only") if body.get(k) is not None
     }
@@ -359,7 +291,7 @@ def generate(c: Call) -> Reply:
 
 ROUTES: Final = (
     route("api", "POST", _BASE, "v3", create),
-    route("api", "GET", _BASE, "v3", list_translations),
+    route("api", "GET", _BASE, "v3", JOBS.list),
     route("api", "GET", f"{_BASE}/languages", "v3", languages),
     route("api", "GET", f"{_BASE}/statuses", "v3", statuses),
     route("api", "POST", f"{_BASE}/batches", "v3", create_batch),
@@ -369,8 +301,8 @@ ROUTES: Final = (
     route("api", "POST", f"{_BASE}/proofreads/{ID}/generate", "v3", generate),
     route("api", "GET", f"{_BASE}/proofreads/{ID}/srt", "v3", get_srt),
     route("api", "PUT", f"{_BASE}/proofreads/{ID}/srt", "v3", put_srt),
-    route("api", "GET", f"{_BASE}/{ID}", "v3", get),
-    route("api", "PATCH", f"{_BASE}/{ID}", "v3", update),
-    route("api", "DELETE", f"{_BASE}/{ID}", "v3", delete),
+    route("api", "GET", f"{_BASE}/{ID}", "v3", JOBS.get),
+    route("api", "PATCH", f"{_BASE}/{ID}", "v3", JOBS.rename),
+    route("api", "DELETE", f"{_BASE}/{ID}", "v3", JOBS.delete),
 )
 """The translation routes (the server serves them with the others)."""

@@ -13,7 +13,6 @@ voice for an image's script, 1-50 scenes), answering HeyGen's 400 naming the fie
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -26,13 +25,18 @@ from heygen_pipeline.testing._fake_routes import (
     signed,
     v3_list,
 )
-from heygen_pipeline.testing._fake_routes_assets import FAKE_USERNAME, window
+from heygen_pipeline.testing._fake_routes_assets import FAKE_USERNAME
+from heygen_pipeline.testing._fake_routes_shared import (
+    bad,
+    key_error,
+    query_ids,
+    window,
+)
 from heygen_pipeline.testing._fake_state import VideoView
 from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
 
 __all__ = ["FAKE_USER", "ROUTES"]
 
-_IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 _REQUIRED: Final[Mapping[str, tuple[str, ...]]] = {
     "avatar": ("avatar_id",),
     "image": ("image",),
@@ -65,10 +69,6 @@ FAKE_USER: Final[Mapping[str, Any]] = {
 """What ``GET /v3/users/me`` answers: a wallet account (inject a Fault for the others)."""
 
 
-def _bad(message: str, param: str) -> Reply:
-    return error_reply(400, "v3", "invalid_parameter", message, param=param)
-
-
 def _not_found(what: str = "Video") -> Reply:
     code = "video_not_found" if what == "Video" else "not_found"
     return error_reply(404, "v3", code, f"{what} not found")
@@ -81,39 +81,31 @@ def _text(value: object) -> bool:
 def _speech_error(body: Mapping[str, Any], kind: str, where: str) -> Reply | None:
     sources = [k for k in ("script", "audio_url", "audio_asset_id") if body.get(k) is not None]
     if len(sources) > 1:
-        return _bad(f"{' and '.join(sources)} are mutually exclusive", f"{where}{sources[1]}")
+        return bad(f"{' and '.join(sources)} are mutually exclusive", f"{where}{sources[1]}")
     if kind == "image" and "script" in sources and not _text(body.get("voice_id")):
-        return _bad("voice_id is required when script is provided", f"{where}voice_id")
+        return bad("voice_id is required when script is provided", f"{where}voice_id")
     return None
 
 
 def _request_error(body: object, where: str = "") -> Reply | None:
     """What a video request breaks, as HeyGen's 400 naming the field, or None."""
     if not isinstance(body, dict):
-        return _bad("a video request must be a JSON object", where.rstrip(".") or "body")
+        return bad("a video request must be a JSON object", where.rstrip(".") or "body")
     kind = body.get("type")
     if not isinstance(kind, str) or kind not in _REQUIRED:
         kinds = ", ".join(_REQUIRED)
-        return _bad(f"type must be one of {kinds}", f"{where}type")
+        return bad(f"type must be one of {kinds}", f"{where}type")
     for name in _REQUIRED[kind]:
         if body.get(name) in (None, "", []):
-            return _bad(f"{name} is required for a {kind} video", f"{where}{name}")
+            return bad(f"{name} is required for a {kind} video", f"{where}{name}")
     if kind == "avatar" and not _text(body["avatar_id"]):
-        return _bad("avatar_id must be a look id", f"{where}avatar_id")
+        return bad("avatar_id must be a look id", f"{where}avatar_id")
     if kind == "studio":
         scenes = body["scenes"]
         if not isinstance(scenes, list) or not 1 <= len(scenes) <= _MAX_SCENES:
-            return _bad(f"scenes must hold 1 to {_MAX_SCENES} scenes", f"{where}scenes")
+            return bad(f"scenes must hold 1 to {_MAX_SCENES} scenes", f"{where}scenes")
     if kind in {"avatar", "image"}:
         return _speech_error(body, kind, where)
-    return None
-
-
-def _key_error(c: Call) -> Reply | None:
-    key = c.req.headers.get("idempotency-key")
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
-        msg = "Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 _ - : ."
-        return _bad(msg, "Idempotency-Key")
     return None
 
 
@@ -135,13 +127,13 @@ def _create(c: Call, body: Mapping[str, Any], key: str | None = None) -> tuple[s
 
 def create(c: Call) -> Reply:
     """POST /v3/videos: one of the four kinds; honours ``Idempotency-Key``."""
-    bad = _key_error(c)
-    if bad is not None:
-        return bad
+    refusal = key_error(c)
+    if refusal is not None:
+        return refusal
     body = json_object(c.req)
-    bad = _request_error(body)
-    if bad is not None or body is None:
-        return bad or _bad("the body must be a JSON object", "body")
+    refusal = _request_error(body)
+    if refusal is not None or body is None:
+        return refusal or bad("the body must be a JSON object", "body")
     video_id, replayed = _create(c, body, c.req.headers.get("idempotency-key"))
     view = c.state.peek(video_id)
     data = {
@@ -255,15 +247,15 @@ def _batch(c: Call, batch_id: str, *, advance: bool) -> Reply:
 
 def create_batch(c: Call) -> Reply:
     """POST /v3/videos/batches: 1-100 video requests; answers the batch, items ``queued``."""
-    bad = _key_error(c)
+    refusal = key_error(c)
     body = json_object(c.req) or {}
     entries = body.get("videos")
-    if bad is None and not (isinstance(entries, list) and 1 <= len(entries) <= _MAX_BATCH):
-        bad = _bad(f"videos must hold 1 to {_MAX_BATCH} video requests", "videos")
-    for n, entry in enumerate(entries if bad is None and isinstance(entries, list) else []):
-        bad = bad or _request_error(entry, f"videos[{n}].")
-    if bad is not None or not isinstance(entries, list):
-        return bad or _bad("videos is required", "videos")
+    if refusal is None and not (isinstance(entries, list) and 1 <= len(entries) <= _MAX_BATCH):
+        refusal = bad(f"videos must hold 1 to {_MAX_BATCH} video requests", "videos")
+    for n, entry in enumerate(entries if refusal is None and isinstance(entries, list) else []):
+        refusal = refusal or _request_error(entry, f"videos[{n}].")
+    if refusal is not None or not isinstance(entries, list):
+        return refusal or bad("videos is required", "videos")
     ids = [_create(c, entry)[0] for entry in entries]
     title = body.get("title") if _text(body.get("title")) else None
     batch = c.state.video_extras.new_batch(title, ids)
@@ -275,15 +267,11 @@ def get_batch(c: Call) -> Reply:
     return _batch(c, c.params["id"], advance=True)
 
 
-def _ids(c: Call, name: str) -> list[str]:
-    return [x for x in (c.req.query.get(name) or "").split(",") if x]
-
-
 def statuses(c: Call) -> Reply:
     """GET /v3/videos/statuses: one entry per video, batch items expanded; advances each."""
-    video_ids, batch_ids = _ids(c, "video_ids"), _ids(c, "batch_ids")
+    video_ids, batch_ids = query_ids(c, "video_ids"), query_ids(c, "batch_ids")
     if not video_ids and not batch_ids:
-        return _bad("pass video_ids or batch_ids", "video_ids")
+        return bad("pass video_ids or batch_ids", "video_ids")
     entries: list[dict[str, Any]] = []
     for video_id in video_ids:
         view = c.state.poll(video_id)

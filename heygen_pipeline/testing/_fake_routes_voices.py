@@ -13,8 +13,7 @@ from typing import Any, Final
 
 from heygen_pipeline.testing._fake_avatars import CloneView
 from heygen_pipeline.testing._fake_routes import ID, Call, json_object, route
-from heygen_pipeline.testing._fake_routes_assets import bad, page
-from heygen_pipeline.testing._fake_routes_avatars import asset_input_error
+from heygen_pipeline.testing._fake_routes_shared import asset_input_error, bad, page
 from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
 
 __all__ = ["PUBLIC_VOICES", "ROUTES"]

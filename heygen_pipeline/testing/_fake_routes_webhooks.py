@@ -13,14 +13,12 @@ from typing import Any, Final
 
 from heygen_pipeline._webhook_events import EVENT_TYPES
 from heygen_pipeline.testing._fake_routes import ID, Call, json_object, route, v3_static
+from heygen_pipeline.testing._fake_routes_shared import bad, key_error, not_found
 from heygen_pipeline.testing._fake_webhooks import EVENT_DESCRIPTIONS, WebhookStore
-from heygen_pipeline.testing._faults import Reply, error_reply, json_reply
+from heygen_pipeline.testing._faults import Reply, json_reply
 
 __all__ = ["ROUTES", "TEMPLATES"]
 
-_IDEMPOTENCY_CHARS: Final = frozenset(
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-:."
-)
 _CREATED: Final = 1_700_000_000
 
 
@@ -81,22 +79,6 @@ def _find(template_id: str) -> tuple[int, dict[str, Any]] | None:
     return next(((n, t) for n, t in enumerate(TEMPLATES) if t["id"] == template_id), None)
 
 
-def _not_found(what: str) -> Reply:
-    return error_reply(404, "v3", "not_found", f"{what} not found")
-
-
-def _invalid(message: str, param: str) -> Reply:
-    return error_reply(400, "v3", "invalid_parameter", message, param=param)
-
-
-def _bad_key(c: Call) -> Reply | None:
-    key = c.req.headers.get("idempotency-key")
-    if key is not None and not (0 < len(key) <= 255 and set(key) <= _IDEMPOTENCY_CHARS):  # noqa: PLR2004
-        msg = "Idempotency-Key must be 1-255 characters of A-Z a-z 0-9 _ - : ."
-        return _invalid(msg, "Idempotency-Key")
-    return None
-
-
 def v3_templates(c: Call) -> Reply:
     """GET /v3/templates (paged summaries, no variables)."""
     return v3_static(c, [_summary(c, n, t) for n, t in enumerate(TEMPLATES)])
@@ -106,7 +88,7 @@ def v3_template(c: Call) -> Reply:
     """GET /v3/templates/{template_id}: variables, scenes and scene ids."""
     found = _find(c.params["id"])
     if found is None:
-        return _not_found("Template")
+        return not_found("Template")
     n, template = found
     detail = {
         **_summary(c, n, template),
@@ -119,24 +101,24 @@ def v3_template(c: Call) -> Reply:
 
 def v3_template_generate(c: Call) -> Reply:
     """POST /v3/templates/{template_id}: known variables and scenes only; a pending video."""
-    bad = _bad_key(c)
-    if bad is not None:
-        return bad
+    refusal = key_error(c)
+    if refusal is not None:
+        return refusal
     found = _find(c.params["id"])
     if found is None:
-        return _not_found("Template")
+        return not_found("Template")
     template = found[1]
     body = json_object(c.req) or {}
     variables = body.get("variables")
     if not isinstance(variables, dict):
-        return _invalid("variables must be an object", "variables")
+        return bad("variables must be an object", "variables")
     unknown = sorted(set(variables) - set(template["variables"]))
     if unknown:
-        return _invalid(f"variables not in the template: {', '.join(unknown)}", "variables")
+        return bad(f"variables not in the template: {', '.join(unknown)}", "variables")
     scenes = {s["scene_id"] for s in template["scenes"]}
     missing = sorted(set(body.get("scene_ids") or ()) - scenes)
     if missing:
-        return _invalid(f"scene_ids not in the template: {', '.join(missing)}", "scene_ids")
+        return bad(f"scene_ids not in the template: {', '.join(missing)}", "scene_ids")
     title = str(body.get("title") or template["name"])
     key = c.req.headers.get("idempotency-key")
     video_id, _ = c.state.create_video(title, key)
@@ -171,15 +153,15 @@ def _url_field(body: dict[str, Any]) -> str | None:
 
 def v3_webhook_add(c: Call) -> Reply:
     """POST /v3/webhooks/endpoints: the answer carries the signing secret, once."""
-    bad = _bad_key(c)
-    if bad is not None:
-        return bad
+    refusal = key_error(c)
+    if refusal is not None:
+        return refusal
     body = json_object(c.req) or {}
     url, (valid, events) = _url_field(body), _events_field(body)
     if url is None:
-        return _invalid("url must be an absolute http(s) URL", "url")
+        return bad("url must be an absolute http(s) URL", "url")
     if not valid:
-        return _invalid("events must be a list of event types", "events")
+        return bad("events must be a list of event types", "events")
     entity = body.get("entity_id")
     endpoint = _store(c).add(url, events or None, entity if isinstance(entity, str) else None)
     return json_reply(200, {"data": endpoint})
@@ -195,31 +177,31 @@ def v3_webhook_update(c: Call) -> Reply:
     body = json_object(c.req) or {}
     url = body.get("url")
     if url is not None and _url_field(body) is None:
-        return _invalid("url must be an absolute http(s) URL", "url")
+        return bad("url must be an absolute http(s) URL", "url")
     valid, events = _events_field(body)
     if not valid:
-        return _invalid("events must be a list of event types", "events")
+        return bad("events must be a list of event types", "events")
     updated = _store(c).update(
         c.params["id"], url=url, events=events or None, set_events="events" in body
     )
-    return _not_found("Webhook endpoint") if updated is None else json_reply(200, {"data": updated})
+    return not_found("Webhook endpoint") if updated is None else json_reply(200, {"data": updated})
 
 
 def v3_webhook_delete(c: Call) -> Reply:
     """DELETE /v3/webhooks/endpoints/{endpoint_id}."""
     if not _store(c).delete(c.params["id"]):
-        return _not_found("Webhook endpoint")
+        return not_found("Webhook endpoint")
     return json_reply(200, {"data": {}, "error": None})
 
 
 def v3_webhook_rotate(c: Call) -> Reply:
     """POST /v3/webhooks/endpoints/{endpoint_id}/rotate-secret: a new secret, shown once."""
-    bad = _bad_key(c)
-    if bad is not None:
-        return bad
+    refusal = key_error(c)
+    if refusal is not None:
+        return refusal
     secret = _store(c).rotate(c.params["id"])
     if secret is None:
-        return _not_found("Webhook endpoint")
+        return not_found("Webhook endpoint")
     return json_reply(200, {"data": {"endpoint_id": c.params["id"], "secret": secret}})
 
 
@@ -234,7 +216,7 @@ def v3_events(c: Call) -> Reply:
     """GET /v3/webhooks/events (newest first; ``event_type`` and ``entity_id`` filters)."""
     event_type = c.req.query.get("event_type") or None
     if event_type is not None and event_type not in EVENT_TYPES:
-        return _invalid("event_type is not a webhook event type", "event_type")
+        return bad("event_type is not a webhook event type", "event_type")
     entity_id = c.req.query.get("entity_id") or None
     return v3_static(c, _store(c).events(event_type=event_type, entity_id=entity_id))
 

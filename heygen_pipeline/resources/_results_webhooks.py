@@ -20,16 +20,6 @@ from heygen_pipeline.resources import _fields as f
 __all__ = ["WebhookEndpoint", "WebhookEventRecord", "WebhookEventType", "WebhookSecret"]
 
 
-def _strings(value: object) -> tuple[str, ...]:
-    """The strings of a list, as sent (other items are skipped; not a list: empty)."""
-    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
-
-
-def _raw() -> Any:
-    """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
-    return attrs.field(factory=dict, repr=False, hash=False)
-
-
 def _secret(raw: Mapping[str, Any]) -> str | None:
     secret = f.text(raw, "secret")
     if secret is not None:
@@ -55,7 +45,7 @@ class WebhookEndpoint:
     created_at: datetime | None = None
     entity_id: str | None = None
     """The resource the endpoint is scoped to, when HeyGen says."""
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent (the secret included)."""
 
     @property
@@ -71,7 +61,7 @@ class WebhookEndpoint:
             id=f.text(raw, "endpoint_id", "id"),
             url=f.text(raw, "url"),
             status=f.text(raw, "status"),
-            events=_strings(raw.get("events")),
+            events=f.all_strings(raw.get("events")),
             secret=_secret(raw),
             created_at=f.when(raw, "created_at"),
             entity_id=f.text(raw, "entity_id"),
@@ -88,7 +78,7 @@ class WebhookSecret:
 
     endpoint_id: str | None = None
     secret: str | None = attrs.field(default=None, repr=False)
-    raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, hash=False)
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent (the secret included)."""
 
     @classmethod
@@ -104,7 +94,7 @@ class WebhookEventType:
 
     event_type: str | None = None
     description: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -129,7 +119,7 @@ class WebhookEventRecord:
     event_type: str | None = None
     event_data: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
     created_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @property

@@ -13,15 +13,10 @@ from typing import Any
 import attrs
 
 from heygen_pipeline.resources import _fields as f
-from heygen_pipeline.resources._models import COMPLETED, FAILED
-from heygen_pipeline.resources._models_assets import AssetBatch
+from heygen_pipeline.resources._results import COMPLETED, FAILED
+from heygen_pipeline.resources._results_assets import AssetBatch
 
 __all__ = ["Lipsync", "LipsyncBatch"]
-
-
-def _raw() -> Any:
-    """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
-    return attrs.field(factory=dict, repr=False, hash=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -42,7 +37,7 @@ class Lipsync:
     failure_message: str | None = None
     callback_id: str | None = None
     created_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod

@@ -28,17 +28,6 @@ __all__ = [
 ]
 
 
-def _raw() -> Any:
-    """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
-    return attrs.field(factory=dict, repr=False, hash=False)
-
-
-def _nested(raw: Mapping[str, Any], key: str) -> dict[str, Any] | None:
-    """The object under ``key``, or None when it is absent, null or not an object."""
-    value = raw.get(key)
-    return dict(value) if isinstance(value, Mapping) else None
-
-
 @attrs.frozen(kw_only=True)
 class AutoReload:
     """A wallet's automatic top-up: whether it is on, how much, below which balance."""
@@ -46,7 +35,7 @@ class AutoReload:
     enabled: bool | None = None
     amount_usd: float | None = None
     threshold_usd: float | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -68,14 +57,14 @@ class Wallet:
     currency: str | None = None
     remaining_balance: float | None = None
     auto_reload: AutoReload | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> Wallet:
         """Read ``wallet``."""
         raw = f.obj(data, "a wallet")
-        reload = _nested(raw, "auto_reload")
+        reload = f.nested(raw, "auto_reload")
         return cls(
             currency=f.text(raw, "currency"),
             remaining_balance=f.number(raw, "remaining_balance"),
@@ -90,7 +79,7 @@ class CreditPool:
 
     remaining: int | None = None
     resets_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -108,14 +97,14 @@ class SubscriptionCredits:
 
     premium_credits: CreditPool | None = None
     add_on_credits: CreditPool | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> SubscriptionCredits:
         """Read ``subscription.credits``."""
         raw = f.obj(data, "a subscription's credits")
-        premium, add_on = _nested(raw, "premium_credits"), _nested(raw, "add_on_credits")
+        premium, add_on = f.nested(raw, "premium_credits"), f.nested(raw, "add_on_credits")
         return cls(
             premium_credits=None if premium is None else CreditPool.from_api(premium),
             add_on_credits=None if add_on is None else CreditPool.from_api(add_on),
@@ -129,14 +118,14 @@ class SubscriptionBilling:
 
     plan: str | None = None
     credits: SubscriptionCredits | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> SubscriptionBilling:
         """Read ``subscription``."""
         raw = f.obj(data, "a subscription")
-        pools = _nested(raw, "credits")
+        pools = f.nested(raw, "credits")
         return cls(
             plan=f.text(raw, "plan"),
             credits=None if pools is None else SubscriptionCredits.from_api(pools),
@@ -152,7 +141,7 @@ class UsageBasedBilling:
     remaining_credits: float | None = None
     spending_cap_usd: float | None = None
     spending_current_usd: float | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -185,16 +174,16 @@ class User:
     wallet: Wallet | None = None
     subscription: SubscriptionBilling | None = None
     usage_based: UsageBasedBilling | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
     def from_api(cls, data: Mapping[str, Any]) -> User:
         """Read the v3 user object."""
         raw = f.obj(data, "the user")
-        wallet = _nested(raw, "wallet")
-        plan = _nested(raw, "subscription")
-        usage = _nested(raw, "usage_based")
+        wallet = f.nested(raw, "wallet")
+        plan = f.nested(raw, "subscription")
+        usage = f.nested(raw, "usage_based")
         return cls(
             username=f.text(raw, "username"),
             email=f.text(raw, "email"),

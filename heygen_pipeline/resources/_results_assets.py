@@ -30,17 +30,6 @@ __all__ = [
 ]
 
 
-def _raw() -> Any:
-    """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
-    return attrs.field(factory=dict, repr=False, hash=False)
-
-
-def _error(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """An item's ``error`` object (``None`` when absent or null)."""
-    value = raw.get("error")
-    return dict(value) if isinstance(value, Mapping) else None
-
-
 @attrs.frozen(kw_only=True)
 class Asset:
     """An asset: a v3 upload or completion, a v3 asset (get, list), or a legacy v1 upload.
@@ -62,7 +51,7 @@ class Asset:
     space_id: str | None = None
     folder_id: str | None = None
     status: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -104,7 +93,7 @@ class DirectUpload:
     expires_in_seconds: int | None = None
     max_bytes: int | None = None
     status: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -136,7 +125,7 @@ class DirectUploadBatch:
 
     batch_id: str | None = None
     items: tuple[DirectUpload, ...] = ()
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -163,7 +152,7 @@ class BatchItem:
     status: str | None = None
     id: str | None = None
     error: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -174,7 +163,7 @@ class BatchItem:
             item_index=f.integer(raw, "item_index"),
             status=f.text(raw, "status"),
             id=f.text(raw, "asset_id", "video_id", "id"),
-            error=_error(raw),
+            error=f.nested(raw, "error"),
             raw=raw,
         )
 
@@ -196,7 +185,7 @@ class AssetBatch:
     items: tuple[BatchItem, ...] = ()
     has_more: bool | None = None
     next_token: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -229,7 +218,7 @@ class JobStatus:
     batch_id: str | None = None
     item_index: int | None = None
     error: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -241,7 +230,7 @@ class JobStatus:
             status=f.text(raw, "status"),
             batch_id=f.text(raw, "batch_id"),
             item_index=f.integer(raw, "item_index"),
-            error=_error(raw),
+            error=f.nested(raw, "error"),
             raw=raw,
         )
 
@@ -257,7 +246,7 @@ class AssetSearchResult:
     height: int | None = None
     orientation: str | None = None
     is_transparent: bool | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -281,7 +270,7 @@ class Deletion:
     """What a v3 delete answers: the id of what is gone (``voice_id`` for a voice)."""
 
     id: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod

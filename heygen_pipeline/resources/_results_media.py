@@ -13,7 +13,7 @@ from typing import Any
 import attrs
 
 from heygen_pipeline.resources import _fields as f
-from heygen_pipeline.resources._models import COMPLETED, FAILED
+from heygen_pipeline.resources._results import COMPLETED, FAILED
 
 __all__ = [
     "AiClip",
@@ -23,20 +23,6 @@ __all__ = [
     "BrandKit",
     "Sound",
 ]
-
-
-def _raw() -> Any:
-    """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
-    return attrs.field(factory=dict, repr=False, hash=False)
-
-
-def _lower(value: str | None) -> str | None:
-    return value.lower() if value else None
-
-
-def _strings(raw: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    value = raw.get(key)
-    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
 
 
 @attrs.frozen(kw_only=True)
@@ -52,7 +38,7 @@ class AiClip:
     duration_seconds: float | None = None
     virality_score: int | None = None
     failure_message: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -61,7 +47,7 @@ class AiClip:
         raw = f.obj(data, "a clip")
         return cls(
             id=f.text(raw, "id"),
-            status=_lower(f.text(raw, "status")),
+            status=f.lower(f.text(raw, "status")),
             title=f.text(raw, "title"),
             video_url=f.text(raw, "video_url"),
             thumbnail_url=f.text(raw, "thumbnail_url"),
@@ -92,7 +78,7 @@ class AiClipping:
     failure_message: str | None = None
     callback_id: str | None = None
     created_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -101,7 +87,7 @@ class AiClipping:
         raw = f.obj(data, "an AI clipping job")
         return cls(
             id=f.text(raw, "id", "job_id"),
-            status=_lower(f.text(raw, "status")),
+            status=f.lower(f.text(raw, "status")),
             title=f.text(raw, "title"),
             progress=f.integer(raw, "progress"),
             input_language=f.text(raw, "input_language"),
@@ -140,7 +126,7 @@ class BackgroundRemoval:
     error: str | None = None
     created_at: datetime | None = None
     completed_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -149,7 +135,7 @@ class BackgroundRemoval:
         raw = f.obj(data, "a background removal")
         return cls(
             id=f.text(raw, "id"),
-            status=_lower(f.text(raw, "status")),
+            status=f.lower(f.text(raw, "status")),
             layers=f.mapping(raw, "layers"),
             duration=f.number(raw, "duration"),
             error=f.text(raw, "error"),
@@ -182,7 +168,7 @@ class Sound:
     duration: float | None = None
     peak_offset: float | None = None
     placement: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -211,7 +197,7 @@ class BrandKit:
     name: str | None = None
     colors: tuple[str, ...] = ()
     logo_url: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -221,7 +207,7 @@ class BrandKit:
         return cls(
             id=f.text(raw, "brand_kit_id", "id"),
             name=f.text(raw, "name"),
-            colors=_strings(raw, "colors"),
+            colors=f.all_strings(raw.get("colors")),
             logo_url=f.text(raw, "logo_url"),
             raw=raw,
         )
@@ -235,7 +221,7 @@ class BrandGlossary:
     name: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod

@@ -18,16 +18,6 @@ from heygen_pipeline.resources import _fields as f
 __all__ = ["Template", "TemplateScene", "TemplateVariable"]
 
 
-def _strings(value: object) -> tuple[str, ...]:
-    """The strings of a list, as sent (other items are skipped; not a list: empty)."""
-    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
-
-
-def _raw() -> Any:
-    """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
-    return attrs.field(factory=dict, repr=False, hash=False)
-
-
 @attrs.frozen(kw_only=True)
 class TemplateVariable:
     """A variable a scene uses: its ``name`` (a key of `Template.variables`) and type."""
@@ -35,7 +25,7 @@ class TemplateVariable:
     name: str | None = None
     variable_type: str | None = None
     """``text``, ``image``, ``video``, ``audio``, ``character`` or ``voice``."""
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -55,7 +45,7 @@ class TemplateScene:
     script: str | None = None
     """The scene's script, its variable placeholders not replaced."""
     variables: tuple[TemplateVariable, ...] = ()
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -93,7 +83,7 @@ class Template:
     """The scenes' ids in template order (v3 details only)."""
     scenes: tuple[TemplateScene, ...] = ()
     """The scenes with their scripts and variables (v3 details only)."""
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -108,7 +98,7 @@ class Template:
             created_at=f.when(raw, "created_at"),
             updated_at=f.when(raw, "updated_at"),
             variables=f.mapping(raw, "variables"),
-            scene_ids=_strings(raw.get("scene_ids")),
+            scene_ids=f.all_strings(raw.get("scene_ids")),
             scenes=tuple(
                 TemplateScene.from_api(s) for s in f.items(raw.get("scenes"), None, "a template")
             ),

@@ -12,14 +12,9 @@ from typing import Any
 import attrs
 
 from heygen_pipeline.resources import _fields as f
-from heygen_pipeline.resources._models import Voice
+from heygen_pipeline.resources._results import Voice
 
 __all__ = ["Speech", "VoiceClone", "VoiceDesign", "WordTimestamp"]
-
-
-def _raw() -> Any:
-    """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
-    return attrs.field(factory=dict, repr=False, hash=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -32,7 +27,7 @@ class VoiceDesign:
 
     seed: int | None = None
     voices: tuple[Voice, ...] = ()
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -56,7 +51,7 @@ class VoiceClone:
     """
 
     voice_clone_id: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @property
@@ -78,7 +73,7 @@ class WordTimestamp:
     word: str | None = None
     start: float | None = None
     end: float | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -105,7 +100,7 @@ class Speech:
     duration: float | None = None
     request_id: str | None = None
     word_timestamps: tuple[WordTimestamp, ...] = ()
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod

@@ -13,7 +13,7 @@ from typing import Any, Final
 import attrs
 
 from heygen_pipeline.resources import _fields as f
-from heygen_pipeline.resources._models import COMPLETED, FAILED
+from heygen_pipeline.resources._results import COMPLETED, FAILED
 
 __all__ = [
     "AgentMessage",
@@ -28,21 +28,6 @@ AWAITING_INPUT: Final = frozenset({"waiting_for_input", "reviewing"})
 """Session statuses in which the agent waits for the caller (a chat-mode decision or review)."""
 
 
-def _raw() -> Any:
-    """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
-    return attrs.field(factory=dict, repr=False, hash=False)
-
-
-def _strings(raw: Mapping[str, Any], key: str) -> tuple[str, ...]:
-    """Every string of a list field, in order (empty ones too: they are what was sent)."""
-    value = raw.get(key)
-    return tuple(v for v in value if isinstance(v, str)) if isinstance(value, list) else ()
-
-
-def _lower(value: str | None) -> str | None:
-    return value.lower() if value else None
-
-
 @attrs.frozen(kw_only=True)
 class AgentMessage:
     """One message of a session, from ``role`` ``user`` or ``model``.
@@ -55,7 +40,7 @@ class AgentMessage:
     content: str | None = None
     resource_ids: tuple[str, ...] = ()
     created_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -66,7 +51,7 @@ class AgentMessage:
             role=f.text(raw, "role"),
             type=f.text(raw, "type"),
             content=f.text(raw, "content"),
-            resource_ids=_strings(raw, "resource_ids"),
+            resource_ids=f.all_strings(raw.get("resource_ids")),
             created_at=f.when(raw, "created_at"),
             raw=raw,
         )
@@ -94,7 +79,7 @@ class AgentSession:
     progress: int | None = None
     messages: tuple[AgentMessage, ...] = ()
     created_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -103,7 +88,7 @@ class AgentSession:
         raw = f.obj(data, "a video agent session")
         return cls(
             id=f.text(raw, "session_id", "id"),
-            status=_lower(f.text(raw, "status")),
+            status=f.lower(f.text(raw, "status")),
             title=f.text(raw, "title"),
             video_id=f.text(raw, "video_id"),
             progress=f.integer(raw, "progress"),
@@ -142,7 +127,7 @@ class AgentRun:
     session_id: str | None = None
     run_id: str | None = None
     title: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -167,7 +152,7 @@ class AgentStyle:
     tags: tuple[str, ...] = ()
     thumbnail_url: str | None = None
     preview_video_url: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -178,7 +163,7 @@ class AgentStyle:
             id=f.text(raw, "style_id", "id"),
             name=f.text(raw, "name"),
             aspect_ratio=f.text(raw, "aspect_ratio"),
-            tags=_strings(raw, "tags"),
+            tags=f.all_strings(raw.get("tags")),
             thumbnail_url=f.text(raw, "thumbnail_url"),
             preview_video_url=f.text(raw, "preview_video_url"),
             raw=raw,
@@ -200,7 +185,7 @@ class AgentResource:
     thumbnail_url: str | None = None
     metadata: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
     created_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -245,7 +230,7 @@ class AgentVideo:
     failure_message: str | None = None
     created_at: datetime | None = None
     completed_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -254,7 +239,7 @@ class AgentVideo:
         raw = f.obj(data, "a video agent video")
         return cls(
             id=f.text(raw, "id", "video_id"),
-            status=_lower(f.text(raw, "status")),
+            status=f.lower(f.text(raw, "status")),
             title=f.text(raw, "title"),
             video_url=f.text(raw, "video_url"),
             captioned_video_url=f.text(raw, "captioned_video_url"),

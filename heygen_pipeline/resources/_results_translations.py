@@ -13,8 +13,8 @@ from typing import Any
 import attrs
 
 from heygen_pipeline.resources import _fields as f
-from heygen_pipeline.resources._models import COMPLETED, FAILED
-from heygen_pipeline.resources._models_assets import AssetBatch
+from heygen_pipeline.resources._results import COMPLETED, FAILED
+from heygen_pipeline.resources._results_assets import AssetBatch
 
 __all__ = [
     "Proofread",
@@ -22,11 +22,6 @@ __all__ = [
     "Translation",
     "TranslationBatch",
 ]
-
-
-def _raw() -> Any:
-    """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
-    return attrs.field(factory=dict, repr=False, hash=False)
 
 
 @attrs.frozen(kw_only=True)
@@ -52,7 +47,7 @@ class Translation:
     failure_message: str | None = None
     callback_id: str | None = None
     created_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -120,7 +115,7 @@ class Proofread:
     failure_message: str | None = None
     submitted_for_review: bool | None = None
     created_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -157,7 +152,7 @@ class ProofreadSrt:
 
     srt_url: str | None = None
     original_srt_url: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod

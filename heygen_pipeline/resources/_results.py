@@ -32,11 +32,6 @@ FAILED: Final = frozenset({"failed", "fail", "error"})
 """Job statuses that mean the job failed."""
 
 
-def _raw() -> Any:
-    """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
-    return attrs.field(factory=dict, repr=False, hash=False)
-
-
 @attrs.frozen(kw_only=True)
 class Video:
     """A video job: its status and, once completed, where to download it.
@@ -68,7 +63,7 @@ class Video:
     folder_id: str | None = None
     output_language: str | None = None
     output_format: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent, with every field (also those this model does not name)."""
 
     @classmethod
@@ -134,7 +129,7 @@ class Avatar:
     type: str | None = None
     tags: tuple[str, ...] = ()
     default_voice_id: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -162,7 +157,7 @@ class TalkingPhoto:
     id: str | None = None
     name: str | None = None
     preview_image_url: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -200,7 +195,7 @@ class Voice:
     status: str | None = None
     failure_message: str | None = None
     created_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -250,7 +245,7 @@ class Template:
     thumbnail_url: str | None = None
     aspect_ratio: str | None = None
     variables: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -282,7 +277,7 @@ class WebhookEndpoint:
     events: tuple[str, ...] = ()
     secret: str | None = attrs.field(default=None, repr=False)
     created_at: datetime | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent (the secret included)."""
 
     @classmethod
@@ -309,7 +304,7 @@ class Quota:
 
     remaining_seconds: float | None = None
     details: Mapping[str, Any] = attrs.field(factory=dict, hash=False)
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @property

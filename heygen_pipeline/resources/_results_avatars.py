@@ -32,17 +32,6 @@ OWNERSHIPS: Final = ("public", "private")
 _DONE: Final = frozenset({"completed", "complete"})
 
 
-def _raw() -> Any:
-    """The ``raw`` field: kept out of the repr (it can be long) and the hash (a dict)."""
-    return attrs.field(factory=dict, repr=False, hash=False)
-
-
-def _error(raw: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The ``error`` object (``{code, message}``) of a failed group or look, else ``None``."""
-    value = raw.get("error")
-    return dict(value) if isinstance(value, Mapping) else None
-
-
 def _status(raw: Mapping[str, Any]) -> str | None:
     status = f.text(raw, "status")
     return status.lower() if status else None
@@ -99,7 +88,7 @@ class AvatarGroup(_Training):
     error: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
     group_type: str | None = None
     """Legacy v2 only (``PUBLIC``, ``PHOTO``, ...)."""
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -118,7 +107,7 @@ class AvatarGroup(_Training):
             status=_status(raw) or _status({"status": raw.get("train_status")}),
             group_type=f.text(raw, "group_type"),
             consent_status=f.text(raw, "consent_status"),
-            error=_error(raw),
+            error=f.nested(raw, "error"),
             raw=raw,
         )
 
@@ -147,7 +136,7 @@ class AvatarLook(_Training):
     image_height: int | None = None
     status: str | None = None
     error: Mapping[str, Any] | None = attrs.field(default=None, hash=False)
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod
@@ -169,7 +158,7 @@ class AvatarLook(_Training):
             image_width=f.integer(raw, "image_width"),
             image_height=f.integer(raw, "image_height"),
             status=_status(raw),
-            error=_error(raw),
+            error=f.nested(raw, "error"),
             raw=raw,
         )
 
@@ -189,7 +178,7 @@ class AvatarCreation:
 
     avatar_group: AvatarGroup | None = None
     avatar_item: AvatarLook | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @property
@@ -218,7 +207,7 @@ class AvatarConsent:
 
     avatar_group: AvatarGroup | None = None
     url: str | None = None
-    raw: Mapping[str, Any] = _raw()
+    raw: Mapping[str, Any] = f.raw_field()
     """The object HeyGen sent."""
 
     @classmethod

@@ -11,7 +11,7 @@ from typing import Any
 
 import attrs
 
-from heygen_pipeline.resources._models_assets import AssetBatch
+from heygen_pipeline.resources._results_assets import AssetBatch
 
 __all__ = ["VideoBatch"]
 
