@@ -12,11 +12,11 @@ import enum
 from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
-import pybreaker
 
 from heygen_pipeline._http import is_server_error
 from heygen_pipeline._models import Response
 from heygen_pipeline.errors import TransportError
+from heygen_pipeline.middleware import _pybreaker as pb
 from heygen_pipeline.middleware._context import Outcome
 
 __all__ = [
@@ -33,11 +33,9 @@ __all__ = [
     "is_failure",
 ]
 
-CLOSED: Final = pybreaker.STATE_CLOSED
-OPEN: Final = pybreaker.STATE_OPEN
-HALF_OPEN: Final = pybreaker.STATE_HALF_OPEN
-
-"""Open-to-half-open moves tried per admission before giving up (other processes won each)."""
+CLOSED: Final = pb.CLOSED
+OPEN: Final = pb.OPEN
+HALF_OPEN: Final = pb.HALF_OPEN
 
 
 class Verdict(enum.Enum):

@@ -10,18 +10,17 @@ from __future__ import annotations
 import threading
 from typing import Final
 
-import pybreaker
-
-from heygen_pipeline.middleware._breaker import BreakerSnapshot
+from heygen_pipeline.middleware import _pybreaker as pb
+from heygen_pipeline.middleware._breaker_policy import BreakerSnapshot
 from heygen_pipeline.shared._link import after_fork
 
 __all__ = ["FIELDS", "MemoryBreakerState"]
 
 FIELDS: Final = ("state", "failures", "successes", "opened_at", "generation")
 """The fields of a breaker's Redis hash."""
-_CLOSED: Final = pybreaker.STATE_CLOSED
-_OPEN: Final = pybreaker.STATE_OPEN
-_HALF_OPEN: Final = pybreaker.STATE_HALF_OPEN
+_CLOSED: Final = pb.CLOSED
+_OPEN: Final = pb.OPEN
+_HALF_OPEN: Final = pb.HALF_OPEN
 
 
 class MemoryBreakerState:

@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from typing import Any, Final
 
-import pybreaker
 import redis
 import structlog
 
-from heygen_pipeline.middleware._breaker import BreakerSnapshot
+from heygen_pipeline.middleware import _pybreaker as pb
+from heygen_pipeline.middleware._breaker_policy import BreakerSnapshot
 from heygen_pipeline.shared._breaker_local import MemoryBreakerState
 from heygen_pipeline.shared._connection import (
     DEFAULT_NAMESPACE,
@@ -151,9 +151,7 @@ return 1
 """
 )
 
-_STATES: Final = frozenset(
-    {pybreaker.STATE_CLOSED, pybreaker.STATE_OPEN, pybreaker.STATE_HALF_OPEN}
-)
+_STATES: Final = frozenset({pb.CLOSED, pb.OPEN, pb.HALF_OPEN})
 _MAX_COUNT: Final = 2**53
 _REPLY_LENGTH: Final = 5
 
@@ -200,7 +198,7 @@ def _count(value: object) -> int:
     return int(raw)
 
 
-class RedisBreakerStorage(pybreaker.CircuitBreakerStorage):
+class RedisBreakerStorage(pb.CircuitBreakerStorage):
     """A pybreaker storage in Redis whose transitions are atomic across processes and hosts.
 
     Pass it as ``CircuitBreakerMiddleware(storage=...)`` in every worker, with the same

@@ -26,6 +26,7 @@ from redis.retry import Retry
 
 from heygen_pipeline import errors
 from heygen_pipeline._redact import Secret, scrub
+from heygen_pipeline.shared._checks import check_callable, check_seconds
 from heygen_pipeline.shared._errors import SharedStateError
 from heygen_pipeline.shared._link import Link, after_fork
 from heygen_pipeline.typing import Clock
@@ -39,7 +40,6 @@ __all__ = [
     "check_connection",
     "check_name",
     "check_on_error",
-    "check_seconds",
     "connect",
     "key_id",
     "text",
@@ -73,9 +73,7 @@ def connect(
     The one retry covers a pooled connection that died with a restarted server; a timeout
     is not retried, so a stuck server costs at most about ``2 * timeout``.
     """
-    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
-        msg = f"timeout must be a number of seconds > 0, not {timeout!r}"
-        raise ValueError(msg)
+    check_seconds("timeout", timeout, positive=True, finite=False)
     settings: dict[str, Any] = {
         "socket_timeout": timeout,
         "socket_connect_timeout": timeout,
@@ -114,20 +112,6 @@ def check_on_error(value: object) -> OnError:
         return "closed"
     msg = f"on_error must be 'open' or 'closed', not {value!r}"
     raise ValueError(msg)
-
-
-def check_seconds(what: str, value: object, *, positive: bool = False) -> float:
-    """``value`` as float seconds (``>= 0``, or ``> 0`` when ``positive``), else an error."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not (value > 0 if positive else value >= 0)
-        or value == float("inf")
-    ):
-        bound = "> 0" if positive else ">= 0"
-        msg = f"{what} must be a finite number of seconds {bound}, not {value!r}"
-        raise ValueError(msg)
-    return float(value)
 
 
 def text(value: object) -> str | None:
@@ -183,9 +167,7 @@ class Guard:
         self.component = component
         self.on_error = check_on_error(on_error)
         self.retry_interval = check_seconds("retry_interval", retry_interval)
-        if not callable(clock):
-            msg = f"clock must be callable like time.monotonic, not {type(clock).__name__}"
-            raise TypeError(msg)
+        check_callable("clock", clock, like="time.monotonic")
         self._clock = clock
         self._link = link
         self._logger = logger if logger is not None else structlog.get_logger(_LOGGER_NAME)

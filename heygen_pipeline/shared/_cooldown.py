@@ -35,13 +35,13 @@ from heygen_pipeline._models import Request, Response
 from heygen_pipeline.errors import RateLimitError
 from heygen_pipeline.middleware._hosts import HostAllowlist
 from heygen_pipeline.middleware._retry_after import parse_retry_after
+from heygen_pipeline.shared._checks import check_callable, check_seconds
 from heygen_pipeline.shared._connection import (
     DEFAULT_NAMESPACE,
     Guard,
     OnError,
     check_connection,
     check_name,
-    check_seconds,
 )
 from heygen_pipeline.shared._link import Link, Script, after_fork
 from heygen_pipeline.typing import Clock, Handler, Sleep
@@ -135,9 +135,7 @@ class SharedCooldown:
         """The Redis key of the whole-key cool-down (scopes append ``:{scope}``)."""
         self._max_wait = check_seconds("max_wait", max_wait)
         for name, value in (("sleep", sleep), ("clock", clock), ("wall_clock", wall_clock)):
-            if not callable(value):
-                msg = f"{name} must be callable, not {type(value).__name__}"
-                raise TypeError(msg)
+            check_callable(name, value)
         if scope is not None and not callable(scope):
             msg = f"scope must be a function of the request, not {type(scope).__name__}"
             raise TypeError(msg)

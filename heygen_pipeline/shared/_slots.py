@@ -25,18 +25,19 @@ import structlog
 
 from heygen_pipeline import errors
 from heygen_pipeline.shared import _slots_scripts as lua
+from heygen_pipeline.shared._checks import check_callable, check_count, check_seconds
 from heygen_pipeline.shared._connection import (
     DEFAULT_NAMESPACE,
     Guard,
     OnError,
     check_connection,
     check_name,
-    check_seconds,
 )
 from heygen_pipeline.shared._errors import SlotTimeoutError
 from heygen_pipeline.shared._link import Link, Script, after_fork
-from heygen_pipeline.shared._slot import Slot, may_have_created
+from heygen_pipeline.shared._slot import Slot
 from heygen_pipeline.shared._slots_local import LocalSlots
+from heygen_pipeline.shared._slots_videos import VideoJobBookkeeping
 from heygen_pipeline.typing import Clock, Random, Sleep
 
 __all__ = ["JobSlots", "Slot"]
@@ -46,7 +47,7 @@ _LEAST_TRY: Final = 0.05
 """Seconds one try of an acquire may take in Redis even when its timeout is used up."""
 
 
-class JobSlots:
+class JobSlots(VideoJobBookkeeping):
     """At most ``limit`` video jobs in flight per API key, across every process and host.
 
     ``on_error="open"`` (default): while Redis is out of reach, slots come from a semaphore in
@@ -103,17 +104,15 @@ class JobSlots:
         """
         self._link = Link(check_connection(connection))
         self.api_key_id = check_name("api_key_id", api_key_id)
-        self.limit = _check_count("limit", limit)
+        self.limit = check_count("limit", limit)
         self.fallback_limit = (
-            limit if fallback_limit is None else _check_count("fallback_limit", fallback_limit)
+            limit if fallback_limit is None else check_count("fallback_limit", fallback_limit)
         )
         self.lease_seconds = check_seconds("lease_seconds", lease_seconds, positive=True)
         self._poll = check_seconds("poll_interval", poll_interval, positive=True)
         self._max_poll = max(self._poll, check_seconds("max_poll_interval", max_poll_interval))
         for name, value in (("sleep", sleep), ("clock", clock), ("random", random)):
-            if not callable(value):
-                msg = f"{name} must be callable, not {type(value).__name__}"
-                raise TypeError(msg)
+            check_callable(name, value)
         self._sleep = sleep
         self._clock = clock
         self._random = random
@@ -296,108 +295,10 @@ class JobSlots:
             )
         return slot, hint, asked[0]
 
-    def release_video(self, video_id: str) -> bool:
-        """Give back the slot bound to ``video_id`` (from any process); False if none was."""
-        return bool(
-            self._guard.call(
-                lambda timeout: int(self._run("release_video", video_id, timeout=timeout)),
-                lambda: int(self._local.release_video(video_id)),
-            )
-        )
-
-    def renew_video(self, video_id: str) -> bool:
-        """Start a new lease for the slot bound to ``video_id``; False if none is held."""
-        return bool(
-            self._guard.call(
-                lambda timeout: int(
-                    self._run("renew_video", video_id, self._lease_ms, timeout=timeout)
-                ),
-                lambda: int(self._local.renew_video(video_id, self.lease_seconds)),
-            )
-        )
-
     def in_use(self) -> int:
         """Slots held now (under leases that have not ended)."""
         return self._guard.call(
             lambda timeout: int(self._run("in_use", timeout=timeout)), self._local.in_use
-        )
-
-    # ---- bookkeeping for client.videos: logged and repaired, never raised ---------------
-
-    def bind_created(self, slot: Slot, video_id: str) -> None:
-        """Bind ``slot`` to the video HeyGen just created; never raises (see `Slot.bind`).
-
-        A lease that ended meanwhile is taken again for the video (over the limit if need
-        be: the job runs, so it counts); with Redis out of reach the binding is made on the
-        next operation that reaches it.
-        """
-        slot.video_id = video_id
-        if not slot.shared:
-            if not self._local.bind(slot.holder, video_id):
-                self._local.acquire(slot.holder, self.fallback_limit + 1, self.lease_seconds)
-                self._local.bind(slot.holder, video_id)
-            return
-
-        def shared(timeout: float | None) -> int:
-            self._repair(timeout)
-            if int(self._script("bind", slot.holder, video_id, timeout=timeout)):
-                return 1
-            self._logger.warning(
-                "job_slot_rebound", holder=slot.holder, video_id=video_id, reason="lease ended"
-            )
-            return int(
-                self._script("adopt", slot.holder, video_id, self._lease_ms, timeout=timeout)
-            )
-
-        def later() -> int:
-            with self._repairs_lock:
-                self._unbound[video_id] = slot.holder
-            self._logger.warning("job_slot_bind_deferred", holder=slot.holder, video_id=video_id)
-            return 0
-
-        try:
-            self._guard.call(shared, later, always_fall_back=True)
-        except errors.HeyGenError:  # pragma: no cover - always_fall_back never raises these
-            later()
-
-    def create_failed(self, slot: Slot, error: BaseException) -> None:
-        """A create failed with ``error``: free the slot unless the job may be running.
-
-        A create that may have reached HeyGen (a timeout or broken connection after
-        sending, a 5xx, an answer that could not be read, an interrupt) may be rendering: its
-        slot is kept until its lease ends. Never raises.
-        """
-        if may_have_created(error):
-            self._logger.warning(
-                "job_slot_kept",
-                holder=slot.holder,
-                reason=type(error).__name__,
-                lease_seconds=self.lease_seconds,
-            )
-            return
-        slot.release()
-
-    def job_ended(self, video_id: str) -> None:
-        """The job ended (finished, failed or deleted): free its slot. Never raises."""
-        try:
-            self._guard.call(
-                lambda timeout: int(self._run("release_video", video_id, timeout=timeout)),
-                lambda: int(self._local.release_video(video_id)),
-                always_fall_back=True,
-            )
-        except errors.HeyGenError as exc:  # pragma: no cover - always_fall_back
-            self._logger.warning("job_slot_release_failed", video_id=video_id, error=str(exc))
-        with self._repairs_lock:
-            self._unbound.pop(video_id, None)
-
-    def job_running(self, video_id: str) -> None:
-        """The job still runs: renew its slot's lease. Never raises."""
-        self._guard.call(
-            lambda timeout: int(
-                self._run("renew_video", video_id, self._lease_ms, timeout=timeout)
-            ),
-            lambda: int(self._local.renew_video(video_id, self.lease_seconds)),
-            always_fall_back=True,
         )
 
     # ---- what a Slot asks of its owner ---------------------------------------------------
@@ -444,10 +345,3 @@ class JobSlots:
             f"JobSlots(key={self.keys[0]!r}, limit={self.limit}, "
             f"lease_seconds={self.lease_seconds:g}, on_error={self._guard.on_error!r})"
         )
-
-
-def _check_count(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        msg = f"{name} must be an int >= 1, not {value!r}"
-        raise ValueError(msg)
-    return value
