@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import heygen_pipeline
-from heygen_pipeline.middleware import _pybreaker as pb
+from heygen_pipeline import _pybreaker as pb
 
 PACKAGE = Path(heygen_pipeline.__file__).parent
 ADAPTER = Path(pb.__file__)
@@ -34,7 +34,7 @@ def imports_pybreaker(tree: ast.AST) -> bool:
 
 
 class TestOneAdapter:
-    """Only heygen_pipeline/middleware/_pybreaker.py imports pybreaker or reads its internals."""
+    """Only heygen_pipeline/_pybreaker.py imports pybreaker or reads its internals."""
 
     def test_the_scan_sees_the_package(self):
         """The scan covers the breaker modules and finds the adapter's own import."""

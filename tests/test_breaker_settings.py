@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from heygen_pipeline.middleware import _pybreaker as pb
+from heygen_pipeline import _pybreaker as pb
 from heygen_pipeline.middleware._breaker import CircuitBreakerMiddleware
 from heygen_pipeline.middleware._breaker_engine import StateLogger
 from heygen_pipeline.testing._strategies_breaker_settings import (

@@ -42,8 +42,8 @@ from typing import Final
 import attrs
 import structlog
 
+from heygen_pipeline import _pybreaker as pb
 from heygen_pipeline._models import Request, Response
-from heygen_pipeline.middleware import _pybreaker as pb
 from heygen_pipeline.middleware._breaker_engine import BreakerEngine, StateLogger
 from heygen_pipeline.middleware._breaker_policy import (
     Admission,

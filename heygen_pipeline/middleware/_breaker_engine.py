@@ -23,9 +23,9 @@ from typing import Final
 
 import attrs
 
+from heygen_pipeline import _pybreaker as pb
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline.errors import CircuitOpenError, ServerError
-from heygen_pipeline.middleware import _pybreaker as pb
 from heygen_pipeline.middleware._breaker_policy import (
     CLOSED,
     HALF_OPEN,

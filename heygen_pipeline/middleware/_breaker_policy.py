@@ -13,10 +13,10 @@ from typing import Any, Final, Protocol, runtime_checkable
 
 import attrs
 
+from heygen_pipeline import _pybreaker as pb
 from heygen_pipeline._http import is_server_error
 from heygen_pipeline._models import Response
 from heygen_pipeline.errors import TransportError
-from heygen_pipeline.middleware import _pybreaker as pb
 from heygen_pipeline.middleware._context import Outcome
 
 __all__ = [

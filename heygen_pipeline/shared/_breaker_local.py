@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 from typing import Final
 
-from heygen_pipeline.middleware import _pybreaker as pb
-from heygen_pipeline.middleware._breaker_policy import BreakerSnapshot
+from heygen_pipeline import _pybreaker as pb
+from heygen_pipeline.middleware import BreakerSnapshot
 from heygen_pipeline.shared._link import after_fork
 
 __all__ = ["FIELDS", "MemoryBreakerState"]

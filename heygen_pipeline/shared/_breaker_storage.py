@@ -21,8 +21,8 @@ from typing import Any, Final
 import redis
 import structlog
 
-from heygen_pipeline.middleware import _pybreaker as pb
-from heygen_pipeline.middleware._breaker_policy import BreakerSnapshot
+from heygen_pipeline import _pybreaker as pb
+from heygen_pipeline.middleware import BreakerSnapshot
 from heygen_pipeline.shared._breaker_local import MemoryBreakerState
 from heygen_pipeline.shared._connection import (
     DEFAULT_NAMESPACE,

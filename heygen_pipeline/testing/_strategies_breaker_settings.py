@@ -12,8 +12,8 @@ from typing import Any
 import structlog
 from hypothesis import strategies as st
 
+from heygen_pipeline import _pybreaker as pb
 from heygen_pipeline.errors import ConnectError, ReadTimeoutError, TLSError
-from heygen_pipeline.middleware import _pybreaker as pb
 from heygen_pipeline.middleware._breaker import CircuitBreakerMiddleware
 
 __all__ = ["breaker_middlewares", "host_lists"]
