@@ -19,6 +19,7 @@ from typing import Final, NoReturn
 
 import attrs
 
+from heygen_pipeline._checks import non_empty_str
 from heygen_pipeline._headers import Headers
 from heygen_pipeline._heygen import DEFAULT_BASE_URL, UPLOAD_HOST
 from heygen_pipeline._http import is_loopback
@@ -224,9 +225,7 @@ class ApiKeyAuth(_CredentialAuth):  # type: ignore[override]  # its __attrs_init
             ConfigurationError: the key is missing, empty or unusable, or an option is invalid.
             InsecureTransportError: ``base_url`` is ``http://`` to a host that is not loopback.
         """
-        if not isinstance(env_var, str) or not env_var:
-            msg = f"env_var must be a non-empty str, not {env_var!r}"
-            raise TypeError(msg)
+        non_empty_str("env_var", env_var)
         secret = _credential(api_key, env_var=env_var, what="API key")
         self._set_policy(header, secret, base_url=base_url, hosts=hosts)
         _set(self, api_key=secret, env_var=env_var, header=header)
