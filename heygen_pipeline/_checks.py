@@ -10,7 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["callable_", "count", "flag", "non_empty_str", "number", "seconds"]
+__all__ = ["callable_", "count", "flag", "non_empty_str", "number", "optional_flag", "seconds"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -58,6 +58,11 @@ def flag(name: str, value: object) -> bool:
         msg = f"{name} must be a bool, not {type(value).__name__}"
         raise TypeError(msg)
     return value
+
+
+def optional_flag(name: str, value: object) -> bool | None:
+    """A ``bool`` or ``None`` (the server's default); anything else is a ``TypeError``."""
+    return None if value is None else flag(name, value)
 
 
 def callable_(name: str, value: F, *, like: str | None = None) -> F:

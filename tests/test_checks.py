@@ -8,7 +8,15 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from heygen_pipeline import ClientAuth
-from heygen_pipeline._checks import callable_, count, flag, non_empty_str, number, seconds
+from heygen_pipeline._checks import (
+    callable_,
+    count,
+    flag,
+    non_empty_str,
+    number,
+    optional_flag,
+    seconds,
+)
 from heygen_pipeline._heygen import DEFAULT_BASE_URL, DEFAULT_UPLOAD_URL, UPLOAD_HOST
 from heygen_pipeline.middleware import EnvelopeMiddleware, RedirectMiddleware
 
@@ -77,6 +85,13 @@ class TestOthers:
         assert flag("f", False) is False  # noqa: FBT003 - the value checked
         with pytest.raises(TypeError, match="f must be a bool, not int"):
             flag("f", 0)
+
+    def test_optional_flag(self):
+        """None passes as None; anything else must be a bool, with flag()'s message."""
+        assert optional_flag("f", None) is None
+        assert optional_flag("f", True) is True  # noqa: FBT003 - the value checked
+        with pytest.raises(TypeError, match="f must be a bool, not str"):
+            optional_flag("f", "yes")
 
     def test_callable(self):
         """A callable comes back as is; the message can name an example."""
