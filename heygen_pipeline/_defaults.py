@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
+import attrs
 import structlog
 
+from heygen_pipeline._heygen import DEFAULT_BASE_URL, DEFAULT_UPLOAD_URL
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline._redact import Secret
 from heygen_pipeline._stack import Stack
@@ -19,7 +21,6 @@ from heygen_pipeline.middleware import (
     LoggingMiddleware,
     RedirectMiddleware,
 )
-from heygen_pipeline.middleware._auth import DEFAULT_BASE_URL
 from heygen_pipeline.middleware._hosts import base_host
 from heygen_pipeline.typing import Handler
 
@@ -32,12 +33,11 @@ __all__ = [
     "default_stack",
 ]
 
-DEFAULT_UPLOAD_URL: Final = "https://upload.heygen.com"
-
 DEFAULT_NAMES: Final = ("envelope", "backoff", "redirects", "breaker", "logging", "auth")
 """The names of the default stack, outermost first."""
 
 
+@attrs.frozen
 class ClientAuth:
     """Stands in for ``auth`` in a stack built without a key; `HeyGenClient` binds it.
 
@@ -46,8 +46,6 @@ class ClientAuth:
     rather than sending a request without a key.
     """
 
-    __slots__ = ()
-
     def __call__(self, request: Request, call_next: Handler) -> Response:  # noqa: ARG002 - refuses
         """Refuse: nothing has bound credentials to this stack."""
         msg = (
@@ -55,10 +53,6 @@ class ClientAuth:
             "stack=...), build it with default_stack(api_key=...), or replace 'auth'"
         )
         raise ConfigurationError(msg)
-
-    def __repr__(self) -> str:
-        """The class name."""
-        return "ClientAuth()"
 
 
 def default_stack(

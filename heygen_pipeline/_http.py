@@ -1,4 +1,4 @@
-"""HTTP facts the library decides in one place: status classes, loopback hosts, replayable bodies.
+"""HTTP facts the library decides in one place: status classes, loopback, bodies, error codes.
 
 Each was decided in two or more modules before, and the copies had begun to drift (two
 loopback checks disagreed on ``localhost.`` and ``app.localhost``). Everything here is a
@@ -9,12 +9,25 @@ from __future__ import annotations
 
 import functools
 import ipaddress
-from typing import Final
+import json
+from typing import TYPE_CHECKING, Final
 
-__all__ = ["SERVER_ERRORS", "is_loopback", "is_replayable", "is_server_error"]
+if TYPE_CHECKING:
+    from heygen_pipeline._models import Response
+
+__all__ = [
+    "MAX_ERROR_JSON",
+    "SERVER_ERRORS",
+    "error_code",
+    "is_loopback",
+    "is_replayable",
+    "is_server_error",
+]
 
 SERVER_ERRORS: Final = range(500, 600)
 """The 5xx statuses: the server failed (an error class, a breaker failure, a retry reason)."""
+MAX_ERROR_JSON: Final = 65536
+"""A body longer than this is not HeyGen's small error envelope: `error_code` does not parse it."""
 
 
 def is_server_error(status: int) -> bool:
@@ -44,3 +57,24 @@ def is_replayable(body: object) -> bool:
     An iterator or a file is read once: a retry or a 307/308 redirect cannot resend it.
     """
     return body is None or isinstance(body, (bytes, list, tuple))
+
+
+def error_code(response: Response) -> str | int | None:
+    """The error code in a JSON error body of any envelope shape, or ``None``; never raises.
+
+    Reads ``{"error": {"code": ...}}`` (v2, v3), ``{"error": "..."}`` and ``{"code": ...}``
+    (v1). Streamed, huge or non-JSON bodies give ``None``.
+    """
+    if len(response.content) > MAX_ERROR_JSON:
+        return None
+    try:
+        body = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return None
+    if not isinstance(body, dict):
+        return None
+    error = body.get("error")
+    for code in (error.get("code") if isinstance(error, dict) else error, body.get("code")):
+        if isinstance(code, (str, int)) and not isinstance(code, bool):
+            return code
+    return None

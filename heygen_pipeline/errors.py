@@ -51,6 +51,7 @@ __all__ = [
     "WaitTimeoutError",
     "WebhookPayloadError",
     "WebhookSignatureError",
+    "error_class",
     "error_class_for_status",
 ]
 
@@ -398,3 +399,53 @@ def error_class_for_status(status: int) -> type[APIError]:
     if is_server_error(status):
         return ServerError
     return _BY_STATUS.get(status, APIError)
+
+
+_BY_CODE: dict[str | int, type[APIError]] = {
+    "unauthorized": AuthenticationError,
+    "forbidden": PermissionDeniedError,
+    "resource_access_denied": PermissionDeniedError,
+    "invalid_parameter": BadRequestError,
+    "validation_error": BadRequestError,
+    "download_failed": BadRequestError,
+    "insufficient_credit": InsufficientCreditError,
+    "not_found": NotFoundError,
+    "avatar_not_found": NotFoundError,
+    "video_not_found": NotFoundError,
+    "voice_not_found": NotFoundError,
+    "conflict": ConflictError,
+    "request_in_progress": ConflictError,
+    "payload_too_large": PayloadTooLargeError,
+    "rate_limit_exceeded": RateLimitError,
+    "quota_exceeded": RateLimitError,
+    "internal_error": ServerError,
+    "gateway_timeout": ServerError,
+    # legacy numeric codes
+    40009: AuthenticationError,
+    400112: AuthenticationError,
+    401056: AuthenticationError,
+    401057: AuthenticationError,
+    400562: PermissionDeniedError,
+    400573: PermissionDeniedError,
+    400599: PermissionDeniedError,
+    40001: BadRequestError,
+    400175: BadRequestError,
+    400542: BadRequestError,
+    40104: NotFoundError,
+    400131: NotFoundError,
+}
+"""Error codes to classes, used when the HTTP status does not decide (an error body on a 200).
+
+On a 4xx/5xx the status decides, since HeyGen sends ``internal_error`` even on 400s.
+"""
+
+
+def error_class(status: int, code: str | int | None = None) -> type[APIError]:
+    """The API error class for a response: by status on a 4xx/5xx, else by HeyGen's code.
+
+    The one status-and-code-to-class decision (the envelope middleware, downloads): an error
+    body on a 200 is classed by its code, falling back to the status's class.
+    """
+    if status >= 400 or code is None:  # noqa: PLR2004 - an HTTP error status decides
+        return error_class_for_status(status)
+    return _BY_CODE.get(code) or error_class_for_status(status)

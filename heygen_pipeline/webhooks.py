@@ -29,7 +29,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import math
 import re
 import secrets
 import time
@@ -38,6 +37,7 @@ from typing import Any, Final, Literal, Protocol
 
 import attrs
 
+from heygen_pipeline._checks import count, seconds
 from heygen_pipeline._redact import Secret
 from heygen_pipeline._webhook_events import (
     EVENT_CLASSES,
@@ -169,13 +169,7 @@ def _encoding(value: str) -> str:
 
 
 def _tolerance(value: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        msg = f"tolerance must be a number of seconds > 0, not {value!r}"
-        raise ValueError(msg)
-    if not math.isfinite(value):
-        msg = "tolerance must be finite"
-        raise ValueError(msg)
-    return float(value)
+    return seconds("tolerance", value, positive=True, finite=True)
 
 
 def _decoded(candidate: str, encoding: str) -> bytes | None:
@@ -365,9 +359,7 @@ def verify_request(
 
 def _bounded(raw_body: bytes | bytearray | memoryview, max_body: int) -> bytes:
     body = _body(raw_body)
-    if isinstance(max_body, bool) or not isinstance(max_body, int) or max_body < 0:
-        msg = f"max_body must be an int >= 0, not {max_body!r}"
-        raise ValueError(msg)
+    count("max_body", max_body)
     if len(body) > max_body:
         msg = f"the webhook body is {len(body)} bytes, over the {max_body}-byte limit"
         raise WebhookPayloadError(msg)

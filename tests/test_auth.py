@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
+import attrs
 import pytest
 import urllib3
 from hypothesis import given, settings
@@ -540,3 +541,59 @@ class TestOneParseDecides:
         assert [h.get("x-api-key") for h in other_seen] == [None] * len(other_seen)
         assert len(other_seen) == sent
         assert [h.get("x-api-key") for h in api_seen] == [KEY]
+
+
+class TestEvolve:
+    """Auth middlewares are frozen attrs values: attrs.evolve builds a checked copy."""
+
+    def test_evolve_hosts(self):
+        """A new allowlist takes effect; the original is unchanged."""
+        auth = ApiKeyAuth(KEY)
+        other = attrs.evolve(auth, hosts=["cdn.example.com"])
+        assert other.hosts == ("cdn.example.com",)
+        assert auth.hosts == ("api.heygen.com", "upload.heygen.com")
+        assert send(other, "https://cdn.example.com/x").headers["X-Api-Key"] == KEY
+
+    def test_evolve_base_url_rederives_default_hosts(self):
+        """Without explicit hosts, a new base_url gives the default allowlist for it."""
+        auth = attrs.evolve(ApiKeyAuth(KEY), base_url="http://127.0.0.1:8123")
+        assert auth.hosts == ("127.0.0.1:8123", "upload.heygen.com")
+
+    def test_evolve_header_keeps_key(self):
+        """The key carries over to the evolved value."""
+        auth = attrs.evolve(ApiKeyAuth(KEY), header="X-Custom-Key")
+        assert send(auth, "https://api.heygen.com/").headers["X-Custom-Key"] == KEY
+
+    @pytest.mark.parametrize(
+        ("changes", "error"),
+        [
+            ({"hosts": []}, ConfigurationError),
+            ({"hosts": "api.heygen.com"}, TypeError),
+            ({"base_url": "http://api.example.com"}, InsecureTransportError),
+            ({"api_key": "abc"}, ConfigurationError),
+            ({"env_var": ""}, TypeError),
+        ],
+    )
+    def test_evolve_validates(self, changes, error):
+        """An evolved value is checked as a constructed one is, with the same errors."""
+        with pytest.raises(error):
+            attrs.evolve(ApiKeyAuth(KEY), **changes)
+
+    @pytest.mark.parametrize("make", [lambda: ApiKeyAuth(KEY), lambda: BearerAuth(KEY)])
+    def test_evolved_repr_hides_key(self, make):
+        """The evolved value's repr, str and attrs' own rendering never show the secret."""
+        auth = attrs.evolve(make(), hosts=["api.heygen.com"])
+        for text in (repr(auth), str(auth), repr(attrs.fields(type(auth)))):
+            assert KEY not in text
+        assert KEY not in repr(attrs.asdict(auth, recurse=False))
+
+    def test_bearer_evolve(self):
+        """BearerAuth evolves too, keeping its token."""
+        auth = attrs.evolve(BearerAuth(TOKEN), hosts=["h.example.com"])
+        assert auth.header == "Authorization"
+        assert send(auth, "https://h.example.com/").headers["Authorization"] == f"Bearer {TOKEN}"
+
+    def test_frozen(self):
+        """Fields cannot be assigned after construction."""
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            ApiKeyAuth(KEY).header = "X-Other"  # type: ignore[misc]

@@ -149,6 +149,7 @@ EXPECTED_ALL = {
         "WaitTimeoutError",
         "WebhookPayloadError",
         "WebhookSignatureError",
+        "error_class",
         "error_class_for_status",
     ],
     "heygen_pipeline.webhooks": [

@@ -5,8 +5,23 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from heygen_pipeline import HeyGenClient, Request, ServerError
-from heygen_pipeline._http import SERVER_ERRORS, is_loopback, is_replayable, is_server_error
-from heygen_pipeline.errors import InsecureTransportError, error_class_for_status
+from heygen_pipeline._http import (
+    MAX_ERROR_JSON,
+    SERVER_ERRORS,
+    error_code,
+    is_loopback,
+    is_replayable,
+    is_server_error,
+)
+from heygen_pipeline.errors import (
+    APIError,
+    AuthenticationError,
+    InsecureTransportError,
+    NotFoundError,
+    RateLimitError,
+    error_class,
+    error_class_for_status,
+)
 from heygen_pipeline.middleware import ApiKeyAuth
 from heygen_pipeline.middleware._breaker_policy import Verdict, breaker_verdict
 from heygen_pipeline.testing import make_response
@@ -78,3 +93,58 @@ class TestReplayable:
             request = client.build_request("POST", "/v3/videos", content=b"{}")
         assert isinstance(request, Request)
         assert is_replayable(request.body)
+
+
+class TestErrorCode:
+    """One reading of the error code in a JSON error body, whatever the envelope shape."""
+
+    @pytest.mark.parametrize(
+        ("body", "code"),
+        [
+            (b'{"error": {"code": "request_in_progress"}}', "request_in_progress"),
+            (b'{"data": null, "error": "bare text"}', "bare text"),
+            (b'{"code": 400112, "message": "x"}', 400112),
+            (b'{"error": {"code": true}, "code": 7}', 7),
+            (b'{"error": {"code": ["x"]}}', None),
+            (b"[1, 2]", None),
+            (b"<html>", None),
+            (b"", None),
+        ],
+    )
+    def test_shapes(self, body, code):
+        """v1, v2 and v3 codes are read; bools, lists and non-objects give None."""
+        assert error_code(make_response(REQUEST, 409, content=body)) == code
+
+    def test_huge_body_is_not_parsed(self):
+        """A body over MAX_ERROR_JSON is no small error envelope: None."""
+        body = b'{"code": "x", "pad": "' + b"a" * MAX_ERROR_JSON + b'"}'
+        assert error_code(make_response(REQUEST, 409, content=body)) is None
+
+    @given(st.binary(max_size=200))
+    def test_never_raises(self, body):
+        """Any bytes give a code or None."""
+        code = error_code(make_response(REQUEST, 409, content=body))
+        assert code is None or isinstance(code, (str, int))
+
+
+class TestErrorClass:
+    """One status-and-code-to-class decision for the envelope and downloads."""
+
+    @given(st.integers(min_value=400, max_value=599), st.sampled_from(["not_found", 40009, None]))
+    def test_error_status_decides(self, status, code):
+        """On a 4xx/5xx the status decides, whatever code HeyGen sent."""
+        assert error_class(status, code) is error_class_for_status(status)
+
+    @pytest.mark.parametrize(
+        ("code", "cls"),
+        [
+            ("not_found", NotFoundError),
+            (40009, AuthenticationError),
+            ("rate_limit_exceeded", RateLimitError),
+            ("no_such_code", APIError),
+            (None, APIError),
+        ],
+    )
+    def test_code_decides_on_success_status(self, code, cls):
+        """An error body on a 200 is classed by its code, else plain APIError."""
+        assert error_class(200, code) is cls

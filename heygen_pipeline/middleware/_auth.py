@@ -6,7 +6,8 @@ host that already carries a credential header has it stripped. Plain ``http://``
 an allowlisted host unless it is a loopback address. The credential is held in a
 `Secret`: reprs, pickling errors and tracebacks never show it.
 
-Everything is decided in ``__init__``; a call costs a set lookup and one header change.
+Everything is decided in ``__init__``; a call costs a set lookup and one header change. The
+middlewares are frozen attrs values: ``attrs.evolve(auth, hosts=[...])`` builds a checked copy.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ import re
 from collections.abc import Iterable
 from typing import Final, NoReturn
 
+import attrs
+
+from heygen_pipeline._checks import non_empty_str
 from heygen_pipeline._headers import Headers
+from heygen_pipeline._heygen import DEFAULT_BASE_URL, UPLOAD_HOST
 from heygen_pipeline._http import is_loopback
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline._redact import MIN_SECRET_LEN, Secret, redact_url
 from heygen_pipeline.errors import ConfigurationError, InsecureTransportError
-from heygen_pipeline.middleware._hosts import DEFAULT_BASE_URL, HostAllowlist, base_host
+from heygen_pipeline.middleware._hosts import HostAllowlist, base_host
 from heygen_pipeline.typing import Handler
 
 __all__ = [
@@ -30,9 +35,6 @@ __all__ = [
     "ApiKeyAuth",
     "BearerAuth",
 ]
-
-UPLOAD_HOST: Final = "upload.heygen.com"
-"""The legacy asset upload host, allowlisted by default next to the base URL's host."""
 
 _CREDENTIAL_HEADERS: Final = ("x-api-key", "authorization")
 """Credential headers removed from requests to hosts that are not on the allowlist."""
@@ -78,12 +80,23 @@ def _credential(value: object, *, env_var: str | None, what: str) -> Secret:
     return value if isinstance(value, Secret) and cleaned == raw else Secret(cleaned)
 
 
+@attrs.frozen(init=False, repr=False, eq=False)
 class _CredentialAuth:
-    """The shared host policy: send one credential header to allowlisted hosts only."""
+    """The shared host policy: send one credential header to allowlisted hosts only.
 
-    __slots__ = ("_allowlist", "_header", "_strip", "_value")
+    A frozen attrs value: `attrs.evolve` builds a new one through ``__init__``, so every
+    change is checked again. What a call needs (allowlist, header value, headers to strip) is
+    derived once, in ``__init__``.
+    """
 
-    def __init__(
+    base_url: str
+    _hosts_given: tuple[str, ...] | None = attrs.field(alias="hosts")
+    _allowlist: HostAllowlist = attrs.field(init=False)
+    _header: str = attrs.field(init=False)
+    _value: Secret = attrs.field(init=False, repr=False)
+    _strip: tuple[str, ...] = attrs.field(init=False)
+
+    def _set_policy(
         self, header: str, value: Secret, *, base_url: str, hosts: Iterable[str] | None
     ) -> None:
         scheme, host, entry = base_host(base_url)
@@ -104,21 +117,22 @@ class _CredentialAuth:
             if not entries:
                 msg = "hosts is empty: the credential would never be sent"
                 raise ConfigurationError(msg)
-        self._allowlist = HostAllowlist(entries)
+        allowlist = HostAllowlist(entries)
         Headers({header: "x"})  # validates the header name once
-        self._header = header
-        self._value = value
-        self._strip = tuple(dict.fromkeys((*_CREDENTIAL_HEADERS, header.lower())))
+        _set(
+            self,
+            base_url=base_url,
+            _hosts_given=None if hosts is None else allowlist.entries,
+            _allowlist=allowlist,
+            _header=header,
+            _value=value,
+            _strip=tuple(dict.fromkeys((*_CREDENTIAL_HEADERS, header.lower()))),
+        )
 
     @property
     def hosts(self) -> tuple[str, ...]:
         """The allowlist, as given (lower case): host names and ``host:port`` entries."""
         return self._allowlist.entries
-
-    @property
-    def header(self) -> str:
-        """The name of the header that carries the credential."""
-        return self._header
 
     def allows(self, request: Request) -> bool:
         """Whether ``request`` goes to an allowlisted host (and so would carry the credential)."""
@@ -172,16 +186,20 @@ class _CredentialAuth:
         return self
 
 
-class ApiKeyAuth(_CredentialAuth):
+@attrs.frozen(init=False, repr=False, eq=False)
+class ApiKeyAuth(_CredentialAuth):  # type: ignore[override]  # its __attrs_init__ adds fields
     """Send the HeyGen API key as ``X-Api-Key``, to allowlisted hosts only.
 
     Example::
 
         auth = ApiKeyAuth()  # reads HEYGEN_API_KEY
         auth = ApiKeyAuth("sk-...", hosts=["api.heygen.com", "127.0.0.1:8080"])
+        staging = attrs.evolve(auth, base_url="https://staging.example.com")
     """
 
-    __slots__ = ()
+    api_key: Secret = attrs.field(repr=False)
+    env_var: str
+    header: str
 
     def __init__(
         self,
@@ -207,17 +225,18 @@ class ApiKeyAuth(_CredentialAuth):
             ConfigurationError: the key is missing, empty or unusable, or an option is invalid.
             InsecureTransportError: ``base_url`` is ``http://`` to a host that is not loopback.
         """
-        if not isinstance(env_var, str) or not env_var:
-            msg = f"env_var must be a non-empty str, not {env_var!r}"
-            raise TypeError(msg)
+        non_empty_str("env_var", env_var)
         secret = _credential(api_key, env_var=env_var, what="API key")
-        super().__init__(header, secret, base_url=base_url, hosts=hosts)
+        self._set_policy(header, secret, base_url=base_url, hosts=hosts)
+        _set(self, api_key=secret, env_var=env_var, header=header)
 
 
-class BearerAuth(_CredentialAuth):
+@attrs.frozen(init=False, repr=False, eq=False)
+class BearerAuth(_CredentialAuth):  # type: ignore[override]  # its __attrs_init__ adds fields
     """Send an OAuth token as ``Authorization: Bearer <token>`` (v3), to allowlisted hosts only."""
 
-    __slots__ = ("_token",)
+    token: Secret = attrs.field(repr=False)
+    """The bare token; holding it keeps it registered (scrubbed) while the auth lives."""
 
     def __init__(
         self,
@@ -234,5 +253,16 @@ class BearerAuth(_CredentialAuth):
         """
         secret = _credential(token, env_var=None, what="token")
         value = Secret(f"Bearer {secret.reveal()}")
-        super().__init__("Authorization", value, base_url=base_url, hosts=hosts)
-        self._token = secret  # keeps the bare token registered (scrubbed) while auth lives
+        self._set_policy("Authorization", value, base_url=base_url, hosts=hosts)
+        _set(self, token=secret)
+
+    @property
+    def header(self) -> str:
+        """The name of the header that carries the credential: ``Authorization``."""
+        return self._header
+
+
+def _set(value: object, **fields: object) -> None:
+    """Set fields of a frozen value being built (``__init__`` only)."""
+    for name, field in fields.items():
+        object.__setattr__(value, name, field)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import importlib
 import json
 import time
-from collections.abc import Mapping
 from types import ModuleType
 from typing import Any, Final
 
@@ -27,20 +26,7 @@ import attrs
 
 from heygen_pipeline._models import Request, Response, excerpt
 from heygen_pipeline._redact import cut
-from heygen_pipeline.errors import (
-    APIError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    InsufficientCreditError,
-    MalformedResponseError,
-    NotFoundError,
-    PayloadTooLargeError,
-    PermissionDeniedError,
-    RateLimitError,
-    ServerError,
-    error_class_for_status,
-)
+from heygen_pipeline.errors import APIError, MalformedResponseError, RateLimitError, error_class
 from heygen_pipeline.middleware._retry_after import parse_retry_after
 from heygen_pipeline.typing import Handler
 
@@ -57,44 +43,6 @@ _LONG_NUMBER: Final = b"0" * 19
 """19 digits in a row may be an integer beyond 64 bits, which orjson would make a float."""
 _ERROR_BODY_LIMIT: Final = 65536
 _NO_CONTENT: Final = frozenset({204, 205, 304})
-
-_BY_CODE: Final[Mapping[str | int, type[APIError]]] = {
-    "unauthorized": AuthenticationError,
-    "forbidden": PermissionDeniedError,
-    "resource_access_denied": PermissionDeniedError,
-    "invalid_parameter": BadRequestError,
-    "validation_error": BadRequestError,
-    "download_failed": BadRequestError,
-    "insufficient_credit": InsufficientCreditError,
-    "not_found": NotFoundError,
-    "avatar_not_found": NotFoundError,
-    "video_not_found": NotFoundError,
-    "voice_not_found": NotFoundError,
-    "conflict": ConflictError,
-    "request_in_progress": ConflictError,
-    "payload_too_large": PayloadTooLargeError,
-    "rate_limit_exceeded": RateLimitError,
-    "quota_exceeded": RateLimitError,
-    "internal_error": ServerError,
-    "gateway_timeout": ServerError,
-    # legacy numeric codes
-    40009: AuthenticationError,
-    400112: AuthenticationError,
-    401056: AuthenticationError,
-    401057: AuthenticationError,
-    400562: PermissionDeniedError,
-    400573: PermissionDeniedError,
-    400599: PermissionDeniedError,
-    40001: BadRequestError,
-    400175: BadRequestError,
-    400542: BadRequestError,
-    40104: NotFoundError,
-    400131: NotFoundError,
-}
-"""Error codes to classes, used when the HTTP status does not decide (an error body on a 200).
-
-On a 4xx/5xx the status decides, since HeyGen sends ``internal_error`` even on 400s.
-"""
 
 
 def loads(content: bytes) -> Any:
@@ -140,8 +88,7 @@ def _error(  # noqa: PLR0917 - one private constructor for every error path
 ) -> APIError:
     status = response.status
     if cls is None:
-        by_code = _BY_CODE.get(code) if code is not None else None
-        cls = error_class_for_status(status) if status >= 400 or by_code is None else by_code  # noqa: PLR2004
+        cls = error_class(status, code)
     fields: dict[str, Any] = {
         "status": status,
         "code": code,
@@ -196,45 +143,53 @@ def unwrap(response: Response) -> Response:
 
 
 def _from_envelope(response: Response, body: dict[str, Any]) -> Response:
-    status = response.status
     code = body.get("code")
-    if isinstance(code, int) and not isinstance(code, bool):  # v1
-        message = _text(body.get("message")) or _text(body.get("msg"))
-        if code != V1_SUCCESS or status >= 400:  # noqa: PLR2004
-            raise _error(response, message or f"HeyGen error code {code}", code)
-        data = body.get("data")
-        token = data.get("token") if isinstance(data, dict) else None
-        return response._unwrapped(
-            data,
-            "v1",
-            token if isinstance(token, str) and token else None,
-            bool(token) if isinstance(data, dict) and "token" in data else None,
-        )
-    shape = "v2" if "data" in body and "error" in body else "v3"
+    if isinstance(code, int) and not isinstance(code, bool):
+        return _from_v1(response, body, code)
     error = body.get("error")
     if error is not None and error != {}:
-        if isinstance(error, dict):
-            err_code = _code(error.get("code"))
-            message = _text(error.get("message")) or _text(error.get("msg"))
-            raise _error(
-                response,
-                message or f"HeyGen error {err_code or ''}".strip(),
-                err_code,
-                param=error.get("param"),
-                doc_url=error.get("doc_url"),
-            )
-        raise _error(response, _text(error) or "HeyGen error")
+        raise _from_error(response, error)
     if "data" not in body:
         raise _not_an_envelope(response, "JSON without data or error")
-    if status >= 400:  # noqa: PLR2004 - a success envelope on an error status is still an error
-        raise _error(response, f"HTTP {status}")
+    if response.status >= 400:  # noqa: PLR2004 - a success envelope on an error status is still an error
+        raise _error(response, f"HTTP {response.status}")
     next_token = body.get("next_token")
     has_more = body.get("has_more")
     return response._unwrapped(
         body["data"],
-        shape,
+        "v2" if "error" in body else "v3",
         next_token if isinstance(next_token, str) and next_token else None,
         has_more if isinstance(has_more, bool) else None,
+    )
+
+
+def _from_v1(response: Response, body: dict[str, Any], code: int) -> Response:
+    """A v1 envelope: ``code == 100`` on a non-error status is success, anything else an error."""
+    if code != V1_SUCCESS or response.status >= 400:  # noqa: PLR2004
+        message = _text(body.get("message")) or _text(body.get("msg"))
+        raise _error(response, message or f"HeyGen error code {code}", code)
+    data = body.get("data")
+    token = data.get("token") if isinstance(data, dict) else None
+    return response._unwrapped(
+        data,
+        "v1",
+        token if isinstance(token, str) and token else None,
+        bool(token) if isinstance(data, dict) and "token" in data else None,
+    )
+
+
+def _from_error(response: Response, error: object) -> APIError:
+    """The error a v2/v3 ``error`` member stands for: an object with a code, or bare text."""
+    if not isinstance(error, dict):
+        return _error(response, _text(error) or "HeyGen error")
+    err_code = _code(error.get("code"))
+    message = _text(error.get("message")) or _text(error.get("msg"))
+    return _error(
+        response,
+        message or f"HeyGen error {err_code or ''}".strip(),
+        err_code,
+        param=error.get("param"),
+        doc_url=error.get("doc_url"),
     )
 
 
@@ -252,15 +207,10 @@ def _bounded(response: Response) -> list[bytes]:
     return chunks
 
 
+@attrs.frozen
 class EnvelopeMiddleware:
     """Unwrap every response: ``response.data`` holds the payload, errors become exceptions."""
-
-    __slots__ = ()
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
         """Call the inner stack once and unwrap what comes back."""
         return unwrap(call_next(request))
-
-    def __repr__(self) -> str:
-        """The class name."""
-        return "EnvelopeMiddleware()"

@@ -11,14 +11,14 @@ import re
 from collections.abc import Iterable
 from typing import Final
 
+from heygen_pipeline._heygen import DEFAULT_BASE_URL
 from heygen_pipeline._models import Request
 from heygen_pipeline._redact import redact_url
 from heygen_pipeline._urls import parse_url
 from heygen_pipeline.errors import ConfigurationError
 
-__all__ = ["DEFAULT_BASE_URL", "HostAllowlist", "base_host", "parse_entry", "show"]
+__all__ = ["HostAllowlist", "base_host", "parse_entry", "show"]
 
-DEFAULT_BASE_URL: Final = "https://api.heygen.com"
 _MAX_PORT: Final = 65535
 _BAD_HOST_CHARS: Final = re.compile(r"[\s/@?#\\]")
 

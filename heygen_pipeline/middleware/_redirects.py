@@ -18,6 +18,7 @@ from urllib.parse import quote, urldefrag, urljoin, urlsplit
 
 import attrs
 
+from heygen_pipeline._checks import count
 from heygen_pipeline._http import is_loopback, is_replayable
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline._redact import SENSITIVE_HEADERS, redact_url
@@ -145,13 +146,11 @@ class RedirectMiddleware:
     ``max_redirects=0`` returns every 3xx as is.
     """
 
-    max_redirects: int = attrs.field(default=DEFAULT_MAX_REDIRECTS, kw_only=True)
-
-    @max_redirects.validator
-    def _check(self, _attr: object, value: object) -> None:
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            msg = f"max_redirects must be an int >= 0, not {value!r}"
-            raise ValueError(msg)
+    max_redirects: int = attrs.field(
+        default=DEFAULT_MAX_REDIRECTS,
+        kw_only=True,
+        validator=lambda _self, _attr, value: count("max_redirects", value),
+    )
 
     def __call__(self, request: Request, call_next: Handler, /) -> Response:
         """Send ``request`` and follow the redirects it gets."""

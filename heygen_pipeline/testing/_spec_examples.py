@@ -39,15 +39,23 @@ def _merge(values: Sequence[Any], depth: int) -> dict[str, Any]:
         return {}
     schema: dict[str, Any] = {"type": [*types, "null"] if depth else types}
     if types == ["object"]:
-        keys = list(dict.fromkeys(k for v in present for k in v))
-        schema["properties"] = {k: _merge([v.get(k) for v in present], depth + 1) for k in keys}
-        required = [k for k in keys if all(k in v for v in present)]
-        if required:
-            schema["required"] = required
+        schema.update(_object_schema(present, depth))
     elif types == ["array"]:
         items = [item for v in present for item in v]
         if items:
             schema["items"] = _merge(items, depth + 1)
+    return schema
+
+
+def _object_schema(objects: Sequence[dict[str, Any]], depth: int) -> dict[str, Any]:
+    """``properties`` (and ``required``: the keys every object has) of ``objects`` merged."""
+    keys = list(dict.fromkeys(k for v in objects for k in v))
+    schema: dict[str, Any] = {
+        "properties": {k: _merge([v.get(k) for v in objects], depth + 1) for k in keys}
+    }
+    required = [k for k in keys if all(k in v for v in objects)]
+    if required:
+        schema["required"] = required
     return schema
 
 
