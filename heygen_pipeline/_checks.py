@@ -7,12 +7,8 @@ Each returns the checked value (a number as ``float``) or raises ``TypeError`` /
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import Any, TypeVar
 
 __all__ = ["callable_", "count", "flag", "non_empty_str", "number", "optional_flag", "seconds"]
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 def number(name: str, value: object, *, minimum: float) -> float:
@@ -29,17 +25,16 @@ def number(name: str, value: object, *, minimum: float) -> float:
 def seconds(name: str, value: object, *, positive: bool = False, finite: bool = False) -> float:
     """A duration: a number ``> 0`` (``positive``) or ``>= 0``; ``ValueError`` otherwise.
 
-    With ``finite``, infinity is refused too, in a message of its own.
+    With ``finite``, infinity is refused too.
     """
     if (
         isinstance(value, bool)
         or not isinstance(value, (int, float))
         or not (value > 0 if positive else value >= 0)
+        or (finite and not math.isfinite(value))
     ):
-        msg = f"{name} must be a number of seconds {'> 0' if positive else '>= 0'}, not {value!r}"
-        raise ValueError(msg)
-    if finite and not math.isfinite(value):
-        msg = f"{name} must be finite"
+        kind = "a finite number" if finite else "a number"
+        msg = f"{name} must be {kind} of seconds {'> 0' if positive else '>= 0'}, not {value!r}"
         raise ValueError(msg)
     return float(value)
 
@@ -65,13 +60,12 @@ def optional_flag(name: str, value: object) -> bool | None:
     return None if value is None else flag(name, value)
 
 
-def callable_(name: str, value: F, *, like: str | None = None) -> F:
+def callable_(name: str, value: object, *, like: str | None = None) -> None:
     """A callable; ``like`` names an example for the message (``time.monotonic``)."""
     if not callable(value):
         how = f" like {like}" if like else ""
         msg = f"{name} must be callable{how}, not {type(value).__name__}"
         raise TypeError(msg)
-    return value
 
 
 def non_empty_str(name: str, value: object) -> str:

@@ -8,6 +8,7 @@ import attrs
 import structlog
 
 from heygen_pipeline._heygen import DEFAULT_BASE_URL, DEFAULT_UPLOAD_URL
+from heygen_pipeline._hosts import base_host
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline._redact import Secret
 from heygen_pipeline._stack import Stack
@@ -21,7 +22,6 @@ from heygen_pipeline.middleware import (
     LoggingMiddleware,
     RedirectMiddleware,
 )
-from heygen_pipeline.middleware._hosts import base_host
 from heygen_pipeline.typing import Handler
 
 __all__ = [

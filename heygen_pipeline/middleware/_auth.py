@@ -22,11 +22,11 @@ import attrs
 from heygen_pipeline._checks import non_empty_str
 from heygen_pipeline._headers import Headers
 from heygen_pipeline._heygen import DEFAULT_BASE_URL, UPLOAD_HOST
+from heygen_pipeline._hosts import HostAllowlist, base_host
 from heygen_pipeline._http import is_loopback
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline._redact import MIN_SECRET_LEN, Secret, redact_url
 from heygen_pipeline.errors import ConfigurationError, InsecureTransportError
-from heygen_pipeline.middleware._hosts import HostAllowlist, base_host
 from heygen_pipeline.typing import Handler
 
 __all__ = [

@@ -16,7 +16,8 @@ from typing import Any, Final, NoReturn
 
 import attrs
 
-from heygen_pipeline import errors
+from heygen_pipeline import _checks, errors
+from heygen_pipeline._http import error_code
 from heygen_pipeline._models import Request, Response, Timeout, excerpt
 from heygen_pipeline._redact import scrub
 from heygen_pipeline.errors import HeyGenError, RateLimitError
@@ -27,7 +28,6 @@ from heygen_pipeline.middleware._backoff_policy import (
     AttemptRecord,
     BackoffPolicy,
     decide,
-    error_code,
 )
 from heygen_pipeline.middleware._context import (
     ATTEMPT,
@@ -56,9 +56,7 @@ def _policy(value: object) -> BackoffPolicy:
 
 
 def _callable(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
-    if not callable(value):
-        msg = f"{attribute.name} must be callable, not {type(value).__name__}"
-        raise TypeError(msg)
+    _checks.callable_(attribute.name, value)
 
 
 def _timeout(value: object) -> Timeout:

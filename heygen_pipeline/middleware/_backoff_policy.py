@@ -8,7 +8,6 @@ property-tested directly. Only the backoff middleware calls it; it reports what 
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import MappingProxyType
@@ -16,7 +15,8 @@ from typing import Final
 
 import attrs
 
-from heygen_pipeline._http import is_replayable
+from heygen_pipeline import _checks
+from heygen_pipeline._http import error_code, is_replayable
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline.errors import TransportError
 from heygen_pipeline.middleware._context import Outcome, RetryDecision
@@ -45,18 +45,7 @@ DEFAULT_IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "PUT", "DELETE", "
 _TOO_MANY_REQUESTS: Final = 429
 _CONFLICT: Final = 409
 _IN_PROGRESS: Final = "request_in_progress"
-_MAX_JSON: Final = 65536  # a 409 body longer than this is not HeyGen's small error envelope
 _MAX_EXPONENT: Final = 1024
-
-
-def _number(name: str, value: object, *, minimum: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        msg = f"{name} must be a number, not {type(value).__name__}"
-        raise TypeError(msg)
-    if not (math.isfinite(value) and value >= minimum):
-        msg = f"{name} must be a finite number >= {minimum:g}, not {value!r}"
-        raise ValueError(msg)
-    return float(value)
 
 
 def _attempts(value: object) -> int:
@@ -101,15 +90,13 @@ def _at_least(minimum: float) -> Callable[[object, attrs.Attribute[float], objec
     """An attrs validator: the field is a finite number >= ``minimum`` (not a bool)."""
 
     def check(_inst: object, attribute: attrs.Attribute[float], value: object) -> None:
-        _number(attribute.name, value, minimum=minimum)
+        _checks.number(attribute.name, value, minimum=minimum)
 
     return check
 
 
 def _flag(_inst: object, attribute: attrs.Attribute[bool], value: object) -> None:
-    if not isinstance(value, bool):
-        msg = f"{attribute.name} must be a bool, not {type(value).__name__}"
-        raise TypeError(msg)
+    _checks.flag(attribute.name, value)
 
 
 @attrs.frozen
@@ -168,7 +155,7 @@ class BackoffPolicy:
 
 
 def _nonneg_seconds(_inst: object, _attr: object, value: float) -> None:
-    _number("delay", value, minimum=0)
+    _checks.number("delay", value, minimum=0)
 
 
 @attrs.frozen
@@ -201,27 +188,6 @@ def is_replay_safe(policy: BackoffPolicy, request: Request) -> bool:
     if explicit is not None:
         return explicit
     return request.method in policy.idempotent_methods or request.idempotency_key is not None
-
-
-def error_code(response: Response) -> str | int | None:
-    """The error code in a JSON error body of any envelope shape, or ``None``; never raises.
-
-    Reads ``{"error": {"code": ...}}`` (v2, v3), ``{"error": "..."}`` and ``{"code": ...}``
-    (v1). Streamed, huge or non-JSON bodies give ``None``.
-    """
-    if len(response.content) > _MAX_JSON:
-        return None
-    try:
-        body = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError, RecursionError):
-        return None
-    if not isinstance(body, dict):
-        return None
-    error = body.get("error")
-    for code in (error.get("code") if isinstance(error, dict) else error, body.get("code")):
-        if isinstance(code, (str, int)) and not isinstance(code, bool):
-            return code
-    return None
 
 
 def _classify(policy: BackoffPolicy, request: Request, outcome: Outcome) -> tuple[bool, str]:

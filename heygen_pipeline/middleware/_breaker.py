@@ -42,7 +42,9 @@ from typing import Final
 import attrs
 import structlog
 
+from heygen_pipeline import _checks
 from heygen_pipeline import _pybreaker as pb
+from heygen_pipeline._hosts import HostAllowlist
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline.middleware._breaker_engine import BreakerEngine, StateLogger
 from heygen_pipeline.middleware._breaker_policy import (
@@ -55,7 +57,6 @@ from heygen_pipeline.middleware._breaker_policy import (
     breaker_verdict,
     is_failure,
 )
-from heygen_pipeline.middleware._hosts import HostAllowlist
 from heygen_pipeline.typing import Clock, Handler
 
 __all__ = [
@@ -147,10 +148,8 @@ class CircuitBreakerMiddleware:
 
     def __attrs_post_init__(self) -> None:
         """Check the settings, make the breaker if none was given, and start its engine."""
-        _check_int("half_open_max_calls", self._half_open_max_calls)
-        if not callable(self._clock):
-            msg = f"clock must be callable like time.time, not {type(self._clock).__name__}"
-            raise TypeError(msg)
+        _checks.count("half_open_max_calls", self._half_open_max_calls, minimum=1)
+        _checks.callable_("clock", self._clock, like="time.time")
         breaker = self._breaker if self._breaker is not None else self._new_breaker()
         if not isinstance(breaker, pb.CircuitBreaker):
             msg = f"breaker must be a pybreaker.CircuitBreaker, not {type(breaker).__name__}"
@@ -185,8 +184,8 @@ class CircuitBreakerMiddleware:
         fail_max = _DEFAULT_FAIL_MAX if self._fail_max is None else self._fail_max
         timeout = _DEFAULT_RESET_TIMEOUT if self._reset_timeout is None else self._reset_timeout
         options = pb.BreakerOptions(
-            fail_max=_check_int("fail_max", fail_max),
-            reset_timeout=_check_seconds(timeout),
+            fail_max=_checks.count("fail_max", fail_max, minimum=1),
+            reset_timeout=_checks.seconds("reset_timeout", timeout),
             name=_DEFAULT_NAME if self._name is None else self._name,
         )
         return options.build(storage)
@@ -264,17 +263,3 @@ class CircuitBreakerMiddleware:
             f"CircuitBreakerMiddleware(name={b.name!r}, state={self.state!r}, "
             f"fail_max={b.fail_max}, reset_timeout={b.reset_timeout})"
         )
-
-
-def _check_int(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        msg = f"{name} must be an int >= 1, not {value!r}"
-        raise ValueError(msg)
-    return value
-
-
-def _check_seconds(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
-        msg = f"reset_timeout must be a number of seconds >= 0, not {value!r}"
-        raise ValueError(msg)
-    return float(value)

@@ -24,6 +24,7 @@ from typing import Any, Final
 import attrs
 from structlog.typing import EventDict, WrappedLogger
 
+from heygen_pipeline import _checks
 from heygen_pipeline._headers import Headers
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline._redact import (
@@ -104,9 +105,7 @@ def _allowlist(value: Iterable[str]) -> frozenset[str]:
 
 
 def _limit(_inst: object, _attr: object, value: object) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        msg = f"body_limit must be an int >= 0, not {value!r}"
-        raise ValueError(msg)
+    _checks.count("body_limit", value)
 
 
 def _logger(value: object) -> EventLogger:

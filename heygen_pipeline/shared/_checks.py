@@ -1,20 +1,20 @@
-"""Argument checks of the shared-state classes: counts, seconds and callables, one message each.
+"""Argument checks of the shared-state classes, with their defaults, on the core checks.
 
 A number check refuses ``bool`` (an ``int`` to Python, never a count or a duration to a
-caller) and NaN (which no comparison admits).
+caller) and NaN (which no comparison admits). The rules and messages live in
+``heygen_pipeline._checks``; this module only fixes the shared-state defaults.
 """
 
 from __future__ import annotations
+
+from heygen_pipeline import _checks
 
 __all__ = ["check_callable", "check_count", "check_seconds"]
 
 
 def check_count(what: str, value: object) -> int:
     """``value`` if it is an ``int >= 1``, else a ``ValueError``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        msg = f"{what} must be an int >= 1, not {value!r}"
-        raise ValueError(msg)
-    return value
+    return _checks.count(what, value, minimum=1)
 
 
 def check_seconds(
@@ -24,22 +24,9 @@ def check_seconds(
 
     ``finite=False`` also admits infinity (a timeout that never ends).
     """
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not (value > 0 if positive else value >= 0)
-        or (finite and value == float("inf"))
-    ):
-        bound = "> 0" if positive else ">= 0"
-        kind = "a finite number" if finite else "a number"
-        msg = f"{what} must be {kind} of seconds {bound}, not {value!r}"
-        raise ValueError(msg)
-    return float(value)
+    return _checks.seconds(what, value, positive=positive, finite=finite)
 
 
 def check_callable(what: str, value: object, *, like: str | None = None) -> None:
     """Nothing if ``value`` is callable, else a ``TypeError`` (``like`` names an example)."""
-    if not callable(value):
-        hint = f" like {like}" if like else ""
-        msg = f"{what} must be callable{hint}, not {type(value).__name__}"
-        raise TypeError(msg)
+    _checks.callable_(what, value, like=like)

@@ -31,10 +31,10 @@ import redis
 import structlog
 
 from heygen_pipeline import errors
+from heygen_pipeline._hosts import HostAllowlist
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline.errors import RateLimitError
-from heygen_pipeline.middleware._hosts import HostAllowlist
-from heygen_pipeline.middleware._retry_after import parse_retry_after
+from heygen_pipeline.middleware import parse_retry_after
 from heygen_pipeline.shared._checks import check_callable, check_seconds
 from heygen_pipeline.shared._connection import (
     DEFAULT_NAMESPACE,

@@ -7,8 +7,7 @@ from typing import Any
 import redis
 
 from heygen_pipeline._stack import Stack
-from heygen_pipeline.middleware._backoff import BackoffMiddleware
-from heygen_pipeline.middleware._breaker import CircuitBreakerMiddleware
+from heygen_pipeline.middleware import BackoffMiddleware, CircuitBreakerMiddleware
 from heygen_pipeline.shared._breaker_storage import RedisBreakerStorage
 from heygen_pipeline.shared._connection import DEFAULT_NAMESPACE, OnError
 from heygen_pipeline.shared._cooldown import SharedCooldown
