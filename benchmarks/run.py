@@ -64,7 +64,7 @@ FULL = Plan(
     stream_bytes=200 * MIB,
     layers=Budget(rounds=15, calls=200, seconds=3.0, warmup=50),
     inprocess=Budget(rounds=11, calls=2000, seconds=2.0, warmup=200),
-    transfer=Budget(rounds=5, calls=1, seconds=0.0, warmup=1),
+    transfer=Budget(rounds=9, calls=1, seconds=0.0, warmup=1),
     transfer_bytes=_transfer.FULL_BYTES,
 )
 QUICK = Plan(

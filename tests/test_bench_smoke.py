@@ -234,3 +234,21 @@ class TestReport:
         """The terminal report has every section and the targets."""
         for heading in (*(f"== {h}" for h in HEADINGS), "== Targets"):
             assert heading in run["stdout"], heading
+
+
+class TestProfileScript:
+    """The profile script runs and prints a self-time table per log level."""
+
+    def test_prints_both_levels(self):
+        """A tiny profile prints cProfile's table for INFO and for WARNING."""
+        done = subprocess.run(  # noqa: S603 - our own script, no shell
+            [sys.executable, str(ROOT / "benchmarks" / "profile_stack.py"), "--calls", "20"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-4000:]
+        for level in ("INFO", "WARNING"):
+            assert f"20 HeyGenClient.get() calls, {level} log" in done.stdout
+        assert "tottime" in done.stdout
