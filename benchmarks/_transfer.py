@@ -24,7 +24,7 @@ from typing import Any
 
 import urllib3
 from _clients import API_KEY, null_logger
-from _timing import Budget, Result, interleave
+from _timing import Budget, Result
 
 from heygen_pipeline import HeyGenClient, default_stack
 from heygen_pipeline.resources import DirectUpload, download
@@ -174,19 +174,43 @@ def contenders(
     return calls, close
 
 
-def _one(call: Callable[[], Any], _budget: Budget) -> tuple[float, int]:
+def _timed(call: Callable[[], Any]) -> float:
+    # Untimed: flush what is dirty already (ours and the machine's), so the timed fsync
+    # waits for this transfer's bytes, not for a backlog that lands on whoever runs next.
+    os.sync()
     started = time.perf_counter_ns()
     call()
-    return float(time.perf_counter_ns() - started), 1
+    return float(time.perf_counter_ns() - started)
 
 
-def measure(
-    where: Where, source: Path, folder: Path, size: int, budget: Budget
-) -> dict[str, Result]:
-    """Time each transfer once per round, the four taking turns in a rotated order."""
+@dataclass(frozen=True)
+class Transfers:
+    """Per contender its timings; per library contender the per-round ratios to its pair."""
+
+    results: dict[str, Result]
+    ratios: dict[str, list[float]]
+    """``ours / bare`` of each round, the two run back to back (order alternating)."""
+
+
+def measure(where: Where, source: Path, folder: Path, size: int, budget: Budget) -> Transfers:
+    """Time each pair back to back per round, alternating which goes first."""
     folder.mkdir(parents=True, exist_ok=True)
     calls, close = contenders(where, source, folder, size)
+    by_name = dict(calls)
+    results = {name: Result(name) for name, _ in calls}
+    ratios: dict[str, list[float]] = {ours: [] for ours, _ in PAIRS}
     try:
-        return interleave(calls, _one, budget)
+        for _ in range(budget.warmup):
+            for _name, call in calls:
+                call()
+        for round_number in range(budget.rounds):
+            for ours, bare in PAIRS:
+                order = (bare, ours) if round_number % 2 == 0 else (ours, bare)
+                times = {name: _timed(by_name[name]) for name in order}
+                for name, value in times.items():
+                    results[name].rounds.append(value)
+                    results[name].calls += 1
+                ratios[ours].append(times[ours] / times[bare])
+        return Transfers(results, ratios)
     finally:
         close()
