@@ -13,9 +13,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import secrets
 import shutil
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -38,6 +40,8 @@ MIN_FREE_BYTES = 5 * 1024 * MIB
 """Below this much free disk the full run moves `SMALL_DISK_BYTES` instead (and says so)."""
 SOURCE_NAME = "transfer.bin"
 _TIMEOUT = urllib3.Timeout(connect=10.0, read=120.0)
+SETTLE_SECONDS = 0.3
+"""An untimed pause after the sync before each transfer, for the disk to finish its writeback."""
 
 DOWNLOAD_BARE = "download, urllib3 loop (temp file, fsync, rename)"
 DOWNLOAD_OURS = "download, heygen_pipeline.resources.download"
@@ -178,6 +182,7 @@ def _timed(call: Callable[[], Any]) -> float:
     # Untimed: flush what is dirty already (ours and the machine's), so the timed fsync
     # waits for this transfer's bytes, not for a backlog that lands on whoever runs next.
     os.sync()
+    time.sleep(SETTLE_SECONDS)
     started = time.perf_counter_ns()
     call()
     return float(time.perf_counter_ns() - started)
@@ -189,7 +194,22 @@ class Transfers:
 
     results: dict[str, Result]
     ratios: dict[str, list[float]]
-    """``ours / bare`` of each round, the two run back to back (order alternating)."""
+    """``ours / bare`` of each round, the two back to back: bare first in even rounds."""
+
+
+def balanced_ratio(ratios: list[float]) -> float:
+    """The ratio with the position effect cancelled: √(median bare-first * median ours-first).
+
+    The second of two back-to-back 300 MB transfers is often the slower (the disk is still
+    busy with the first), which multiplies the bare-first ratios by some factor and divides
+    the ours-first ones by it; the geometric mean of the two medians takes it out.
+    """
+    if not ratios:
+        return math.nan
+    first, second = ratios[0::2], ratios[1::2]
+    if not second:
+        return statistics.median(first)
+    return math.sqrt(statistics.median(first) * statistics.median(second))
 
 
 def measure(where: Where, source: Path, folder: Path, size: int, budget: Budget) -> Transfers:

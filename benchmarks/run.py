@@ -15,7 +15,6 @@ import argparse
 import contextlib
 import json
 import math
-import statistics
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -65,7 +64,7 @@ FULL = Plan(
     stream_bytes=200 * MIB,
     layers=Budget(rounds=15, calls=200, seconds=3.0, warmup=50),
     inprocess=Budget(rounds=11, calls=2000, seconds=2.0, warmup=200),
-    transfer=Budget(rounds=11, calls=1, seconds=0.0, warmup=1),
+    transfer=Budget(rounds=12, calls=1, seconds=0.0, warmup=1),
     transfer_bytes=_transfer.FULL_BYTES,
 )
 QUICK = Plan(
@@ -415,7 +414,7 @@ def _inprocess_table(report: _report.Report, measured: Measured, plan: Plan) -> 
 def _transfer_row(name: str, result: Result, ratios: list[float], mb: float) -> list[str]:
     median, best = result.median_ns / 1e9, min(result.rounds, default=math.nan) / 1e9
     if ratios:
-        paired = f"{statistics.median(ratios):.3f}x"
+        paired = f"{_transfer.balanced_ratio(ratios):.3f}x"
         spread = f"{min(ratios):.2f}-{max(ratios):.2f}x"
     else:
         paired, spread = "1.000x", ""
@@ -442,7 +441,7 @@ def _transfer_table(report: _report.Report, measured: Measured, plan: Plan) -> N
             rows.append(_transfer_row(name, result, paired, mb))
             data[name] = {
                 "median_s": result.median_ns / 1e9,
-                "ratio": statistics.median(paired) if paired else 1.0,
+                "ratio": _transfer.balanced_ratio(paired) if paired else 1.0,
                 "round_ratios": paired,
                 "rounds_s": [r / 1e9 for r in result.rounds],
                 "calls": result.calls,
@@ -453,8 +452,10 @@ def _transfer_table(report: _report.Report, measured: Measured, plan: Plan) -> N
         "(temporary file in the target folder, fsync, rename); upload: "
         "`client.assets.send_direct_upload` (a file streamed in a PUT) vs urllib3 streaming "
         f"the same file. {plan.transfer.rounds} rounds; in each, ours and the bare loop run "
-        "back to back (which goes first alternates), after an untimed `os.sync()`. vs bare "
-        "is the median of the per-round ratios (their range beside it); seconds are the "
+        "back to back (which goes first alternates), each after an untimed `os.sync()` and "
+        f"{_transfer.SETTLE_SECONDS:g} s pause. vs bare is √(median ratio with the bare loop "
+        "first * median with ours first), which cancels the second transfer of a pair being "
+        "slower; the per-round range is beside it; seconds are the "
         "median and the best round. Every file written is deleted. On a shared VM single "
         "transfers vary by tens of percent (fsync, other processes), so read the range."
     )
