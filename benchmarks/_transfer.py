@@ -213,18 +213,20 @@ def balanced_ratio(ratios: list[float]) -> float:
 
 
 def measure(where: Where, source: Path, folder: Path, size: int, budget: Budget) -> Transfers:
-    """Time each pair back to back per round, alternating which goes first."""
+    """Time each pair back to back per round, alternating which goes first, pair by pair."""
     folder.mkdir(parents=True, exist_ok=True)
     calls, close = contenders(where, source, folder, size)
     by_name = dict(calls)
     results = {name: Result(name) for name, _ in calls}
     ratios: dict[str, list[float]] = {ours: [] for ours, _ in PAIRS}
     try:
-        for _ in range(budget.warmup):
-            for _name, call in calls:
-                call()
-        for round_number in range(budget.rounds):
-            for ours, bare in PAIRS:
+        # One pair at a time: a download right after an upload ran slower whoever made it,
+        # so mixing the pairs in a round put that penalty on whichever went first.
+        for ours, bare in PAIRS:
+            for _ in range(budget.warmup):
+                by_name[bare]()
+                by_name[ours]()
+            for round_number in range(budget.rounds):
                 order = (bare, ours) if round_number % 2 == 0 else (ours, bare)
                 times = {name: _timed(by_name[name]) for name in order}
                 for name, value in times.items():
