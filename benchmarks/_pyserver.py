@@ -6,7 +6,9 @@ stdout and serves until stdin closes (so it never outlives the benchmark that st
 - ``GET /<name>``: the file ``DOCROOT/<name>``, read once and served from memory;
 - ``GET /stream?bytes=N``: N bytes made on the fly in 64 KiB chunks, never held whole;
 - ``POST /upload``: reads the body (``Content-Length`` or chunked) into a SHA-256, answers a v2
-  envelope with the size and digest.
+  envelope with the size and digest;
+- ``PUT /sink``: reads the body and answers a v2 envelope with its size only (no digest, so the
+  server's CPU stays out of the upload comparison).
 
 Standard library only (asyncio streams): it is the fallback when nginx is not installed, and
 the producer and consumer of the streaming memory test.
@@ -81,8 +83,8 @@ class Server:
             writer.write(self.cached[url.path])
         elif method == "GET" and url.path == "/stream":
             await self._stream(url.query, writer)
-        elif method in {"POST", "PUT"} and url.path == "/upload":
-            await self._upload(headers, reader, writer)
+        elif method in {"POST", "PUT"} and url.path in {"/upload", "/sink"}:
+            await self._upload(headers, reader, writer, digest=url.path == "/upload")
         else:
             await _skip_body(headers, reader)
             body = b'{"error":{"code":"not_found","message":"no such route"},"data":null}'
@@ -103,16 +105,23 @@ class Server:
             await writer.drain()
 
     async def _upload(
-        self, headers: dict[str, str], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+        self,
+        headers: dict[str, str],
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        digest: bool,
     ) -> None:
-        digest = hashlib.sha256()
+        sha = hashlib.sha256()
         size = 0
         async for chunk in _body(headers, reader):
-            digest.update(chunk)
+            if digest:
+                sha.update(chunk)
             size += len(chunk)
-        body = json.dumps(
-            {"error": None, "data": {"size": size, "sha256": digest.hexdigest()}}
-        ).encode()
+        data: dict[str, object] = {"size": size}
+        if digest:
+            data["sha256"] = sha.hexdigest()
+        body = json.dumps({"error": None, "data": data}).encode()
         writer.write(_head(200, len(body), "application/json") + body)
 
 

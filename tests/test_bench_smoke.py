@@ -33,6 +33,27 @@ PIPELINE_ROWS = (
     "HeyGenClient.get(), INFO log",
 )
 MEMORY_KINDS = ("download", "upload-iterator", "upload-file", "download-urllib3")
+LAYER_STEPS = (
+    "transport only",
+    "+auth",
+    "+logging",
+    "+breaker",
+    "+redirects",
+    "+backoff",
+    "+envelope",
+)
+INPROCESS_ROWS = (
+    "httpx.Client on httpx.MockTransport",
+    "HeyGenClient.get(), default stack, INFO log, on MockTransport",
+    "HeyGenClient.get(), default stack, WARNING log, on MockTransport",
+)
+TRANSFERS = (
+    "download, urllib3 loop (temp file, fsync, rename)",
+    "download, heygen_pipeline.resources.download",
+    "upload, urllib3 streaming the file",
+    "upload, client.assets.send_direct_upload",
+)
+HEADINGS = ("1. ", "2. ", "3. ", "4. ", "5. ", "6. ", "7. ", "8. ")
 NOTE = "A hand-written note that every run of the benchmark must keep."
 
 
@@ -119,32 +140,91 @@ class TestMemorySection:
             assert row["peak_after_mib"] > 0, kind
 
 
+class TestLayersSection:
+    """Section 6 builds the default stack up layer by layer, at WARNING and INFO."""
+
+    def test_every_layer_has_finite_costs_at_both_levels(self, run):
+        """Each step of the build-up has a finite total and added cost at each level."""
+        layers = run["report"]["data"]["layers"]
+        rows = {row["layer"]: row for row in layers["rows"]}
+        assert set(LAYER_STEPS) <= set(rows)
+        assert layers["reference"].startswith("urllib3 + ")
+        for step in LAYER_STEPS:
+            for level in ("WARNING", "INFO"):
+                assert _finite(rows[step]["total_us"][level]), (step, level)
+                assert _finite(rows[step]["added_us"][level]), (step, level)
+
+
+class TestInProcessSection:
+    """Section 7 compares the default stack on MockTransport with httpx on its own."""
+
+    def test_rows_are_finite_and_httpx_is_the_base(self, run):
+        """Both levels of ours have finite ratios; httpx, when installed, is 1.0x."""
+        data = run["report"]["data"]["inprocess"]
+        assert set(data) == set(INPROCESS_ROWS)
+        if data[INPROCESS_ROWS[0]] is None:
+            pytest.skip("httpx is not installed")
+        assert data[INPROCESS_ROWS[0]]["ratio"] == pytest.approx(1.0)
+        for name in INPROCESS_ROWS[1:]:
+            assert _finite(data[name]["ratio"]), name
+            assert data[name]["median_us"] > 0, name
+
+
+class TestTransferSection:
+    """Section 8 times our download and upload against bare urllib3 loops."""
+
+    def test_every_transfer_ran_with_a_finite_ratio(self, run):
+        """Each transfer ran at least once; the bare loops are the 1.0x base."""
+        data = run["report"]["data"]["transfer"]
+        assert data["bytes"] == 4 * 1024 * 1024
+        for name in TRANSFERS:
+            assert data[name]["calls"] >= 1, name
+            assert _finite(data[name]["ratio"]), name
+            assert data[name]["median_s"] > 0, name
+        assert data[TRANSFERS[0]]["ratio"] == pytest.approx(1.0)
+        assert data[TRANSFERS[2]]["ratio"] == pytest.approx(1.0)
+
+
 class TestReport:
     """The printed report and the page carry the environment, the targets and the tables."""
 
     def test_targets_are_listed_with_measurements(self, run):
         """Every target names what it measures, its limit and a measured value (met or not)."""
         targets = run["report"]["targets"]
-        assert len(targets) == 8
+        assert len(targets) == 11
         for target in targets:
             assert target["what"]
             assert target["limit"]
             assert any(ch.isdigit() for ch in target["measured"]), target
             assert isinstance(target["met"], bool)
 
+    def test_targets_carry_the_issue_limits(self, run):
+        """The limits of issue 12's performance table are all in the targets."""
+        limits = {(t["what"], t["limit"]) for t in run["report"]["targets"]}
+        wanted = {
+            ("sequential, default stack, INFO log", "≤ 1.15x"),
+            ("sequential, default stack, WARNING log (aim: the floor)", "≤ 1.05x"),
+            ("4 threads, default stack, INFO log", "≤ 1.20x"),
+            ("4 threads, default stack, WARNING log", "≤ 1.08x"),
+            ("download, same durability as a bare urllib3 loop", "≤ 1.02x"),
+            ("upload, a streamed file, vs bare urllib3", "≤ 1.02x"),
+        }
+        assert wanted <= limits
+        assert any("httpx" in what and limit == "≤ 0.20x" for what, limit in limits)
+
     def test_environment_names_machine_versions_and_servers(self, run):
         """The machine, Python, the library versions and the servers used are recorded."""
         env = run["report"]["environment"]
         for key in ("CPU", "cores", "Python", "OS", "urllib3", "structlog", "heygen-pipeline"):
             assert env[key], key
-        assert env["server (sections 1-3)"].startswith(("nginx", "python"))
+        assert env["server (sections 1-3, 6, 8 download)"].startswith(("nginx", "python"))
 
     def test_page_has_every_table_and_keeps_the_explanation(self, run):
         """The Markdown page has each section's table, and the hand-written part survives."""
         page = run["page"]
         assert NOTE in page
         assert "old table" not in page
-        for heading in ("## Targets", "## 1. ", "## 2. ", "## 3. ", "## 4. ", "## 5. "):
+        for heading in ("## Targets", *(f"## {h}" for h in HEADINGS)):
             assert heading in page, heading
         for name in ALWAYS_RUN:
             assert name in page
@@ -152,5 +232,23 @@ class TestReport:
 
     def test_stdout_shows_the_tables(self, run):
         """The terminal report has every section and the targets."""
-        for heading in ("== 1. ", "== 2. ", "== 3. ", "== 4. ", "== 5. ", "== Targets"):
+        for heading in (*(f"== {h}" for h in HEADINGS), "== Targets"):
             assert heading in run["stdout"], heading
+
+
+class TestProfileScript:
+    """The profile script runs and prints a self-time table per log level."""
+
+    def test_prints_both_levels(self):
+        """A tiny profile prints cProfile's table for INFO and for WARNING."""
+        done = subprocess.run(  # noqa: S603 - our own script, no shell
+            [sys.executable, str(ROOT / "benchmarks" / "profile_stack.py"), "--calls", "20"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr[-4000:]
+        for level in ("INFO", "WARNING"):
+            assert f"20 HeyGenClient.get() calls, {level} log" in done.stdout
+        assert "tottime" in done.stdout
