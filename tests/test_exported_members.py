@@ -290,6 +290,7 @@ EXPECTED_ALL = {
         "JobSlot",
         "JobSlotProvider",
         "Middleware",
+        "Outcome",
         "Random",
         "ResponseStream",
         "Sleep",
