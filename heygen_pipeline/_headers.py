@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Final, TypeVar, final, overload
 
 from heygen_pipeline._redact import REDACTED, SENSITIVE_HEADERS, scrub
@@ -153,6 +154,14 @@ class Headers(Mapping[str, str]):
             for key, (name, value) in self._data.items()
         )
         return f"Headers({{{shown}}})"
+
+    def entries(self) -> Mapping[str, tuple[str, str]]:
+        """A read-only view ``{lower-cased name: (name as sent, value)}``, in order.
+
+        For code that needs both spellings of each name (logging, redaction): a view of
+        the headers' own table, so no call copies it.
+        """
+        return MappingProxyType(self._data)
 
     def raw(self) -> dict[str, str]:
         """A plain ``dict`` in the given case, for handing to the transport."""

@@ -16,6 +16,7 @@ from urllib.parse import urlencode
 
 import attrs
 
+from heygen_pipeline._copying import copier_for
 from heygen_pipeline._headers import Headers, to_headers
 from heygen_pipeline._redact import cut, redact_url, scrub
 from heygen_pipeline._urls import ParsedURL, target_of
@@ -185,29 +186,23 @@ class RequestOptions:
 
     def with_extension(self, key: ExtensionKey[T], value: T) -> RequestOptions:
         """A copy with ``key`` set to ``value``."""
-        return attrs.evolve(self, extensions={**self.extensions, key: value})
+        return copier_for(type(self))(self, extensions={**self.extensions, key: value})
+
+    def evolve(self, **changes: Any) -> RequestOptions:
+        """A copy with ``changes`` applied: what ``attrs.evolve`` gives, for less.
+
+        Only the changed fields are checked again.
+        """
+        return copier_for(type(self))(self, **changes)
 
     def _for_attempt(
         self, timeout: Timeout | None, extensions: dict[Any, object]
     ) -> RequestOptions:
-        """A copy with ``timeout`` and ``extensions``, both already checked (the hot path).
-
-        ``extensions`` must be a new dict nobody else holds (it is wrapped, not copied).
-        """
-        new = object.__new__(RequestOptions)
-        setattr_ = object.__setattr__
-        for name in _OPTION_FIELDS_KEPT:
-            setattr_(new, name, getattr(self, name))
-        setattr_(new, "timeout", timeout)
-        setattr_(new, "extensions", MappingProxyType(extensions))
-        return new
+        """Deprecated spelling of ``evolve(timeout=..., extensions=...)``, kept for callers."""
+        return copier_for(type(self))(self, timeout=timeout, extensions=extensions)
 
 
 DEFAULT_OPTIONS: Final = RequestOptions()
-_OPTION_FIELDS_KEPT: Final = tuple(
-    name for name in attrs.fields_dict(RequestOptions) if name not in {"timeout", "extensions"}
-)
-"""The fields `RequestOptions._for_attempt` copies as they are."""
 
 
 def _to_method(value: str) -> str:
@@ -272,6 +267,17 @@ class Request:
     def __attrs_post_init__(self) -> None:
         """Parse the URL once and reconcile the idempotency key with the header."""
         object.__setattr__(self, "_target", target_of(self.url))
+        self._reconcile_key()
+
+    def _after_copy(self, source: Request) -> None:
+        """``__attrs_post_init__`` for a copy: the URL is parsed only if it changed."""
+        if self.url is not source.url:
+            object.__setattr__(self, "_target", target_of(self.url))
+        if self.options.idempotency_key is not None:
+            self._reconcile_key()
+
+    def _reconcile_key(self) -> None:
+        """Carry ``options.idempotency_key`` as the header; refuse a header that differs."""
         key = self.options.idempotency_key
         if key is not None:
             current = self.headers.get("Idempotency-Key")
@@ -352,38 +358,33 @@ class Request:
         """The ``Idempotency-Key`` header, if the request carries one."""
         return self.headers.get("Idempotency-Key")
 
-    def _replace(self, headers: Headers, options: RequestOptions) -> Request:
-        """A copy with checked headers and options, keeping the parsed URL (the hot path).
+    def evolve(self, **changes: Any) -> Request:
+        """A copy with ``changes`` applied: what ``attrs.evolve`` gives, for less.
 
-        Falls back to a full ``attrs.evolve`` when an idempotency key must be reconciled.
+        Only the changed fields are checked again, and the URL is parsed again only when it
+        changes; middleware that sets headers or options on every attempt calls this.
         """
-        if options.idempotency_key is not None:
-            return attrs.evolve(self, headers=headers, options=options)
-        new = object.__new__(Request)
-        setattr_ = object.__setattr__
-        setattr_(new, "method", self.method)
-        setattr_(new, "url", self.url)
-        setattr_(new, "headers", headers)
-        setattr_(new, "body", self.body)
-        setattr_(new, "options", options)
-        setattr_(new, "_target", self._target)
-        return new
+        return copier_for(type(self))(self, **changes)
+
+    def _replace(self, headers: Headers, options: RequestOptions) -> Request:
+        """Deprecated spelling of ``evolve(headers=..., options=...)``, kept for callers."""
+        return copier_for(type(self))(self, headers=headers, options=options)
 
     def with_headers(self, headers: Mapping[str, str]) -> Request:
         """A copy with these headers set (replacing existing values)."""
-        return self._replace(self.headers.with_headers(headers), self.options)
+        return copier_for(type(self))(self, headers=self.headers.with_headers(headers))
 
     def with_header(self, name: str, value: str) -> Request:
         """A copy with one header set (replacing any value in any case)."""
-        return self._replace(self.headers.with_header(name, value), self.options)
+        return copier_for(type(self))(self, headers=self.headers.with_header(name, value))
 
     def without_headers(self, *names: str) -> Request:
         """A copy without the named headers."""
-        return self._replace(self.headers.without(*names), self.options)
+        return copier_for(type(self))(self, headers=self.headers.without(*names))
 
     def with_options(self, **changes: Any) -> Request:
         """A copy whose options have ``changes`` applied (``attrs.evolve`` on the options)."""
-        return self._replace(self.headers, attrs.evolve(self.options, **changes))
+        return copier_for(type(self))(self, options=self.options.evolve(**changes))
 
     def __repr__(self) -> str:
         """Method, redacted URL and redacted headers; never a secret."""
@@ -480,26 +481,21 @@ class Response:
                 request=self.request,
             ) from exc
 
+    def evolve(self, **changes: Any) -> Response:
+        """A copy with ``changes`` applied: what ``attrs.evolve`` gives, for less."""
+        return copier_for(type(self))(self, **changes)
+
     def _unwrapped(
         self, data: Any, envelope: str, next_token: str | None, has_more: bool | None
     ) -> Response:
-        """A copy carrying the unwrapped envelope (the envelope middleware's hot path)."""
-        new = object.__new__(Response)
-        setattr_ = object.__setattr__
-        for name in _RESPONSE_FIELDS:
-            setattr_(new, name, getattr(self, name))
-        setattr_(new, "data", data)
-        setattr_(new, "envelope", envelope)
-        setattr_(new, "next_token", next_token)
-        setattr_(new, "has_more", has_more)
-        return new
+        """Deprecated spelling of ``evolve(data=..., envelope=..., ...)``, kept for callers."""
+        return copier_for(type(self))(
+            self, data=data, envelope=envelope, next_token=next_token, has_more=has_more
+        )
 
     def __repr__(self) -> str:
         """Status, method and redacted URL; never a secret."""
         return f"<Response {self.status} {self.request.method} {redact_url(self.request.url)}>"
-
-
-_RESPONSE_FIELDS: Final = tuple(field.name for field in attrs.fields(Response))
 
 
 def excerpt(body: bytes, limit: int = _EXCERPT) -> str:

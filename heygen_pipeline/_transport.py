@@ -62,16 +62,14 @@ install_log_filter()
 
 
 def _headers_of(raw: urllib3.BaseHTTPResponse) -> Headers:
-    """The response headers, repeated names joined with ``", "`` (RFC 9110 field combining)."""
-    container = getattr(raw.headers, "_container", None)
-    if type(container) is dict:  # urllib3's HTTPHeaderDict: {lower name: [name, *values]}
-        return Headers._of(
-            {
-                key: (values[0], values[1] if len(values) == 2 else ", ".join(values[1:]))  # noqa: PLR2004 - one value
-                for key, values in container.items()
-            }
-        )
-    return Headers._trusted(raw.headers.items())
+    """The response headers, repeated names joined with ``", "`` (RFC 9110 field combining).
+
+    ``HTTPHeaderDict.itermerged`` joins them already, under the first spelling of each name.
+    """
+    headers = raw.headers
+    if isinstance(headers, urllib3.HTTPHeaderDict):
+        return Headers._of({name.lower(): (name, value) for name, value in headers.itermerged()})
+    return Headers._trusted(headers.items())
 
 
 def _u3_timeout(timeout: Timeout) -> urllib3.Timeout:

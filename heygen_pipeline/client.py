@@ -278,24 +278,27 @@ class HeyGenClient:
         self.webhook_endpoints = WebhookEndpoints(self)
 
     def _bind(self, stack: Stack) -> Stack:
-        """Bind a stack template's placeholders to this client, whoever built the template.
+        """Bind a stack's placeholders to this client, the same way whoever built the stack.
 
-        A ``ClientAuth`` placeholder gets this client's credentials; in such a template, a
-        breaker that guards every host is scoped to this client's API and upload hosts, as
-        in the stack the client builds itself (a failing CDN never opens the API breaker).
+        Two placeholders, bound independently: a ``ClientAuth`` gets this client's key, and a
+        breaker that guards every host is scoped to this client's API and upload hosts, as in
+        the stack the client builds itself (so a failing CDN never opens the API breaker,
+        whatever the stack's ``auth``). The given stack is left as it is.
         """
-        entries = list(stack)
-        if not any(isinstance(middleware, ClientAuth) for _, middleware in entries):
-            return stack
         hosts = auth_hosts(self.base_url, self.upload_url)
-        for name, middleware in entries:
+        bound = stack
+        for name, middleware in stack:
             if isinstance(middleware, ClientAuth):
-                if self._auth is None:
-                    self._auth = ApiKeyAuth(self._api_key, base_url=self.base_url, hosts=hosts)
-                stack = stack.replace(name, self._auth)
+                bound = bound.replace(name, self._client_auth(hosts))
             elif isinstance(middleware, CircuitBreakerMiddleware) and middleware.hosts is None:
-                stack = stack.replace(name, middleware.scoped_to(hosts))
-        return stack
+                bound = bound.replace(name, middleware.scoped_to(hosts))
+        return bound
+
+    def _client_auth(self, hosts: tuple[str, ...]) -> ApiKeyAuth:
+        """This client's key auth, made (and the key resolved) the first time a stack needs it."""
+        if self._auth is None:
+            self._auth = ApiKeyAuth(self._api_key, base_url=self.base_url, hosts=hosts)
+        return self._auth
 
     def _derive(self, **changes: Any) -> HeyGenClient:
         new = object.__new__(HeyGenClient)
@@ -364,7 +367,7 @@ class HeyGenClient:
         if "user-agent" not in request.headers:
             if self._user_agent_headers is not None:
                 headers = request.headers._with_valid("User-Agent", self._user_agent)
-                request = request._replace(headers, request.options)
+                request = request.evolve(headers=headers)
             else:
                 request = request.with_headers({"User-Agent": self._user_agent})
         if request.idempotency_key is None and self._wants_key(request):

@@ -4,6 +4,9 @@ A *handler* turns a [Request][heygen_pipeline.Request] into a [Response][heygen_
 A *middleware* is any callable ``(request, call_next) -> Response``: a plain function or an
 object with ``__call__``. It may change the request, call ``call_next`` zero, one or many
 times, inspect or replace the response, or raise. No base class is needed.
+
+Types only: at run time this module imports nothing but the value types its aliases name, so
+any module may import it without pulling in an implementation.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ __all__ = [
     "JobSlot",
     "JobSlotProvider",
     "Middleware",
+    "Outcome",
     "Random",
     "ResponseStream",
     "Sleep",
@@ -26,6 +30,9 @@ __all__ = [
 
 Handler = Callable[[Request], Response]
 """The innermost transport and every built pipeline: ``Request -> Response``."""
+
+Outcome = Response | BaseException
+"""One attempt's result: a response, or the exception the inner stack raised."""
 
 Sleep = Callable[[float], None]
 """``time.sleep``-like: wait this many seconds."""

@@ -29,12 +29,14 @@ from heygen_pipeline import (
     __version__,
     default_stack,
 )
+from heygen_pipeline._defaults import auth_hosts
 from heygen_pipeline.client import USER_AGENT, WRITE_TIMEOUT, is_v3_create
 from heygen_pipeline.middleware import (
     ApiKeyAuth,
     BackoffMiddleware,
     BearerAuth,
     CircuitBreakerMiddleware,
+    RedirectMiddleware,
 )
 from heygen_pipeline.testing import FakeHeyGen, Fault, MockTransport, make_response
 from heygen_pipeline.testing.pytest_plugin import checked_fake
@@ -988,3 +990,61 @@ class TestBreakerScope:
         assert scoped.breaker is original.breaker
         assert (scoped._half_open_max_calls, scoped._clock) == (3, clock)
         assert scoped.hosts == frozenset({"api.heygen.com"})
+
+
+def _own_stack(_fake: FakeHeyGen) -> Stack | None:
+    return None
+
+
+def _template(_fake: FakeHeyGen) -> Stack | None:
+    return default_stack()
+
+
+def _template_edited(_fake: FakeHeyGen) -> Stack | None:
+    return quiet_stack().replace("redirects", RedirectMiddleware(max_redirects=2))
+
+
+def _own_auth(fake: FakeHeyGen) -> Stack | None:
+    hosts = auth_hosts(fake.base_url, fake.upload_url)
+    return default_stack().replace(
+        "auth", ApiKeyAuth(fake.api_key, base_url=fake.base_url, hosts=hosts)
+    )
+
+
+class TestOneBinding:
+    """The client binds a stack's placeholders (key, host scope) alike, whatever the stack."""
+
+    @pytest.mark.parametrize(
+        "make",
+        [_own_stack, _template, _template_edited, _own_auth],
+        ids=["HeyGenClient()", "default_stack()", "edited default_stack()", "own auth"],
+    )
+    @pytest.mark.parametrize("derived", [False, True], ids=["init", "with_stack"])
+    def test_same_hosts_and_scope(self, fake_heygen, make, derived):
+        """Auth hosts and breaker scope equal the client's own; CDN 503s leave it closed."""
+        path = "/videos/missing.mp4"
+        fake_heygen.inject_always("GET", path, Fault.server_error(503), host="cdn")
+        urls = {"base_url": fake_heygen.base_url, "upload_url": fake_heygen.upload_url}
+        with HeyGenClient(fake_heygen.api_key, **urls) as reference:
+            stack = make(fake_heygen)
+            if derived:
+                client = reference.with_stack(stack if stack is not None else default_stack())
+            else:
+                client = HeyGenClient(fake_heygen.api_key, **urls, stack=stack)
+            want = reference.stack
+            assert client.stack["auth"].hosts == want["auth"].hosts
+            assert client.stack["breaker"].hosts == want["breaker"].hosts
+            assert client.stack["breaker"].hosts is not None
+            for _ in range(6):
+                with pytest.raises(ServerError):
+                    client.request("GET", fake_heygen.cdn_url + path, max_attempts=1)
+            assert client.stack["breaker"].state == "closed"
+            assert client.get("/v2/avatars")["avatars"]
+            assert fake_heygen.requests[-1].header("X-Api-Key") == fake_heygen.api_key
+
+    def test_the_given_stack_is_untouched(self):
+        """Binding leaves the given stack's placeholder and unscoped breaker as they were."""
+        stack = default_stack()
+        HeyGenClient(KEY, base_url=MOCK_BASE, stack=stack, transport=MockTransport(v3_echo))
+        assert isinstance(stack["auth"], ClientAuth)
+        assert stack["breaker"].hosts is None

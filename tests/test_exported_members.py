@@ -295,6 +295,7 @@ EXPECTED_ALL = {
         "JobSlot",
         "JobSlotProvider",
         "Middleware",
+        "Outcome",
         "Random",
         "ResponseStream",
         "Sleep",

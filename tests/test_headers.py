@@ -296,3 +296,22 @@ class TestWithoutTypes:
         """A non-str name is a TypeError, not an AttributeError."""
         with pytest.raises(TypeError, match="header names must be str"):
             Headers({"A": "1"}).without(1)
+
+
+class TestEntries:
+    """Headers.entries: both spellings of every name, read-only, without a copy."""
+
+    @given(header_sets())
+    def test_lower_name_to_name_and_value(self, pairs):
+        """Each lower-cased name maps to the name as given and its value, in order."""
+        entries = Headers(pairs).entries()
+        assert list(entries.items()) == [(name.lower(), (name, value)) for name, value in pairs]
+
+    def test_read_only(self):
+        """The view cannot be changed, and a changed copy of the headers leaves it as it was."""
+        hdrs = Headers({"X-A": "1"})
+        entries = hdrs.entries()
+        with pytest.raises(TypeError):
+            entries["x-b"] = ("X-B", "2")  # type: ignore[index]
+        hdrs.with_header("X-B", "2")
+        assert dict(entries) == {"x-a": ("X-A", "1")}

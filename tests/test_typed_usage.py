@@ -2,7 +2,7 @@ import pytest
 import typed_usage
 
 from heygen_pipeline import HeyGenClient, Request, RequestOptions
-from heygen_pipeline.testing import Fault
+from heygen_pipeline.testing import Fault, MockTransport
 from heygen_pipeline.testing.pytest_plugin import checked_fake
 
 KEY = "typed-usage-key"
@@ -111,3 +111,10 @@ class TestTypedUsage:
         data, recorded = typed_usage.scripted_fake()
         assert data["avatars"]
         assert len(recorded) == 3
+
+    def test_tagging_middleware(self):
+        """Request.evolve, Headers.entries, Response.evolve and Outcome, as a user types them."""
+        transport = MockTransport(typed_usage.answer)
+        response = typed_usage.tagging_middleware(Request("GET", "https://x.test/a"), transport)
+        assert transport.requests[-1].headers["X-Tag"] == "typed"
+        assert response.data["spelled"]["x-tag"] == "X-Tag"

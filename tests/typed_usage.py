@@ -39,7 +39,7 @@ from heygen_pipeline.middleware import (
 )
 from heygen_pipeline.resources import AvatarGroup, AvatarLook, Requester, Speech, Voice, Voices
 from heygen_pipeline.testing import FakeHeyGen, Fault, MockTransport, RecordedRequest, make_response
-from heygen_pipeline.typing import Handler, Middleware, Sleep
+from heygen_pipeline.typing import Handler, Middleware, Outcome, Sleep
 
 TENANT = ExtensionKey[str]("tenant")
 """A typed key for a custom middleware's per-request value."""
@@ -229,3 +229,14 @@ def scripted_fake() -> tuple[Any, list[RecordedRequest]]:
             data: Any = client.get("/v2/avatars")
         recorded: list[RecordedRequest] = fake.requests_for("GET", "/v2/avatars")
         return data, recorded
+
+
+def tagging_middleware(request: Request, call_next: Handler) -> Response:
+    """A middleware that copies the request with ``evolve`` and reads headers' ``entries``."""
+    tagged = request.evolve(headers=request.headers.with_header("X-Tag", "typed"))
+    spelled: dict[str, str] = {
+        lower: name for lower, (name, _value) in tagged.headers.entries().items()
+    }
+    outcome: Outcome = call_next(tagged)
+    assert isinstance(outcome, Response)
+    return outcome.evolve(data={"spelled": spelled, "was": outcome.data})
