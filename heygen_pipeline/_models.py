@@ -195,12 +195,6 @@ class RequestOptions:
         """
         return copier_for(type(self))(self, **changes)
 
-    def _for_attempt(
-        self, timeout: Timeout | None, extensions: dict[Any, object]
-    ) -> RequestOptions:
-        """Deprecated spelling of ``evolve(timeout=..., extensions=...)``, kept for callers."""
-        return copier_for(type(self))(self, timeout=timeout, extensions=extensions)
-
 
 DEFAULT_OPTIONS: Final = RequestOptions()
 
@@ -366,10 +360,6 @@ class Request:
         """
         return copier_for(type(self))(self, **changes)
 
-    def _replace(self, headers: Headers, options: RequestOptions) -> Request:
-        """Deprecated spelling of ``evolve(headers=..., options=...)``, kept for callers."""
-        return copier_for(type(self))(self, headers=headers, options=options)
-
     def with_headers(self, headers: Mapping[str, str]) -> Request:
         """A copy with these headers set (replacing existing values)."""
         return copier_for(type(self))(self, headers=self.headers.with_headers(headers))
@@ -484,14 +474,6 @@ class Response:
     def evolve(self, **changes: Any) -> Response:
         """A copy with ``changes`` applied: what ``attrs.evolve`` gives, for less."""
         return copier_for(type(self))(self, **changes)
-
-    def _unwrapped(
-        self, data: Any, envelope: str, next_token: str | None, has_more: bool | None
-    ) -> Response:
-        """Deprecated spelling of ``evolve(data=..., envelope=..., ...)``, kept for callers."""
-        return copier_for(type(self))(
-            self, data=data, envelope=envelope, next_token=next_token, has_more=has_more
-        )
 
     def __repr__(self) -> str:
         """Status, method and redacted URL; never a secret."""

@@ -52,6 +52,7 @@ ROOMS: tuple[Room, ...] = (
             "heygen_pipeline._pybreaker",  # the one adapter of pybreaker's API and internals
             "heygen_pipeline._heygen",
             "heygen_pipeline._hosts",
+            "heygen_pipeline._copying",
             "heygen_pipeline.errors",
             "heygen_pipeline.typing",
         ),

@@ -8,7 +8,7 @@ import attrs
 import pytest
 from hypothesis import given
 
-from heygen_pipeline import ExtensionKey, Request, RequestOptions, Response, Timeout
+from heygen_pipeline import ExtensionKey, Request, RequestOptions, Response
 from heygen_pipeline._copying import copier_for, copy_with
 from heygen_pipeline.testing._strategies_values import (
     option_changes,
@@ -94,17 +94,11 @@ class TestEntries:
         with pytest.raises(ValueError, match="differs"):
             keyed.evolve(options=RequestOptions(idempotency_key="k-2"))
 
-    def test_old_spellings_are_kept(self):
-        """_replace, _for_attempt and _unwrapped still work, as evolve with those fields."""
-        request = Request("GET", "https://api.heygen.com/v3/a")
-        options = RequestOptions(max_attempts=2)
-        assert request._replace(request.headers, options) == request.evolve(options=options)
-        timeout = Timeout(1.0, 2.0)
-        assert options._for_attempt(timeout, {}) == options.evolve(timeout=timeout)
-        response = Response(200, {}, request)
-        assert response._unwrapped([1], "v3", "t", has_more=True) == attrs.evolve(
-            response, data=[1], envelope="v3", next_token="t", has_more=True
-        )
+    def test_one_copy_path(self):
+        """The hand-written copies are gone: evolve is the only way to copy a core value."""
+        for cls, old in ((Request, "_replace"), (RequestOptions, "_for_attempt")):
+            assert not hasattr(cls, old)
+        assert not hasattr(Response, "_unwrapped")
 
     def test_unknown_keyword(self):
         """A keyword that is no init field is a TypeError, as with attrs.evolve."""

@@ -146,9 +146,8 @@ class _CredentialAuth:
             # No local variable ever holds the revealed value (tracebacks may show locals).
             # Name and value were checked in __init__ (`_credential`): set without re-checking.
             return call_next(
-                request._replace(
-                    request.headers._with_valid(self._header, self._value.reveal()),
-                    request.options,
+                request.evolve(
+                    headers=request.headers._with_valid(self._header, self._value.reveal())
                 )
             )
         headers = request.headers

@@ -149,11 +149,13 @@ class BackoffMiddleware:
                 timeout = _shrink(timeout or self.default_timeout, left)
             jitter = self.random()
             attempt = Attempt(number, max_attempts)
-            sent = request._replace(
-                request.headers,
-                options._for_attempt(
-                    timeout, {**extensions, ATTEMPT: attempt} if extensions else {ATTEMPT: attempt}
-                ),
+            sent = request.evolve(
+                options=options.evolve(
+                    timeout=timeout,
+                    extensions={**extensions, ATTEMPT: attempt}
+                    if extensions
+                    else {ATTEMPT: attempt},
+                )
             )
             try:
                 outcome: Outcome = call_next(sent)

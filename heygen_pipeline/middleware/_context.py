@@ -12,7 +12,8 @@ from collections.abc import Callable
 
 import attrs
 
-from heygen_pipeline._models import ExtensionKey, Request, Response
+from heygen_pipeline._models import ExtensionKey, Request
+from heygen_pipeline.typing import Outcome
 
 __all__ = ["ATTEMPT", "Attempt", "Outcome", "RetryDecision", "RetryHook", "RetryReport"]
 
@@ -27,10 +28,6 @@ class RetryDecision:
     gave_up: bool = False
     """True when the outcome was worth retrying but a limit stopped it (attempts, deadline,
     a one-shot body, a ``Retry-After`` over the cap)."""
-
-
-Outcome = Response | BaseException
-"""One attempt's result: a response, or the exception the inner stack raised."""
 
 
 @attrs.frozen(repr=False)

@@ -155,11 +155,11 @@ def _from_envelope(response: Response, body: dict[str, Any]) -> Response:
         raise _error(response, f"HTTP {response.status}")
     next_token = body.get("next_token")
     has_more = body.get("has_more")
-    return response._unwrapped(
-        body["data"],
-        "v2" if "error" in body else "v3",
-        next_token if isinstance(next_token, str) and next_token else None,
-        has_more if isinstance(has_more, bool) else None,
+    return response.evolve(
+        data=body["data"],
+        envelope="v2" if "error" in body else "v3",
+        next_token=next_token if isinstance(next_token, str) and next_token else None,
+        has_more=has_more if isinstance(has_more, bool) else None,
     )
 
 
@@ -170,11 +170,11 @@ def _from_v1(response: Response, body: dict[str, Any], code: int) -> Response:
         raise _error(response, message or f"HeyGen error code {code}", code)
     data = body.get("data")
     token = data.get("token") if isinstance(data, dict) else None
-    return response._unwrapped(
-        data,
-        "v1",
-        token if isinstance(token, str) and token else None,
-        bool(token) if isinstance(data, dict) and "token" in data else None,
+    return response.evolve(
+        data=data,
+        envelope="v1",
+        next_token=token if isinstance(token, str) and token else None,
+        has_more=bool(token) if isinstance(data, dict) and "token" in data else None,
     )
 
 

@@ -217,10 +217,11 @@ class LoggingMiddleware:
         Names are scrubbed too: a server may echo a key in a header's name.
         """
         allowed = self.header_allowlist
-        entries = headers._data.items()  # {lower name: (name, value)}
+        view = headers.entries()  # {lower name: (name as sent, value)}
+        entries = view.items()
         # One scrub over every name and every value that would be shown: when it finds no
         # secret (the usual case), none of the parts can hold one, so none is scrubbed alone.
-        parts = [name for name, _ in headers._data.values()]
+        parts = [name for name, _ in view.values()]
         parts += [value for key, (_, value) in entries if key in allowed]
         text = "\n".join(parts)
         if scrub(text) == text:
