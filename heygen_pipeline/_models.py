@@ -18,7 +18,7 @@ import attrs
 
 from heygen_pipeline._copying import copier_for
 from heygen_pipeline._headers import Headers, to_headers
-from heygen_pipeline._redact import cut, redact_url, scrub
+from heygen_pipeline._redact import SCRUB_MARGIN, cut, redact_url, scrub
 from heygen_pipeline._urls import ParsedURL, target_of
 from heygen_pipeline.errors import MalformedResponseError
 
@@ -36,8 +36,6 @@ _IDEMPOTENCY_KEY: Final = re.compile(r"^[A-Za-z0-9_\-:.]{1,255}$")
 _EXCERPT: Final = 200
 _REQUEST_ID: Final = re.compile(r"[\x21-\x7e]{1,128}")
 """A request id worth showing: 1-128 visible ASCII characters (HeyGen's are short ids)."""
-_SCRUB_MARGIN: Final = 4096
-"""Bytes decoded beyond an excerpt's end, so a secret cut by it is still scrubbed whole."""
 
 
 MAX_SECONDS: Final = 366 * 86400.0
@@ -486,7 +484,7 @@ def excerpt(body: bytes, limit: int = _EXCERPT) -> str:
     Scrubbed before it is cut: a secret straddling the cut would otherwise leave all but its
     tail behind, where scrubbing no longer recognises it.
     """
-    head = body[: 4 * limit + _SCRUB_MARGIN]  # UTF-8: at most 4 bytes a character
+    head = body[: 4 * limit + SCRUB_MARGIN]  # UTF-8: at most 4 bytes a character
     # Scrubbed before the whitespace is collapsed (a key with spaces, echoed with other
     # spacing, is found by the second scrub in `cut`), and cut last.
     text = " ".join(scrub(head.decode("utf-8", "replace")).split())

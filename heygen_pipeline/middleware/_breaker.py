@@ -111,22 +111,23 @@ class CircuitBreakerMiddleware:
     `scoped_to` and `with_storage` derive new ones with ``attrs.evolve``, every setting kept.
     Equality is identity, as two instances never share their trials in flight.
 
-    Args:
-        breaker: a pybreaker breaker to drive (its storage, thresholds, listeners and
-            ``exclude`` list are used); by default one is made from the options below,
-            which must then not be given.
-        fail_max: consecutive failures that open the breaker (default 5).
-        reset_timeout: seconds the breaker stays open before a trial call (default 30).
-        half_open_max_calls: trial calls allowed at once while half-open.
-        name: the breaker's name in logs (default ``"heygen"``).
-        storage: pybreaker storage for state and counters (default: in memory); pass a
-            [RedisBreakerStorage][heygen_pipeline.shared.RedisBreakerStorage] to share the
-            breaker between processes (an `AtomicBreakerStorage`, driven atomically).
-        clock: wall-clock seconds since the epoch, like ``time.time`` (see the module doc).
-        logger: a structlog logger; default ``structlog.get_logger("heygen_pipeline.breaker")``.
-        hosts: guard only requests to these hosts (``host`` or ``host:port``); requests to
-            any other host (a CDN download, say) pass unguarded and uncounted, so a failing
-            CDN cannot open the breaker for the API. Default: every host.
+    Constructor arguments:
+
+    - ``breaker``: a pybreaker breaker to drive (its storage, thresholds, listeners and
+      ``exclude`` list are used); by default one is made from the options below,
+      which must then not be given.
+    - ``fail_max``: consecutive failures that open the breaker (default 5).
+    - ``reset_timeout``: seconds the breaker stays open before a trial call (default 30).
+    - ``half_open_max_calls``: trial calls allowed at once while half-open.
+    - ``name``: the breaker's name in logs (default ``"heygen"``).
+    - ``storage``: pybreaker storage for state and counters (default: in memory); pass a
+      [RedisBreakerStorage][heygen_pipeline.shared.RedisBreakerStorage] to share the
+      breaker between processes (an `AtomicBreakerStorage`, driven atomically).
+    - ``clock``: wall-clock seconds since the epoch, like ``time.time`` (see the module doc).
+    - ``logger``: a structlog logger; default ``structlog.get_logger("heygen_pipeline.breaker")``.
+    - ``hosts``: guard only requests to these hosts (``host`` or ``host:port``); requests to
+      any other host (a CDN download, say) pass unguarded and uncounted, so a failing
+      CDN cannot open the breaker for the API. Default: every host.
     """
 
     # The pybreaker breaker: state, counters, thresholds, listeners (always set after init).

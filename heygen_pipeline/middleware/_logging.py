@@ -120,18 +120,19 @@ class LoggingMiddleware:
 
         stack = Stack([("logging", LoggingMiddleware(structlog.get_logger("my.service")))])
 
-    Args:
-        logger: a structlog bound logger; default ``structlog.get_logger("heygen_pipeline")``
-            (resolved on each event, so configuring structlog later still applies).
-        event: the event name.
-        log_headers: add ``request_headers`` and ``response_headers`` when the logger is
-            enabled for DEBUG.
-        header_allowlist: header names (any case) whose values are logged; the others show
-            as ``REDACTED``. Credential headers cannot be allowlisted.
-        log_bodies: add ``request_body`` and ``response_body`` (byte bodies only; streams
-            are never read), truncated to ``body_limit`` characters and scrubbed.
-        body_limit: how many characters of a body to log.
-        clock: ``time.perf_counter``-like, for the elapsed time.
+    Constructor arguments:
+
+    - ``logger``: a structlog bound logger; default ``structlog.get_logger("heygen_pipeline")``
+      (resolved on each event, so configuring structlog later still applies).
+    - ``event``: the event name.
+    - ``log_headers``: add ``request_headers`` and ``response_headers`` when the logger is
+      enabled for DEBUG.
+    - ``header_allowlist``: header names (any case) whose values are logged; the others show
+      as ``REDACTED``. Credential headers cannot be allowlisted.
+    - ``log_bodies``: add ``request_body`` and ``response_body`` (byte bodies only; streams
+      are never read), truncated to ``body_limit`` characters and scrubbed.
+    - ``body_limit``: how many characters of a body to log.
+    - ``clock``: ``time.perf_counter``-like, for the elapsed time.
     """
 
     logger: EventLogger = attrs.field(default=None, converter=_logger, eq=False)
