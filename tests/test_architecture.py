@@ -53,6 +53,7 @@ ROOMS: tuple[Room, ...] = (
             "heygen_pipeline._heygen",
             "heygen_pipeline._hosts",
             "heygen_pipeline._copying",
+            "heygen_pipeline._library_logging",
             "heygen_pipeline.errors",
             "heygen_pipeline.typing",
         ),

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from structlog.testing import LogCapture, capture_logs
 
 import heygen_pipeline
+from heygen_pipeline._library_logging import LibraryLogger
 from heygen_pipeline._models import Request, RequestOptions, Timeout
 from heygen_pipeline._redact import REDACTED, Secret, register_secret
 from heygen_pipeline._stack import Stack
@@ -296,13 +297,11 @@ class TestFields:
 class TestLogger:
     """Which logger receives events, and that nothing global is configured."""
 
-    def test_default_logger_name(self, monkeypatch):
-        """The default logger is structlog.get_logger('heygen_pipeline')."""
-        calls = []
-        real = structlog.get_logger
-        monkeypatch.setattr(structlog, "get_logger", lambda *a: calls.append(a) or real(*a))
-        LoggingMiddleware()
-        assert calls == [("heygen_pipeline",)]
+    def test_default_logger_name(self):
+        """The default logger is the library's own, named 'heygen_pipeline'."""
+        logger = LoggingMiddleware().logger
+        assert isinstance(logger, LibraryLogger)
+        assert logger.name == "heygen_pipeline"
 
     def test_caller_logger_receives_events(self):
         """A caller's own bound logger (no global configuration) gets the events."""

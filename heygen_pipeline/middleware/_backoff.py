@@ -123,7 +123,8 @@ class BackoffMiddleware:
     logger: EventLogger = attrs.field(
         default=None, kw_only=True, converter=_logger, eq=False, repr=False
     )
-    """Where ``http_retry`` events go (default ``structlog.get_logger("heygen_pipeline")``)."""
+    """Where ``http_retry`` events go (default: the library's logger, silent until the
+    application configures structlog or stdlib logging)."""
     hooks: tuple[RetryHook, ...] = attrs.field(default=(), kw_only=True, converter=_hooks)
     """Called with a `RetryReport` for each decision on an attempt that did not succeed."""
     _concrete: bool = attrs.field(init=False, eq=False, repr=False)

@@ -40,11 +40,11 @@ from collections.abc import Iterable
 from typing import Final
 
 import attrs
-import structlog
 
 from heygen_pipeline import _checks
 from heygen_pipeline import _pybreaker as pb
 from heygen_pipeline._hosts import HostAllowlist
+from heygen_pipeline._library_logging import library_logger
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline.middleware._breaker_engine import BreakerEngine, StateLogger
 from heygen_pipeline.middleware._breaker_policy import (
@@ -124,7 +124,8 @@ class CircuitBreakerMiddleware:
       [RedisBreakerStorage][heygen_pipeline.shared.RedisBreakerStorage] to share the
       breaker between processes (an `AtomicBreakerStorage`, driven atomically).
     - ``clock``: wall-clock seconds since the epoch, like ``time.time`` (see the module doc).
-    - ``logger``: a structlog logger; default ``structlog.get_logger("heygen_pipeline.breaker")``.
+    - ``logger``: a structlog logger; default: the library's logger
+      ``heygen_pipeline.breaker`` (silent until the application configures logging).
     - ``hosts``: guard only requests to these hosts (``host`` or ``host:port``); requests to
       any other host (a CDN download, say) pass unguarded and uncounted, so a failing
       CDN cannot open the breaker for the API. Default: every host.
@@ -158,7 +159,7 @@ class CircuitBreakerMiddleware:
         self._check_no_options_with(breaker)
         logger = self._logger
         if logger is None:
-            logger = structlog.get_logger("heygen_pipeline.breaker")
+            logger = library_logger("heygen_pipeline.breaker")
         settings = {
             "_breaker": breaker,
             "_fail_max": None,

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Final, Protocol
 
-import structlog
-
+from heygen_pipeline._library_logging import LIBRARY_LOGGER, library_logger
 from heygen_pipeline._redact import redact_url, scrub
 from heygen_pipeline.middleware._context import Outcome
 
@@ -42,10 +41,13 @@ def check_logger(logger: object) -> EventLogger:
     return logger  # type: ignore[return-value]  # checked above: it has bind
 
 
-def default_logger() -> EventLogger:
-    """The library's logger, ``structlog.get_logger("heygen_pipeline")`` (resolved per event)."""
-    logger: EventLogger = structlog.get_logger("heygen_pipeline")
-    return logger
+def default_logger(name: str = LIBRARY_LOGGER) -> EventLogger:
+    """The library's own logger: silent until the application configures structlog or logging.
+
+    See `heygen_pipeline._library_logging`: events go through the application's structlog
+    configuration when there is one, else through the stdlib logger ``name``.
+    """
+    return library_logger(name)
 
 
 def bound(logger: EventLogger, concrete: bool) -> Any:

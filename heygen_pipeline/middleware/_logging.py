@@ -7,8 +7,9 @@ ERROR on the last attempt (or with no backoff outside). The retry decision is th
 (its ``http_retry`` event); this middleware never computes it. Header dicts are added only when
 the logger is enabled for DEBUG, through an allowlist (the rest shows as ``REDACTED``); bodies
 only on request, truncated and scrubbed, and a streamed body is never read. The library never
-configures structlog or logging: events go to the logger the caller passes, or to
-``structlog.get_logger("heygen_pipeline")``.
+configures structlog or logging: events go to the logger the caller passes, or through the
+application's structlog configuration or its stdlib logger ``heygen_pipeline``, and nowhere
+until one of the two is configured.
 
 `RedactSecrets` is a structlog processor for the caller's own chain: it removes given
 secrets (and every secret the library registered) from anything in an event.
@@ -16,6 +17,7 @@ secrets (and every secret the library registered) from anything in an event.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterable, Mapping
@@ -122,8 +124,10 @@ class LoggingMiddleware:
 
     Constructor arguments:
 
-    - ``logger``: a structlog bound logger; default ``structlog.get_logger("heygen_pipeline")``
-      (resolved on each event, so configuring structlog later still applies).
+    - ``logger``: a structlog bound logger; default: the library's logger, which speaks
+      through the application's structlog configuration or stdlib logger ``heygen_pipeline``,
+      and is silent until one is configured (decided per event, so configuring logging later
+      still applies).
     - ``event``: the event name.
     - ``log_headers``: add ``request_headers`` and ``response_headers`` when the logger is
       enabled for DEBUG.
@@ -344,9 +348,48 @@ class RedactSecrets:
         cleaned = self._str(shown)
         return value if cleaned == shown else cleaned
 
+    def logging_filter(self) -> logging.Filter:
+        """The same redaction for the standard library: a filter to add to a handler.
+
+        It renders each record's message (with its arguments), scrubs it, every extra field
+        and the formatted traceback, so an application that logs through ``logging`` keeps
+        its own events free of secrets too::
+
+            handler.addFilter(RedactSecrets(os.environ["OTHER_TOKEN"]).logging_filter())
+        """
+        return _RedactingFilter(self)
+
     def __repr__(self) -> str:
         """Never the secrets: only whether registered secrets are included."""
         return f"RedactSecrets(registered={self._registered})"
+
+
+_RECORD_FIELDS: Final = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__)
+
+
+class _RedactingFilter(logging.Filter):
+    """A `logging.Filter` applying a `RedactSecrets` to whole records (never drops one)."""
+
+    def __init__(self, redact: RedactSecrets) -> None:
+        super().__init__()
+        self._redact = redact
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Scrub the rendered message, the extra fields and the traceback text in place."""
+        clean = self._redact._clean
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a broken format string must not hide the event
+            message = str(record.msg)
+        record.msg, record.args = clean(message, 0), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = str(clean(record.exc_text, 0))
+        for key, value in list(record.__dict__.items()):
+            if key not in _RECORD_FIELDS:
+                record.__dict__[key] = clean(value, 0)
+        return True
 
 
 def _short(value: str) -> str:

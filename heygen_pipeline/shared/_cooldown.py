@@ -28,10 +28,10 @@ from collections.abc import Callable, Iterable
 from typing import Any, Final
 
 import redis
-import structlog
 
 from heygen_pipeline import errors
 from heygen_pipeline._hosts import HostAllowlist
+from heygen_pipeline._library_logging import library_logger
 from heygen_pipeline._models import Request, Response
 from heygen_pipeline.errors import RateLimitError
 from heygen_pipeline.middleware import parse_retry_after
@@ -143,9 +143,7 @@ class SharedCooldown:
         self._sleep = sleep
         self._clock = clock
         self._wall_clock = wall_clock
-        self._logger = (
-            logger if logger is not None else structlog.get_logger("heygen_pipeline.shared")
-        )
+        self._logger = logger if logger is not None else library_logger("heygen_pipeline.shared")
         self._guard = Guard(
             "cooldown",
             on_error=on_error,

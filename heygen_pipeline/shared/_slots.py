@@ -21,9 +21,9 @@ import uuid
 from typing import Any, Final
 
 import redis
-import structlog
 
 from heygen_pipeline import errors
+from heygen_pipeline._library_logging import library_logger
 from heygen_pipeline.shared import _slots_scripts as lua
 from heygen_pipeline.shared._checks import check_callable, check_count, check_seconds
 from heygen_pipeline.shared._connection import (
@@ -119,9 +119,7 @@ class JobSlots(VideoJobBookkeeping):
         base = f"{check_name('namespace', namespace)}:slots:{{{api_key_id}}}"
         self.keys: tuple[str, str, str] = (base, f"{base}:videos", f"{base}:holders")
         """The Redis keys: leases (sorted set), video -> holder, holder -> video."""
-        self._logger = (
-            logger if logger is not None else structlog.get_logger("heygen_pipeline.shared")
-        )
+        self._logger = logger if logger is not None else library_logger("heygen_pipeline.shared")
         self._guard = Guard(
             "job slots",
             on_error=on_error,
