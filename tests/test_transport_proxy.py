@@ -98,6 +98,23 @@ class TestExplicitProxy:
         assert "s3cr3t" not in shown
         assert token not in shown
 
+    def test_credentials_only_in_the_connect(self, tmp_path):
+        """For an HTTPS target the credentials go in the CONNECT, never to the server."""
+        token = base64.b64encode(b"user:tunnel-pass").decode()
+        ca = trustme.CA()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("api.example.test").configure_cert(context)
+        ca_path = tmp_path / "ca.pem"
+        ca.cert_pem.write_to_path(str(ca_path))
+        with ProxyServer(credentials=f"Basic {token}") as proxy, _TLSServer(context) as server:
+            url = proxy.url.replace("://", "://user:tunnel-pass@")
+            with Urllib3Transport(timeout=QUICK, proxy=url, ca_certs=ca_path) as transport:
+                target = f"https://api.example.test:{server.server_port}/echo"
+                assert transport(Request("GET", target)).status == 200
+        assert proxy.seen[0][0] == "CONNECT"
+        assert proxy.seen[0][2]["proxy-authorization"] == f"Basic {token}"
+        assert "proxy-authorization" not in server.heads[0]
+
     def test_https_through_a_connect_tunnel(self, proxy, tmp_path):
         """An HTTPS target is reached through CONNECT, its certificate checked end to end."""
         ca = trustme.CA()
@@ -165,6 +182,16 @@ class TestEnvironment:
         with Urllib3Transport(timeout=QUICK, resolver=_to_loopback) as transport:
             assert transport(Request("GET", f"{_named(fake)}/v2/avatars")).status == 401
         assert proxy.seen == []
+
+    def test_decided_per_target_host(self, fake, proxy, monkeypatch):
+        """Two hosts of one transport: the one NO_PROXY names goes direct, the other proxied."""
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.setenv("NO_PROXY", "cdn.example.test")
+        with Urllib3Transport(timeout=QUICK, resolver=_to_loopback) as transport:
+            for _ in range(2):
+                transport(Request("GET", f"{_named(fake, 'cdn.example.test')}/v2/avatars"))
+                transport(Request("GET", f"{_named(fake)}/v2/avatars"))
+        assert _targets(proxy) == [f"{_named(fake)}/v2/avatars"] * 2
 
     def test_no_proxy_other_port_still_proxied(self, fake, proxy, monkeypatch):
         """A NO_PROXY entry with another port does not bypass."""
@@ -341,6 +368,7 @@ class _Hello(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_GET(self):
+        self.server.heads.append({k.lower(): v for k, v in self.headers.items()})
         body = b'{"data": {"hello": "world"}}' if self.path == "/hello" else b"hello"
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -358,6 +386,7 @@ class _TLSServer(ThreadingHTTPServer):
     def __init__(self, context):
         super().__init__(("127.0.0.1", 0), _Hello)
         self.socket = context.wrap_socket(self.socket, server_side=True)
+        self.heads = []
         self.thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05})
 
     def __enter__(self):
