@@ -128,7 +128,7 @@ def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 def parse_no_proxy(value: str) -> tuple[_Bypass, ...]:
     """The entries of a ``no_proxy`` value: comma or space separated, as curl reads them.
 
-    ``example.com`` and ``.example.com`` both match the domain and its subdomains;
+    ``example.com``, ``.example.com`` and ``*.example.com`` match the domain and its subdomains;
     ``host:port`` matches one port; an IP address or CIDR network matches addresses in it;
     ``*`` matches every host.
     """
@@ -149,8 +149,8 @@ def parse_no_proxy(value: str) -> tuple[_Bypass, ...]:
         network = _network(entry)
         if network is not None:
             entries.append(_Bypass(network=network, port=port))
-        elif entry.strip("."):
-            entries.append(_Bypass(domain=entry.strip("."), port=port))
+        elif domain := entry.lstrip("*").strip("."):
+            entries.append(_Bypass(domain=domain, port=port))
     return tuple(entries)
 
 

@@ -10,12 +10,20 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import trustme
 import urllib3
+from _proxy_server import ProxyServer
+from hypothesis import given
+from hypothesis import strategies as st
 
-from heygen_pipeline import ConfigurationError, ConnectError, HeyGenClient, Request, Timeout
-from heygen_pipeline._transport import Urllib3Transport
+from heygen_pipeline import (
+    ConfigurationError,
+    ConnectError,
+    HeyGenClient,
+    Request,
+    Timeout,
+    Urllib3Transport,
+)
 from heygen_pipeline._transport_proxy import ProxyRoutes, parse_no_proxy, parse_proxy
 from heygen_pipeline.testing.pytest_plugin import checked_fake
-from tests._proxy_server import ProxyServer
 
 QUICK = Timeout(connect=2.0, read=5.0)
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
@@ -286,6 +294,8 @@ class TestNoProxy:
             ("192.168.1.5", "192.168.1.5", True),
             ("::1/128, foo", "[::1]", True),
             ("*", "anything.example", True),
+            ("*.example.com", "api.example.com", True),
+            ("API.Example.COM", "api.example.com", True),
             ("", "api.heygen.com", False),
         ],
     )
@@ -295,6 +305,11 @@ class TestNoProxy:
             by_scheme={"https": self.PROXY}, bypass=parse_no_proxy(value), loopback_direct=False
         )
         assert (routes.proxy_for("https", host, 443) is None) is direct
+
+    @given(value=st.text(), host=st.text())
+    def test_any_text_decides(self, value, host):
+        """Whatever NO_PROXY and the host hold, the decision is made without an error."""
+        assert self._routes(value).proxy_for("https", host.lower(), 443) in {None, self.PROXY}
 
     def test_scheme_without_proxy_is_direct(self):
         """A target scheme no variable names goes direct."""
