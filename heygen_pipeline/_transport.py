@@ -26,6 +26,12 @@ from heygen_pipeline._headers import Headers
 from heygen_pipeline._models import Request, Response, Timeout
 from heygen_pipeline._transport_body import Urllib3Stream, check_framing, discard, read_body
 from heygen_pipeline._transport_errors import translate
+from heygen_pipeline._transport_proxy import (
+    Proxy,
+    ProxyRoutes,
+    environment_routes,
+    explicit_routes,
+)
 from heygen_pipeline._transport_scrub import install_log_filter
 from heygen_pipeline.errors import (
     HeyGenError,
@@ -128,6 +134,8 @@ class Urllib3Transport:
         pool_manager: urllib3.PoolManager | None = None,
         max_body_size: int | None = DEFAULT_MAX_BODY_SIZE,
         resolver: Resolver | None = None,
+        proxy: str | None = None,
+        trust_env: bool = True,
     ) -> None:
         """Configure the pools.
 
@@ -145,6 +153,12 @@ class Urllib3Transport:
             resolver: ``(host, port) -> getaddrinfo entries``, instead of the system's
                 ``socket.getaddrinfo``; either way a lookup is bounded by the connect timeout
                 and the request's deadline.
+            proxy: send every request through this HTTP(S) proxy, such as
+                ``http://user:pass@proxy:3128`` (HTTPS targets through a CONNECT tunnel);
+                the environment's proxy variables are then ignored.
+            trust_env: without ``proxy``, read ``https_proxy``, ``http_proxy``,
+                ``all_proxy`` and ``no_proxy`` (either case) once, now; loopback hosts
+                always go direct. False: connect directly, whatever the environment says.
         """
         if not isinstance(timeout, Timeout):
             msg = f"timeout must be a Timeout, not {type(timeout).__name__}"
@@ -170,6 +184,7 @@ class Urllib3Transport:
         if resolver is not None and not callable(resolver):
             msg = f"resolver must be callable, not {type(resolver).__name__}"
             raise TypeError(msg)
+        routes = self._routes_of(proxy, trust_env=trust_env, own_pool=pool_manager is None)
         self.timeout = timeout
         self.max_body_size = max_body_size
         self._resolver = resolver
@@ -188,10 +203,40 @@ class Urllib3Transport:
         # Connection pools by (scheme, host, port), so a call skips PoolManager's lookup.
         self._pools: dict[tuple[str, str | None, int | None], urllib3.HTTPConnectionPool] = {}
         self._pool = pool_manager or self._new_pool_manager()
+        self._routes = routes
+        # The proxy each (scheme, host, port) goes through (None: direct), decided once.
+        self._route_cache: dict[tuple[str, str, int], Proxy | None] = {}
+        self._proxy_managers = self._new_proxy_managers()
         # Only a plain PoolManager is bypassed: a ProxyManager (or any subclass) must see the URL.
         self._direct = type(self._pool) is urllib3.PoolManager
         self._pid = os.getpid()
         _TRANSPORTS.add(self)
+
+    @staticmethod
+    def _routes_of(proxy: object, *, trust_env: object, own_pool: bool) -> ProxyRoutes | None:
+        """The proxy routes asked for: ``proxy``, else the environment's (if trusted)."""
+        if not isinstance(trust_env, bool):
+            msg = f"trust_env must be a bool, not {type(trust_env).__name__}"
+            raise TypeError(msg)
+        if proxy is not None and not own_pool:
+            msg = "give proxy= or pool_manager=, not both (a ProxyManager can be the pool_manager)"
+            raise ValueError(msg)
+        if proxy is not None:
+            return explicit_routes(proxy)
+        return environment_routes() if trust_env and own_pool else None
+
+    def _new_proxy_managers(self) -> dict[Proxy, urllib3.ProxyManager]:
+        """One ProxyManager of phase-tracking pools per proxy the routes name."""
+        if self._routes is None:
+            return {}
+        managers = {}
+        for proxy in self._routes.proxies:
+            manager = urllib3.ProxyManager(
+                proxy.url, proxy_headers=proxy.headers, **self._pool_settings
+            )
+            manager.pool_classes_by_scheme = dict(conn.POOL_CLASSES)
+            managers[proxy] = manager
+        return managers
 
     def _new_pool_manager(self) -> urllib3.PoolManager:
         """A PoolManager of phase-tracking pools (`_transport_conn`), with this one's settings."""
@@ -211,6 +256,8 @@ class Urllib3Transport:
         self._pools = {}
         if self._owns_pool:
             self._pool = self._new_pool_manager()
+            _INHERITED.append(self._proxy_managers)
+            self._proxy_managers = self._new_proxy_managers()
         else:  # the caller's manager: same object, its pools forgotten (not closed)
             pools = self._pool.pools
             self._pool.pools = type(pools)(pools._maxsize, dispose_func=pools.dispose_func)
@@ -277,8 +324,9 @@ class Urllib3Transport:
     ) -> urllib3.BaseHTTPResponse:
         """Send the request with urllib3 (the body is left unread)."""
         pool_timeout = call.bound(None)  # a blocking pool waits no longer than the deadline
-        if not self._direct:
-            return self._pool.urlopen(
+        manager = self._manager_for(request) if self._routes is not None else None
+        if manager is not None or not self._direct:
+            return (manager or self._pool).urlopen(
                 request.method,
                 request.url,
                 body=request.body,
@@ -303,6 +351,19 @@ class Urllib3Transport:
         except u3.ClosedPoolError:  # closed between the check and the call; nothing was sent
             return _send(self._pool_for(key), request, target, timeout, pool_timeout)
 
+    def _manager_for(self, request: Request) -> urllib3.ProxyManager | None:
+        """The ProxyManager ``request`` goes through, or None to go direct."""
+        assert self._routes is not None  # noqa: S101 - the caller checks
+        key = (request.scheme, request.host, request.port)
+        try:
+            proxy = self._route_cache[key]
+        except KeyError:
+            proxy = self._routes.proxy_for(*key)
+            if len(self._route_cache) >= _MAX_CACHED_POOLS:
+                self._route_cache.clear()
+            self._route_cache[key] = proxy
+        return None if proxy is None else self._proxy_managers[proxy]
+
     def _pool_for(self, key: tuple[str, str | None, int | None]) -> urllib3.HTTPConnectionPool:
         """The PoolManager's pool for ``(scheme, host, port)``, remembered for the next call."""
         scheme, host, port = key
@@ -317,6 +378,8 @@ class Urllib3Transport:
         self._pools.clear()
         if self._owns_pool:
             self._pool.clear()
+            for manager in self._proxy_managers.values():
+                manager.clear()
 
     def __enter__(self) -> Urllib3Transport:
         """Use as a context manager to close the pools at the end."""
@@ -333,4 +396,5 @@ class Urllib3Transport:
 
     def __repr__(self) -> str:
         """Settings only."""
-        return f"Urllib3Transport(timeout={self.timeout!r})"
+        routes = "" if self._routes is None else f", proxies={list(self._routes.proxies)!r}"
+        return f"Urllib3Transport(timeout={self.timeout!r}{routes})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import ssl
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -141,6 +142,32 @@ def _base_url(given: str | None) -> str:
     return value
 
 
+def _transport(
+    given: Handler | None,
+    *,
+    proxy: str | None,
+    trust_env: bool,
+    ca_certs: str | os.PathLike[str] | None,
+    ssl_context: ssl.SSLContext | None,
+) -> Handler:
+    """``given``, else a `Urllib3Transport` with these settings (refused alongside ``given``)."""
+    if given is None:
+        return Urllib3Transport(
+            proxy=proxy, trust_env=trust_env, ca_certs=ca_certs, ssl_context=ssl_context
+        )
+    named = {"proxy": proxy, "ca_certs": ca_certs, "ssl_context": ssl_context}
+    clashing = [name for name, value in named.items() if value is not None]
+    if trust_env is not True:
+        clashing.append("trust_env")
+    if clashing:
+        msg = (
+            f"{', '.join(clashing)} configure the default transport; with transport= given, "
+            "pass them to that transport (Urllib3Transport(...)) instead"
+        )
+        raise ConfigurationError(msg)
+    return given
+
+
 class HeyGenClient:
     """A HeyGen API client: the default stack (or yours) over one urllib3 connection pool.
 
@@ -201,6 +228,10 @@ class HeyGenClient:
         write_timeout: Timeout | float | None = WRITE_TIMEOUT,
         job_slots: JobSlotProvider | None = None,
         slot_timeout: float = 300.0,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        ca_certs: str | os.PathLike[str] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         """Configure the client.
 
@@ -224,6 +255,15 @@ class HeyGenClient:
                 ``heygen_pipeline.shared.JobSlots``): ``videos.create`` takes a slot and
                 ``videos.wait`` gives it back when the job ends.
             slot_timeout: how long ``videos.create`` waits for a free slot.
+            proxy: send every request through this HTTP(S) proxy (credentials in the URL
+                are kept secret); the proxy variables of the environment are then ignored.
+            trust_env: without ``proxy``, honour ``HTTPS_PROXY``, ``HTTP_PROXY``,
+                ``ALL_PROXY`` and ``NO_PROXY`` (read once, now). False ignores them.
+            ca_certs: a PEM bundle of the CAs to trust instead of the system store.
+            ssl_context: a configured `ssl.SSLContext` for everything else TLS.
+
+        ``proxy``, ``trust_env``, ``ca_certs`` and ``ssl_context`` configure the default
+        `Urllib3Transport`; with your own ``transport``, configure that one instead.
         """
         base_url = _base_url(base_url)
         for url in (base_url, upload_url):
@@ -241,7 +281,9 @@ class HeyGenClient:
         self._api_key = Secret(api_key) if isinstance(api_key, str) else api_key
         self._auth: ApiKeyAuth | None = None
         self._owns_transport = transport is None
-        self._transport: Handler = transport if transport is not None else Urllib3Transport()
+        self._transport: Handler = _transport(
+            transport, proxy=proxy, trust_env=trust_env, ca_certs=ca_certs, ssl_context=ssl_context
+        )
         opts = options if options is not None else DEFAULT_OPTIONS
         if timeout is not None:
             opts = attrs.evolve(opts, timeout=timeout)

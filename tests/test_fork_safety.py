@@ -10,6 +10,7 @@ import json
 import os
 import select
 import time
+from urllib.parse import urlsplit
 
 import pytest
 import urllib3
@@ -59,16 +60,23 @@ def in_child(write_end, work):
         os._exit(code)
 
 
-def fork_and_call(transport, server):
+def proxy_echo(request):
+    """As `echo`, for a server that is the proxy: the absolute-form target's path."""
+    body = json.dumps({"target": urlsplit(request.target).path, "connection": request.connection})
+    return http_answer(200, body.encode())
+
+
+def fork_and_call(transport, server, url=None):
     """Fork; parent and child call at once; return (parent's answers, child's answers)."""
+    url = url or server.url
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         os.close(read_end)
-        in_child(write_end, lambda: calls(transport, server.url, "child"))
+        in_child(write_end, lambda: calls(transport, url, "child"))
     os.close(write_end)
     try:
-        parent = calls(transport, server.url, "parent")
+        parent = calls(transport, url, "parent")
         ready, _, _ = select.select([read_end], [], [], 30)
         assert ready, "the child did not report in 30 s"
         with os.fdopen(read_end) as pipe:
@@ -106,6 +114,17 @@ class TestForkedPools:
         with HostileServer(echo) as server, Urllib3Transport(pool_manager=manager) as transport:
             warm = calls(transport, server.url, "warm")[0][2]
             parent, child = fork_and_call(transport, server)
+            check(parent, child, warm)
+
+    def test_through_a_proxy(self):
+        """A proxied transport's child gets fresh proxy pools as well."""
+        url = "http://api.example.test"
+        with (
+            HostileServer(proxy_echo) as server,
+            Urllib3Transport(timeout=QUICK, proxy=server.url) as transport,
+        ):
+            warm = calls(transport, url, "warm")[0][2]
+            parent, child = fork_and_call(transport, server, url)
             check(parent, child, warm)
 
     def test_twice(self):
