@@ -20,6 +20,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, NoReturn, TextIO
 
 from heygen_pipeline._cli import _commands as commands
+from heygen_pipeline._cli import _v3 as v3
 from heygen_pipeline._cli._commands import CommandError, Context, UsageError
 from heygen_pipeline._cli._console import Console
 from heygen_pipeline._cli._demo import DEMO_KEY, run_demo
@@ -170,7 +171,9 @@ def _parser(console: Console) -> _Parser:
     leaf(branch("avatars", "avatars"), "list", commands.avatars_list, "list the avatar looks")
     voices = leaf(branch("voices", "voices"), "list", commands.voices_list, "list the voices")
     voices.add_argument("--language", help="only voices of this language (e.g. English)")
-    _video_commands(branch("videos", "video jobs"), leaf)
+    videos = branch("videos", "video jobs")
+    _video_commands(videos, leaf)
+    v3.add_commands(branch, leaf, videos)
     return parser
 
 

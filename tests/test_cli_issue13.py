@@ -225,7 +225,17 @@ class TestGlobalHelp:
 
     @pytest.mark.parametrize(
         "argv",
-        [["stack"], ["account"], ["quota"], ["avatars", "list"], ["voices", "list"]],
+        [
+            ["stack"],
+            ["account"],
+            ["quota"],
+            ["avatars", "list"],
+            ["voices", "list"],
+            ["videos", "list"],
+            ["templates", "list"],
+            ["translations", "list"],
+            ["webhooks", "list"],
+        ],
     )
     def test_json_everywhere(self, fake, argv):
         """Every command that prints data prints exactly one JSON document with --json."""
@@ -280,3 +290,93 @@ class TestRetryLines:
             decision=RetryDecision(retry=False, reason="HTTP 503; out of attempts", gave_up=True),
         )
         assert retry_line(report) is None
+
+
+@pytest.fixture
+def v3(fake):
+    """Run a command against ``fake``; also a client on it, to set things up."""
+
+    def run(*argv):
+        return cli("--base-url", fake.base_url, *argv, env={"HEYGEN_API_KEY": fake.api_key})
+
+    with HeyGenClient(fake.api_key, base_url=fake.base_url, upload_url=fake.upload_url) as client:
+        run.client = client
+        yield run
+
+
+class TestV3Commands:
+    """The v3 listing and housekeeping commands, against FakeHeyGen."""
+
+    def test_videos_list_table_and_json(self, v3):
+        """``videos list`` prints every video; --json the same ids as the library's list."""
+        expected = [video.id for video in v3.client.videos.list()]
+        table = v3("videos", "list")
+        assert table.status == 0, table.err
+        assert table.out.splitlines()[0].split() == ["VIDEO", "ID", "STATUS", "TITLE"]
+        assert all(video_id in table.out for video_id in expected)
+        run = v3("videos", "list", "--json")
+        assert [row["id"] for row in json.loads(run.out)] == expected
+
+    def test_videos_list_limit(self, v3):
+        """``--limit 1`` prints only the newest video; 0 is a usage error."""
+        run = v3("videos", "list", "--limit", "1", "--json")
+        assert len(json.loads(run.out)) == 1
+        assert v3("videos", "list", "--limit", "0").status == 2
+
+    def test_videos_delete(self, v3):
+        """``videos delete`` deletes: the video is then not found."""
+        video_id = next(iter(v3.client.videos.list())).id
+        run = v3("videos", "delete", video_id, "--json")
+        assert run.status == 0, run.err
+        assert json.loads(run.out) == {"deleted": video_id}
+        gone = v3("videos", "status", video_id)
+        assert gone.status == 1
+        assert "NotFoundError" in one_error_line(gone)
+
+    def test_templates_list(self, v3):
+        """``templates list`` shows the templates by id and name."""
+        run = v3("templates", "list", "--json")
+        assert run.status == 0, run.err
+        rows = json.loads(run.out)
+        assert [row["id"] for row in rows] == [t.id for t in v3.client.templates.list()]
+        assert "NAME" in v3("templates", "list").out
+
+    def test_translations_list(self, v3):
+        """``translations list`` lists the translation jobs started."""
+        [job] = v3.client.translations.create(
+            video_url="https://example.com/source.mp4", output_languages=["French (France)"]
+        )
+        run = v3("translations", "list", "--json")
+        assert run.status == 0, run.err
+        assert job.id in [row["id"] for row in json.loads(run.out)]
+        assert job.id in v3("translations", "list").out
+
+    def test_webhooks_list_never_shows_secrets(self, v3):
+        """``webhooks list`` lists endpoints by URL and never prints a signing secret."""
+        endpoint = v3.client.webhook_endpoints.create("https://example.com/hook")
+        run = v3("webhooks", "list", "--json")
+        assert run.status == 0, run.err
+        [row] = json.loads(run.out)
+        assert row["url"] == "https://example.com/hook"
+        assert "secret" not in row
+        assert endpoint.secret
+        assert endpoint.secret not in run.out
+        assert "https://example.com/hook" in v3("webhooks", "list").out
+
+    def test_assets_upload(self, v3, tmp_path):
+        """``assets upload`` streams a file and prints the new asset."""
+        path = tmp_path / "logo.png"
+        path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(2048))
+        run = v3("assets", "upload", str(path), "--json")
+        assert run.status == 0, run.err
+        asset = json.loads(run.out)
+        assert asset["id"]
+        assert v3.client.assets.get(asset["id"]).id == asset["id"]
+        human = v3("assets", "upload", str(path))
+        assert human.out.startswith("id ")
+
+    def test_assets_upload_missing_file_is_usage(self, v3, tmp_path):
+        """A path that is not a file: exit 2 before any call."""
+        run = v3("assets", "upload", str(tmp_path / "nope.png"))
+        assert run.status == 2
+        assert "no such file" in one_error_line(run)
