@@ -1,9 +1,12 @@
 """The ``heygen-pipeline`` command (also ``python -m heygen_pipeline``).
 
-``demo`` walks through the pipeline against an embedded fake HeyGen (no key, no network).
-The other commands call HeyGen with the key in ``HEYGEN_API_KEY``: ``avatars list``,
-``voices list``, ``videos create``, ``videos status``, ``videos wait``, ``quota``, and
-``stack`` prints the default stack. ``--json`` prints one JSON document instead of a table.
+``demo`` walks through the pipeline against an embedded fake HeyGen (no key, no network);
+``fake-server`` serves a FakeHeyGen until Ctrl-C; ``stack`` prints the default stack.
+The other commands call HeyGen with the key in ``HEYGEN_API_KEY``: ``account``, ``quota``,
+``avatars list``, ``voices list``, ``videos create/status/wait/list/delete``,
+``templates list``, ``translations list``, ``webhooks list`` and ``assets upload``.
+``--json`` prints one JSON document instead of a table. Every option is honoured or refused
+(exit 2), never ignored; retries show as one line each on standard error.
 
 Exit status: 0 on success; 1 for an API or transport error, a failed video or a wait that
 timed out; 2 for a usage error (including a missing ``HEYGEN_API_KEY``); 130 on Ctrl-C.
