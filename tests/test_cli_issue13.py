@@ -380,3 +380,28 @@ class TestV3Commands:
         run = v3("assets", "upload", str(tmp_path / "nope.png"))
         assert run.status == 2
         assert "no such file" in one_error_line(run)
+
+
+class TestRetryLinesBesideProgress:
+    """A retry during a live wait is written above the status line, not through it."""
+
+    def test_retry_during_a_live_wait(self, fake):
+        """On a terminal the retry line stands alone and the status line is redrawn after it."""
+        from tests.test_cli import TtyBuffer  # noqa: PLC0415 - only here
+
+        env = {"HEYGEN_API_KEY": fake.api_key}
+        created = cli(
+            "--base-url", fake.base_url, "videos", "create", "--avatar-id", LOOK,
+            "--script", "hi", "--json", env=env,
+        )  # fmt: skip
+        video_id = json.loads(created.out)["video_id"]
+        fake.inject("GET", f"/v3/videos/{video_id}", Fault.server_error(503))
+        argv = ["--base-url", fake.base_url, "videos", "wait", video_id, "--poll", "0.01"]
+        run = cli(*argv, env=env, err=TtyBuffer())
+        assert run.status == 0, run.err
+        assert "\nretrying in " not in run.out
+        lines = run.err.split("\r")
+        retry = [part for part in lines if "retrying in " in part]
+        assert retry, run.err
+        assert retry[0].lstrip().startswith("retrying in ")
+        assert "(attempt 1 of 3): HTTP 503\n" in retry[0]

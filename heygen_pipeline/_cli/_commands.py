@@ -111,8 +111,7 @@ def with_retry_lines(stack: Stack, console: Console) -> Stack:
     def show(report: RetryReport) -> None:
         line = retry_line(report)
         if line is not None:
-            console.err.write(console.scrub(plain(line)) + "\n")
-            console.err.flush()
+            console.note(line)
 
     backoff = stack["backoff"]
     if not isinstance(backoff, BackoffMiddleware):  # pragma: no cover - the default stack's
@@ -269,7 +268,7 @@ def videos_wait(args: argparse.Namespace, ctx: Context) -> int:
 
 def _wait(client: HeyGenClient, args: argparse.Namespace, ctx: Context) -> Video:
     """``client.videos.wait``, with a live status line on a terminal."""
-    progress = Progress(ctx.console.err, live=is_tty(ctx.console.err))
+    progress = ctx.console.progress = Progress(ctx.console.err, live=is_tty(ctx.console.err))
     started = time.monotonic()
 
     def show(video: Video) -> None:
@@ -285,6 +284,7 @@ def _wait(client: HeyGenClient, args: argparse.Namespace, ctx: Context) -> Video
             on_progress=show,
         )
     finally:
+        ctx.console.progress = None
         progress.close()
 
 
@@ -307,12 +307,13 @@ def _download(client: HeyGenClient, video: Video, dest: Path, ctx: Context) -> d
     if not video.video_url:
         msg = f"video {video.id} completed without a video_url"
         raise CommandError(msg)
-    progress = Progress(ctx.console.err, live=is_tty(ctx.console.err))
+    progress = ctx.console.progress = Progress(ctx.console.err, live=is_tty(ctx.console.err))
     try:
         result = client.videos.download(
             video, dest, on_progress=lambda n, t: progress.show(download_text(n, t))
         )
     finally:
+        ctx.console.progress = None
         progress.close()
     return {"path": str(result.path), "bytes": result.size}
 

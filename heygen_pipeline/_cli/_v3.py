@@ -105,7 +105,7 @@ def assets_upload(args: argparse.Namespace, ctx: Context) -> int:
     if not path.is_file():
         msg = f"assets upload: no such file {args.path}"
         raise UsageError(msg)
-    progress = Progress(ctx.console.err, live=is_tty(ctx.console.err))
+    progress = ctx.console.progress = Progress(ctx.console.err, live=is_tty(ctx.console.err))
     with ctx.client(args) as client:
         try:
             asset = client.assets.upload(
@@ -114,6 +114,7 @@ def assets_upload(args: argparse.Namespace, ctx: Context) -> int:
                 on_progress=lambda sent, total: progress.show(_upload_text(sent, total)),
             )
         finally:
+            ctx.console.progress = None
             progress.close()
     fields = fields_of(asset)
     if args.json:
