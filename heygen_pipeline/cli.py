@@ -71,6 +71,7 @@ _CLIENT_OPTIONS: Final = (
     ("verbose", "--verbose"),
 )
 """The global options that shape the client: they apply only to commands that call HeyGen."""
+_GLOBAL_TITLE: Final = "global options (before or after the command's name)"
 _GLOBAL_HELP: Final = "global options (--json, --base-url, ...): see `heygen-pipeline --help`"
 
 
@@ -87,32 +88,33 @@ def _common(parser: argparse.ArgumentParser, *, shown: bool) -> None:
 
     default: Any = None if shown else argparse.SUPPRESS
     flag: Any = False if shown else argparse.SUPPRESS
-    parser.add_argument(
+    target: Any = parser.add_argument_group(_GLOBAL_TITLE) if shown else parser
+    target.add_argument(
         "--json",
         action="store_true",
         default=flag,
         help=text("print one JSON document instead of a table"),
     )
-    parser.add_argument(
+    target.add_argument(
         "--base-url",
         default=default,
         metavar="URL",
         help=text("API base URL, http(s) (default: $HEYGEN_BASE_URL or HeyGen)"),
     )
-    parser.add_argument(
+    target.add_argument(
         "--upload-url",
         default=default,
         metavar="URL",
         help=text("upload host, http(s) (default: $HEYGEN_UPLOAD_URL or upload.heygen.com)"),
     )
-    parser.add_argument(
+    target.add_argument(
         "--max-attempts",
         type=int,
         default=default,
         metavar="N",
         help=text("attempts per request, retries included (default 3; 1 = no retries)"),
     )
-    parser.add_argument(
+    target.add_argument(
         "-v",
         "--verbose",
         action="store_true",
@@ -171,10 +173,17 @@ def _parser(console: Console) -> _Parser:
     )
     leaf(top, "account", commands.account, "show the account and its balance (GET /v3/users/me)")
     leaf(top, "quota", commands.quota, "legacy: the remaining v2 quota (and credits)")
-    leaf(branch("avatars", "avatars"), "list", commands.avatars_list, "list the avatar looks")
-    voices = leaf(branch("voices", "voices"), "list", commands.voices_list, "list the voices")
+    leaf(
+        branch("avatars", "avatar looks (list)"),
+        "list",
+        commands.avatars_list,
+        "list the avatar looks",
+    )
+    voices = leaf(
+        branch("voices", "voices (list)"), "list", commands.voices_list, "list the voices"
+    )
     voices.add_argument("--language", help="only voices of this language (e.g. English)")
-    videos = branch("videos", "video jobs")
+    videos = branch("videos", "video jobs (create, status, wait, list, delete)")
     _video_commands(videos, leaf)
     v3.add_commands(branch, leaf, videos)
     return parser
@@ -208,11 +217,11 @@ def _check_options(args: argparse.Namespace) -> None:
     given = [flag for dest, flag in _CLIENT_OPTIONS if getattr(args, dest) not in (None, False)]
     if not given:
         return
-    listed = ", ".join(given)
+    listed = ", ".join(given) + (" does" if len(given) == 1 else " do")
     if args.name == "demo":
-        msg = f"the demo always runs against its own embedded fake HeyGen: {listed} do not apply"
+        msg = f"the demo always runs against its own embedded fake HeyGen: {listed} not apply"
     else:
-        msg = f"`{args.name}` calls no API: {listed} do not apply"
+        msg = f"`{args.name}` calls no API: {listed} not apply"
     raise UsageError(msg)
 
 

@@ -144,9 +144,9 @@ def add_commands(branch: Any, leaf: Any, videos: Any) -> None:
     delete = leaf(videos, "delete", videos_delete, "delete a video (DELETE /v3/videos/{id})")
     delete.add_argument("video_id", metavar="VIDEO_ID")
     for name, command, text in _LISTINGS:
-        add_limit(leaf(branch(name, name), "list", command, text))
+        add_limit(leaf(branch(name, f"{name} (list)"), "list", command, text))
     upload = leaf(
-        branch("assets", "assets"),
+        branch("assets", "assets (upload)"),
         "upload",
         assets_upload,
         "upload a file as an asset (POST /v3/assets; streamed)",
