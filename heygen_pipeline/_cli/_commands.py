@@ -11,6 +11,7 @@ import argparse
 import json
 import logging
 import time
+import urllib.parse
 from collections.abc import Mapping
 from datetime import datetime
 from pathlib import Path
@@ -23,9 +24,10 @@ from heygen_pipeline._cli._console import Console, Progress, is_tty, plain
 from heygen_pipeline._defaults import DEFAULT_BASE_URL, DEFAULT_UPLOAD_URL, default_stack
 from heygen_pipeline._models import RequestOptions
 from heygen_pipeline._redact import MIN_SECRET_LEN
+from heygen_pipeline._stack import Stack
 from heygen_pipeline.client import HeyGenClient
 from heygen_pipeline.errors import UnsafeDestinationError
-from heygen_pipeline.middleware import RedactSecrets
+from heygen_pipeline.middleware import BackoffMiddleware, RedactSecrets, RetryReport
 from heygen_pipeline.resources import Video
 from heygen_pipeline.resources._download import safe_file_name
 
@@ -62,14 +64,59 @@ class Context:
         if args.max_attempts is not None and args.max_attempts < 1:
             raise UsageError("--max-attempts must be at least 1")
         level = logging.INFO if args.verbose else logging.CRITICAL
-        stack = default_stack(logger=log_to(self.console.err, level, key))
+        stack = with_retry_lines(
+            default_stack(logger=log_to(self.console.err, level, key)), self.console
+        )
+        base_url = args.base_url or check_url(ENV_BASE_URL, self.env.get(ENV_BASE_URL))
+        upload_url = args.upload_url or check_url(ENV_UPLOAD_URL, self.env.get(ENV_UPLOAD_URL))
         return HeyGenClient(
             key,
-            base_url=args.base_url or self.env.get(ENV_BASE_URL) or DEFAULT_BASE_URL,
-            upload_url=args.upload_url or self.env.get(ENV_UPLOAD_URL) or DEFAULT_UPLOAD_URL,
+            base_url=base_url or DEFAULT_BASE_URL,
+            upload_url=upload_url or DEFAULT_UPLOAD_URL,
             stack=stack,
             options=RequestOptions(max_attempts=args.max_attempts),
         )
+
+
+def check_url(name: str, value: str | None) -> str | None:
+    """``value`` if it is an http(s) URL with a host (or empty); a usage error otherwise."""
+    if not value:
+        return value
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme.lower() not in {"http", "https"} or not parts.hostname:
+        msg = f"{name} must be an http:// or https:// URL with a host, not {value!r}"
+        raise UsageError(msg)
+    return value
+
+
+def retry_line(report: RetryReport) -> str | None:
+    """``retrying in 1.0 s (attempt 1 of 3): rate limited (HTTP 429)``; None if no retry."""
+    decision = report.decision
+    if not decision.retry:
+        return None
+    why = decision.reason.split("; ", 1)[0]
+    attempt = report.attempt
+    return (
+        f"retrying in {decision.delay:.1f} s "
+        f"(attempt {attempt.number} of {attempt.max_attempts}): {why}"
+    )
+
+
+def with_retry_lines(stack: Stack, console: Console) -> Stack:
+    """``stack`` whose backoff prints a `retry_line` on ``console.err`` before each wait.
+
+    The client is built on it, so it owns (and closes) its pool.
+    """
+
+    def show(report: RetryReport) -> None:
+        line = retry_line(report)
+        if line is not None:
+            console.note(line)
+
+    backoff = stack["backoff"]
+    if not isinstance(backoff, BackoffMiddleware):  # pragma: no cover - the default stack's
+        return stack
+    return stack.replace("backoff", attrs.evolve(backoff, hooks=(*backoff.hooks, show)))
 
 
 def log_to(stream: Any, level: int, key: str) -> Any:
@@ -221,7 +268,7 @@ def videos_wait(args: argparse.Namespace, ctx: Context) -> int:
 
 def _wait(client: HeyGenClient, args: argparse.Namespace, ctx: Context) -> Video:
     """``client.videos.wait``, with a live status line on a terminal."""
-    progress = Progress(ctx.console.err, live=is_tty(ctx.console.err))
+    progress = ctx.console.progress = Progress(ctx.console.err, live=is_tty(ctx.console.err))
     started = time.monotonic()
 
     def show(video: Video) -> None:
@@ -237,6 +284,7 @@ def _wait(client: HeyGenClient, args: argparse.Namespace, ctx: Context) -> Video
             on_progress=show,
         )
     finally:
+        ctx.console.progress = None
         progress.close()
 
 
@@ -259,12 +307,13 @@ def _download(client: HeyGenClient, video: Video, dest: Path, ctx: Context) -> d
     if not video.video_url:
         msg = f"video {video.id} completed without a video_url"
         raise CommandError(msg)
-    progress = Progress(ctx.console.err, live=is_tty(ctx.console.err))
+    progress = ctx.console.progress = Progress(ctx.console.err, live=is_tty(ctx.console.err))
     try:
         result = client.videos.download(
             video, dest, on_progress=lambda n, t: progress.show(download_text(n, t))
         )
     finally:
+        ctx.console.progress = None
         progress.close()
     return {"path": str(result.path), "bytes": result.size}
 

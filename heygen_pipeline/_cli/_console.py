@@ -50,6 +50,8 @@ class Console:
         self.out = out
         self.err = err
         self._secrets: tuple[str, ...] = ()
+        self.progress: Progress | None = None
+        """The live status line on ``err`` (a wait, a download), while one is shown."""
 
     def hide(self, secret: str) -> None:
         """Never write ``secret``: it shows as ``REDACTED`` in anything written from now on.
@@ -75,6 +77,15 @@ class Console:
         """One line on ``err``: ``error: ...``."""
         self.err.write(f"error: {self.scrub(one_line(text))}\n")
         self.err.flush()
+
+    def note(self, text: str) -> None:
+        """One line of progress on ``err`` (a retry), above the live status line if any."""
+        line = self.scrub(plain(text))
+        if self.progress is not None:
+            self.progress.write_line(line)
+        else:
+            self.err.write(line + "\n")
+            self.err.flush()
 
     def json(self, value: Any) -> None:
         """One JSON document on ``out`` (what ``--json`` prints)."""

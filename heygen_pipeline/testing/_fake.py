@@ -53,6 +53,7 @@ class FakeHeyGen:
         strict: bool = True,
         check_replies: bool = False,
         spec_exempt: Collection[str] | None = None,
+        port: int = 0,
     ) -> None:
         """Bind all three hosts and start serving; ready when this returns.
 
@@ -73,6 +74,7 @@ class FakeHeyGen:
             spec_exempt: Operation keys (``"GET /v3/avatars"``) neither checked on request
                 nor on reply: known gaps between a route and the spec (None: the kit's
                 ``DEFAULT_EXEMPT``, empty unless a test suite sets it).
+            port: The API host's port on 127.0.0.1 (0: OS-assigned; the other hosts always are).
         """
         if render_polls < 0 or video_bytes < 0 or not 1 <= page_size_default <= 100:  # noqa: PLR2004
             raise ValueError("render_polls and video_bytes must be >= 0, page_size_default 1-100")
@@ -100,7 +102,9 @@ class FakeHeyGen:
         self._servers: dict[str, HostServer] = {}
         try:
             for name in HOSTS:
-                self._servers[name] = HostServer(hub, name, connection_timeout)
+                self._servers[name] = HostServer(
+                    hub, name, connection_timeout, port if name == "api" else 0
+                )
         except BaseException:
             for server in self._servers.values():
                 server.server_close()

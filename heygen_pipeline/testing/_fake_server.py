@@ -148,15 +148,15 @@ class HostServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
 
-    def __init__(self, hub: Hub, name: HostName, timeout: float) -> None:
-        """Bind an OS-assigned port and listen (serving starts with ``serve_forever``)."""
+    def __init__(self, hub: Hub, name: HostName, timeout: float, port: int = 0) -> None:
+        """Bind ``port`` (0: OS-assigned) and listen (serving starts with ``serve_forever``)."""
         self.hub = hub
         self.name = name
         self.handler_timeout = timeout
         self._lock = threading.Lock()
         self._opened = 0
         self._open: dict[socket.socket, threading.Thread] = {}
-        super().__init__(("127.0.0.1", 0), _Handler)
+        super().__init__(("127.0.0.1", port), _Handler)
 
     @property
     def opened(self) -> int:
