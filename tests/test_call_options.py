@@ -5,7 +5,13 @@ from typing import Any
 
 import pytest
 
-from heygen_pipeline import ConfigurationError, HeyGenClient, NotFoundError, default_stack
+from heygen_pipeline import (
+    ConfigurationError,
+    HeyGenClient,
+    HeyGenError,
+    NotFoundError,
+    default_stack,
+)
 from heygen_pipeline.middleware import ApiKeyAuth
 from heygen_pipeline.resources import CallOptions, RawResponses, RawResult, Resource
 from heygen_pipeline.resources._call_options import OptionsRequester, RecordingRequester
@@ -114,6 +120,13 @@ class TestCallOptions:
         assert (both.timeout, both.total_timeout) == (2.0, 9.0)
         assert dict(both.extra_headers) == {"A": "1", "B": "2"}
 
+    def test_storage_urls_get_no_extras_and_no_key(self):
+        """A request off HeyGen (a signed URL) keeps its bounds but gets no extras or key."""
+        options = CallOptions(timeout=2.0, idempotency_key="k", **EXTRA)
+        merged = options.merged({"headers": {"A": "1"}}, to_heygen=False)
+        assert merged == {"headers": {"A": "1"}, "timeout": 2.0}
+        assert "idempotency_key" not in options.merged({}, post=False)
+
     def test_odd_maps_are_refused(self):
         """``extra_headers`` must be a mapping."""
         with pytest.raises(TypeError, match="mapping"):
@@ -149,7 +162,9 @@ class TestWithOptions:
         [built] = inner.built
         assert built.options.timeout.read == 3.0
         assert built.options.deadline is not None
-        assert (built.options.idempotency_key, built.options.max_attempts) == ("k-1", 1)
+        assert built.options.max_attempts == 1
+        wants_key = verb == "post"
+        assert built.options.idempotency_key == ("k-1" if wants_key else None)
         assert built.headers["x-trace"] == "t-1"
         assert "trace=1" in built.url
 
@@ -178,6 +193,19 @@ class TestWithOptions:
         for sent in fake_heygen.requests:
             assert sent.header("X-Trace") == "t-1", sent.path
             assert sent.query.get("trace") == "1", sent.path
+
+    def test_only_heygen_hosts_get_the_extras(self, heygen_client, fake_heygen):
+        """The upload host gets the extras; another host (the fake's CDN) does not."""
+        inner = BuildingRequester(heygen_client)
+        wrapper = OptionsRequester(inner, CallOptions(timeout=4.0, **EXTRA))
+        for url in (f"{fake_heygen.upload_url}/v1/nowhere", f"{fake_heygen.cdn_url}/nowhere"):
+            with pytest.raises(HeyGenError):
+                wrapper.get(url, max_attempts=1)
+        upload, cdn = inner.built
+        assert upload.headers.get("x-trace") == "t-1"
+        assert "x-trace" not in cdn.headers
+        assert "trace" not in cdn.url
+        assert cdn.options.timeout.read == 4.0
 
     def test_idempotency_key_reaches_a_create(self, heygen_client, fake_heygen):
         """``with_options(idempotency_key=)`` on ``videos.create`` dedupes like the argument."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -41,6 +42,8 @@ class CallOptions:
     Scalars the method itself passes (a ``wait``'s per-poll bound, ``download(timeout=)``,
     ``create(idempotency_key=)``) win over these, except ``total_timeout``, where the
     earlier end wins; ``extra_headers`` and ``extra_query`` are set over the method's own.
+    The extras and the key go only to HeyGen (a path, or the upload host), never to a signed
+    storage or CDN URL, whose signature they could break; the key only on a ``POST``.
     """
 
     timeout: Timeout | float | None = None
@@ -67,10 +70,16 @@ class CallOptions:
             extra_query={**self.extra_query, **later.extra_query},
         )
 
-    def merged(self, kwargs: Mapping[str, Any]) -> dict[str, Any]:
-        """The keyword arguments of ``Requester.request`` with these options merged in."""
+    def merged(
+        self, kwargs: Mapping[str, Any], *, to_heygen: bool = True, post: bool = True
+    ) -> dict[str, Any]:
+        """The keyword arguments of ``Requester.request`` with these options merged in.
+
+        ``to_heygen``: the request goes to HeyGen (else no extras and no key); ``post``: it
+        is a ``POST`` (else no key).
+        """
         out = dict(kwargs)
-        for name in ("timeout", "idempotency_key", "max_attempts"):
+        for name in ("timeout", "max_attempts"):
             if out.get(name) is None and getattr(self, name) is not None:
                 out[name] = getattr(self, name)
         if self.total_timeout is not None and "deadline" not in out:
@@ -78,6 +87,10 @@ class CallOptions:
             out["total_timeout"] = (
                 self.total_timeout if given is None else min(given, self.total_timeout)
             )
+        if not to_heygen:
+            return out
+        if post and out.get("idempotency_key") is None and self.idempotency_key is not None:
+            out["idempotency_key"] = self.idempotency_key
         if self.extra_headers:
             out["headers"] = to_headers(out.get("headers")).with_headers(self.extra_headers)
         if self.extra_query:
@@ -157,7 +170,15 @@ class OptionsRequester(_Wrapper):
 
     def request(self, method: str, url: str, **kwargs: Any) -> Response:
         """Send through the inner requester with the options merged in."""
-        return self.inner.request(method, url, **self.options.merged(kwargs))
+        to_heygen = url.startswith("/") or _same_origin(url, self.inner.upload_url)
+        merged = self.options.merged(kwargs, to_heygen=to_heygen, post=method.upper() == "POST")
+        return self.inner.request(method, url, **merged)
+
+
+def _same_origin(url: str, base: str) -> bool:
+    """Whether ``url`` is on ``base``'s scheme, host and port."""
+    a, b = urlsplit(url), urlsplit(base)
+    return (a.scheme, a.netloc.lower()) == (b.scheme, b.netloc.lower())
 
 
 class RecordingRequester(_Wrapper):
