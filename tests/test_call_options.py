@@ -207,6 +207,21 @@ class TestWithOptions:
         assert "trace" not in cdn.url
         assert cdn.options.timeout.read == 4.0
 
+    def test_a_direct_upload_keeps_the_extras_off_storage(
+        self, heygen_client, fake_heygen, tmp_path
+    ):
+        """Announce and complete carry the extras; the PUT to the signed URL does not."""
+        path = tmp_path / "a.png"
+        path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)))
+        assets = heygen_client.assets.with_options(**EXTRA)
+        assets.upload(path, via="direct")
+        [put] = [r for r in fake_heygen.requests if r.method == "PUT"]
+        api = [r for r in fake_heygen.requests if r.method != "PUT"]
+        assert put.header("X-Trace") is None
+        assert "trace" not in put.query
+        assert api
+        assert all(r.header("X-Trace") == "t-1" for r in api)
+
     def test_idempotency_key_reaches_a_create(self, heygen_client, fake_heygen):
         """``with_options(idempotency_key=)`` on ``videos.create`` dedupes like the argument."""
         videos = heygen_client.videos.with_options(idempotency_key="order-7")
