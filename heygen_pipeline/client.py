@@ -67,6 +67,21 @@ WRITE_TIMEOUT: Final = Timeout(connect=10.0, read=120.0)
 _WRITES: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _OPTION_FIELDS: Final = frozenset(attrs.fields_dict(RequestOptions))
 _REQUEST_ARGS: Final = "params, json, content, headers, options, total_timeout"
+_NOT_DEFAULT: Final = frozenset({"x-api-key", "authorization", "proxy-authorization"})
+"""Headers refused in ``default_headers``: the key goes through ``api_key`` and the stack."""
+
+
+def _default_headers(given: Mapping[str, str] | None) -> Headers:
+    """``given`` as checked headers, refusing credentials (they belong to ``api_key``)."""
+    headers = Headers(given)
+    refused = sorted(name for name in headers if name.lower() in _NOT_DEFAULT)
+    if refused:
+        msg = (
+            f"default_headers must not set {', '.join(refused)}: pass the key as api_key= "
+            "(or put an auth middleware in the stack)"
+        )
+        raise ConfigurationError(msg)
+    return headers
 
 
 def _evolve_options(
@@ -228,6 +243,7 @@ class HeyGenClient:
         write_timeout: Timeout | float | None = WRITE_TIMEOUT,
         job_slots: JobSlotProvider | None = None,
         slot_timeout: float = 300.0,
+        default_headers: Mapping[str, str] | None = None,
         proxy: str | None = None,
         trust_env: bool = True,
         ca_certs: str | os.PathLike[str] | None = None,
@@ -255,6 +271,8 @@ class HeyGenClient:
                 ``heygen_pipeline.shared.JobSlots``): ``videos.create`` takes a slot and
                 ``videos.wait`` gives it back when the job ends.
             slot_timeout: how long ``videos.create`` waits for a free slot.
+            default_headers: headers sent on every request (a request's own win); not
+                ``X-Api-Key`` or ``Authorization``, which come from the key and the stack.
             proxy: send every request through this HTTP(S) proxy (credentials in the URL
                 are kept secret); the proxy variables of the environment are then ignored.
             trust_env: without ``proxy``, honour ``HTTPS_PROXY``, ``HTTP_PROXY``,
@@ -295,8 +313,10 @@ class HeyGenClient:
         # Checked once: a valid one is then set without checks (an invalid one fails per request).
         self._user_agent_headers = _user_agent_headers(user_agent)
         self._write_timeout = RequestOptions(timeout=write_timeout).timeout
+        self._default_headers = _default_headers(default_headers)
         if stack is None:
             stack = default_stack(base_url=self.base_url, upload_url=self.upload_url)
+        self._unbound_stack = stack
         self._stack = self._bind(stack)
         self._pipeline = self._stack.build(self._transport)
         self._attach_resources()
@@ -347,9 +367,21 @@ class HeyGenClient:
         new.__dict__.update(self.__dict__)
         new.__dict__.update(changes)
         new._owns_transport = False
+        if "_api_key" in changes:
+            new._stack = new._rekeyed()
         new._pipeline = new._stack.build(new._transport)
         new._attach_resources()
         return new
+
+    def _rekeyed(self) -> Stack:
+        """The stack bound again, to this client's (new) key; refused if it has no placeholder."""
+        if not any(isinstance(m, ClientAuth) for _name, m in self._unbound_stack):
+            msg = (
+                "with_options(api_key=...) needs a stack whose auth is the ClientAuth "
+                "placeholder; this stack brings its own auth (use with_stack instead)"
+            )
+            raise ConfigurationError(msg)
+        return self._bind(self._unbound_stack)
 
     @property
     def stack(self) -> Stack:
@@ -366,13 +398,31 @@ class HeyGenClient:
         if not isinstance(stack, Stack):
             msg = f"stack must be a Stack, not {type(stack).__name__}"
             raise TypeError(msg)
-        return self._derive(_stack=self._bind(stack))
+        return self._derive(_stack=self._bind(stack), _unbound_stack=stack)
 
-    def with_options(self, **changes: Any) -> HeyGenClient:
-        """A client whose default options have ``changes`` applied, sharing this pool."""
-        return self._derive(
-            _options=_evolve_options(self._options, changes, "with_options() takes only")
-        )
+    def with_options(
+        self,
+        *,
+        headers: Mapping[str, str] | None = None,
+        api_key: str | Secret | None = None,
+        **changes: Any,
+    ) -> HeyGenClient:
+        """A client sharing this pool, with ``changes`` to its default `RequestOptions`.
+
+        ``headers`` are added to the default headers (see ``default_headers``); ``api_key``
+        binds the stack's ``ClientAuth`` placeholder to another key.
+        """
+        derived: dict[str, Any] = {
+            "_options": _evolve_options(self._options, changes, "with_options() takes only")
+        }
+        if headers is not None:
+            derived["_default_headers"] = self._default_headers.with_headers(
+                _default_headers(headers)
+            )
+        if api_key is not None:
+            key = Secret(api_key) if isinstance(api_key, str) else api_key
+            derived.update(_api_key=key, _auth=None)
+        return self._derive(**derived)
 
     def build_request(
         self,
@@ -401,8 +451,7 @@ class HeyGenClient:
             opts = _evolve_options(opts, option_changes, f"a request takes {_REQUEST_ARGS} and")
         if opts.timeout is None and self._write_timeout is not None and method.upper() in _WRITES:
             opts = attrs.evolve(opts, timeout=self._write_timeout)
-        if headers is None and self._user_agent_headers is not None:
-            headers = self._user_agent_headers  # the usual case: no headers of the caller's
+        headers = self._with_defaults(headers)
         request = Request.build(
             method, url, params=params, headers=headers, json=json, content=content, options=opts
         )
@@ -415,6 +464,14 @@ class HeyGenClient:
         if request.idempotency_key is None and self._wants_key(request):
             request = request.with_headers({"Idempotency-Key": uuid.uuid4().hex})
         return request
+
+    def _with_defaults(self, headers: Mapping[str, str] | None) -> Mapping[str, str] | None:
+        """A request's headers over the default headers (or the bare User-Agent, when none)."""
+        if self._default_headers:
+            return self._default_headers.with_headers(headers or {})
+        if headers is None and self._user_agent_headers is not None:
+            return self._user_agent_headers  # the usual case: no headers of the caller's
+        return headers
 
     def _wants_key(self, request: Request) -> bool:
         rule = self._auto_idempotency

@@ -17,6 +17,7 @@ from heygen_pipeline.resources._assets import MAX_ASSET_BYTES, Assets
 from heygen_pipeline.resources._avatars import AvatarLooks, Avatars
 from heygen_pipeline.resources._background_removals import BackgroundRemovals
 from heygen_pipeline.resources._base import JobResource, Resource
+from heygen_pipeline.resources._call_options import CallOptions, RawResponses, RawResult
 from heygen_pipeline.resources._download import DownloadResult, download
 from heygen_pipeline.resources._library import Audio, BrandGlossaries, BrandKits
 from heygen_pipeline.resources._lipsyncs import Lipsyncs
@@ -144,6 +145,7 @@ __all__ = [
     "BrandGlossary",
     "BrandKit",
     "BrandKits",
+    "CallOptions",
     "CreditPool",
     "Deletion",
     "DirectUpload",
@@ -159,6 +161,8 @@ __all__ = [
     "Proofread",
     "ProofreadSrt",
     "Quota",
+    "RawResponses",
+    "RawResult",
     "Requester",
     "Resource",
     "Sound",

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import copy
 import random as _random
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote
 
+from heygen_pipeline.resources._call_options import CallOptions, OptionsRequester, RawResponses
 from heygen_pipeline.resources._checks import parsed
 from heygen_pipeline.resources._wait import wait_for
 from heygen_pipeline.typing import Clock, Random, Sleep
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from heygen_pipeline._models import Timeout
     from heygen_pipeline.errors import JobFailedError
     from heygen_pipeline.resources._requester import Requester
 
@@ -50,6 +55,50 @@ class Resource:
     def client(self) -> Requester:
         """The client every call goes through."""
         return self._client
+
+    def with_options(
+        self,
+        *,
+        timeout: Timeout | float | None = None,
+        total_timeout: float | None = None,
+        idempotency_key: str | None = None,
+        max_attempts: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Self:
+        """This helper with `CallOptions` applied to every request its methods send.
+
+        For example ``client.videos.with_options(timeout=5, total_timeout=30).get(video_id)``;
+        chained calls merge, the later winning. Sub-helpers (``avatars.looks``) follow.
+        """
+        options = CallOptions(
+            timeout=timeout,
+            total_timeout=total_timeout,
+            idempotency_key=idempotency_key,
+            max_attempts=max_attempts,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+        return self._rebound(OptionsRequester(self._client, options))
+
+    @property
+    def with_raw_response(self) -> RawResponses[Self]:
+        """This helper's methods answering a `RawResult`: the typed result and the responses.
+
+        For example ``client.videos.with_raw_response.get(video_id).request_id``.
+        """
+        return RawResponses(self, self._rebound)
+
+    def _rebound(self, client: Requester) -> Self:
+        """A copy of this helper (and of its sub-helpers) sending through ``client``."""
+        new = copy.copy(self)
+        new._client = client
+        for cls in type(self).__mro__:
+            for slot in getattr(cls, "__slots__", ()):
+                value = getattr(new, slot, None)
+                if isinstance(value, Resource):
+                    setattr(new, slot, value._rebound(client))
+        return new
 
     def __repr__(self) -> str:
         """The class and its client (never the key)."""
