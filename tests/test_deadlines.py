@@ -20,7 +20,9 @@ from heygen_pipeline import errors as e
 pytestmark = pytest.mark.timeout(60)
 
 DEADLINE = 1.0
-SLACK = 0.25
+SLACK = 2.0
+"""Room for a loaded machine: still far below STALL, so only the deadline can end a call so
+soon (0.25 s was missed on a shared 2-core machine running other suites)."""
 STALL = 10.0
 """How long a phase stalls (ten times the deadline)."""
 LONG = Timeout(connect=STALL, read=STALL)
