@@ -265,3 +265,36 @@ class TestSite:
         html = page.read_text(encoding="utf-8")
         for parameter in ("write_timeout", "job_slots", "slot_timeout"):
             assert parameter in html, parameter
+
+
+CONTINUES = "# continues the block above"
+STANDALONE_PAGES = ["docs/testing.md"]
+
+
+def standalone_snippets(blocks: list[Block]) -> list[list[Block]]:
+    """The blocks grouped as a reader pastes them: each with the blocks it says it continues."""
+    groups: list[list[Block]] = []
+    for block in blocks:
+        if block.source.startswith(CONTINUES) and groups:
+            groups[-1].append(block)
+        else:
+            groups.append([block])
+    return groups
+
+
+class TestStandalone:
+    """Pages whose examples promise to run pasted alone: each runs in a fresh namespace."""
+
+    def test_groups_follow_the_continuation_marker(self):
+        """A block marked as continuing joins the one before; the others stand alone."""
+        blocks = [Block(1, "a\n"), Block(5, f"{CONTINUES}\nb\n"), Block(9, "c\n")]
+        assert standalone_snippets(blocks) == [blocks[:2], blocks[2:]]
+
+    @pytest.mark.parametrize("page", STANDALONE_PAGES)
+    def test_each_example_runs_alone(self, page, isolated):
+        """Every example (with the blocks it continues) runs in a namespace of its own."""
+        blocks = extract_blocks((ROOT / page).read_text(encoding="utf-8"))
+        stem = re.sub(r"\W", "_", page)
+        for number, group in enumerate(standalone_snippets(blocks)):
+            name = f"docs_alone_{stem}_{number}"
+            run_blocks(group, page, name)
