@@ -268,7 +268,7 @@ class TestSite:
 
 
 CONTINUES = "# continues the block above"
-STANDALONE_PAGES = ["docs/testing.md"]
+STANDALONE_PAGES = ["docs/testing.md", "docs/guides/logging.md", "docs/guides/from-requests.md"]
 
 
 def standalone_snippets(blocks: list[Block]) -> list[list[Block]]:
