@@ -1,3 +1,4 @@
+import html
 import os
 import re
 import sys
@@ -265,6 +266,13 @@ class TestSite:
         html = page.read_text(encoding="utf-8")
         for parameter in ("write_timeout", "job_slots", "slot_timeout"):
             assert parameter in html, parameter
+
+    def test_attrs_constructors_are_shown(self, built_site):
+        """An attrs class's generated __init__ is rendered as its signature (docs/ext)."""
+        page = built_site / "reference" / "middleware" / "index.html"
+        text = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8"))
+        for parameter in ("sleep: Sleep = time.sleep", "body_limit: int = 1000", "fail_max:"):
+            assert parameter in html.unescape(text), parameter
 
 
 CONTINUES = "# continues the block above"
