@@ -1,3 +1,4 @@
+import html
 import os
 import re
 import sys
@@ -191,3 +192,117 @@ class TestPages:
         run_blocks(blocks, _page_id(page), name)
         alive = [t.name for t in threading.enumerate() if t.name.startswith(_FAKE_THREAD)]
         assert not alive, f"{_page_id(page)} left a FakeHeyGen running: {alive}"
+
+
+_REMOTE_ASSET = re.compile(
+    r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?P<url>(?:https?:)?//[^\"'\s>]+)",
+    re.IGNORECASE,
+)
+
+
+def remote_assets(html: str) -> list[str]:
+    """The URLs of every script or stylesheet a page loads from another host."""
+    return [match["url"] for match in _REMOTE_ASSET.finditer(html)]
+
+
+@pytest.fixture(scope="module")
+def built_site(tmp_path_factory) -> Path:
+    """The site as ``mkdocs build --strict`` makes it, in a temporary folder (about 10 s)."""
+    pytest.importorskip("mkdocs")
+    import subprocess  # noqa: PLC0415 - only this fixture runs a build
+
+    site = tmp_path_factory.mktemp("site")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    command = [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(site)]
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stderr[-4000:]
+    return site
+
+
+class TestSite:
+    """The built site works offline and documents one module per reference page."""
+
+    def test_finder_sees_remote_scripts_and_styles(self):
+        """The scan catches the forms a CDN include takes, and leaves local ones alone."""
+        html = (
+            '<script src="https://cdn.example/x.js"></script>'
+            "<link rel=stylesheet href=//cdn.example/y.css>"
+            '<script src="js/local.js"></script><a href="https://example.com">a link</a>'
+        )
+        assert remote_assets(html) == ["https://cdn.example/x.js", "//cdn.example/y.css"]
+
+    def test_no_page_loads_a_script_or_stylesheet_from_the_network(self, built_site):
+        """Every script and stylesheet is served by the site itself: it works offline."""
+        pages = sorted(built_site.glob("**/*.html"))
+        assert len(pages) > 20
+        remote = {
+            page.relative_to(built_site).as_posix(): found
+            for page in pages
+            if (found := remote_assets(page.read_text(encoding="utf-8")))
+        }
+        assert remote == {}
+
+    def test_code_is_highlighted_at_build_time(self, built_site):
+        """Code blocks carry Pygments' classes, styled by a local stylesheet."""
+        html = (built_site / "testing" / "index.html").read_text(encoding="utf-8")
+        assert '<div class="highlight">' in html
+        assert '<span class="kn">' in html
+        assert 'href="../css/pygments.css"' in html
+        assert 'href="../css/extra.css"' in html
+
+    def test_each_public_module_has_its_reference_page(self, built_site):
+        """One page per public module, each holding that module's anchor."""
+        modules = ["heygen_pipeline", "typing", "errors", "middleware", "resources", "shared"]
+        modules += ["webhooks", "testing", "strategies"]
+        for name in modules:
+            html = (built_site / "reference" / name / "index.html").read_text(encoding="utf-8")
+            dotted = "heygen_pipeline" if name == "heygen_pipeline" else f"heygen_pipeline.{name}"
+            dotted = dotted.replace(".strategies", ".testing.strategies")
+            assert f'id="{dotted}"' in html, name
+
+    def test_constructor_parameters_are_shown(self, built_site):
+        """The client's reference shows the parameters of its constructor."""
+        page = built_site / "reference" / "heygen_pipeline" / "index.html"
+        html = page.read_text(encoding="utf-8")
+        for parameter in ("write_timeout", "job_slots", "slot_timeout"):
+            assert parameter in html, parameter
+
+    def test_attrs_constructors_are_shown(self, built_site):
+        """An attrs class's generated __init__ is rendered as its signature (docs/ext)."""
+        page = built_site / "reference" / "middleware" / "index.html"
+        text = re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8"))
+        for parameter in ("sleep: Sleep = time.sleep", "body_limit: int = 1000", "fail_max:"):
+            assert parameter in html.unescape(text), parameter
+
+
+CONTINUES = "# continues the block above"
+STANDALONE_PAGES = ["docs/testing.md", "docs/guides/logging.md", "docs/guides/from-requests.md"]
+
+
+def standalone_snippets(blocks: list[Block]) -> list[list[Block]]:
+    """The blocks grouped as a reader pastes them: each with the blocks it says it continues."""
+    groups: list[list[Block]] = []
+    for block in blocks:
+        if block.source.startswith(CONTINUES) and groups:
+            groups[-1].append(block)
+        else:
+            groups.append([block])
+    return groups
+
+
+class TestStandalone:
+    """Pages whose examples promise to run pasted alone: each runs in a fresh namespace."""
+
+    def test_groups_follow_the_continuation_marker(self):
+        """A block marked as continuing joins the one before; the others stand alone."""
+        blocks = [Block(1, "a\n"), Block(5, f"{CONTINUES}\nb\n"), Block(9, "c\n")]
+        assert standalone_snippets(blocks) == [blocks[:2], blocks[2:]]
+
+    @pytest.mark.parametrize("page", STANDALONE_PAGES)
+    def test_each_example_runs_alone(self, page, isolated):
+        """Every example (with the blocks it continues) runs in a namespace of its own."""
+        blocks = extract_blocks((ROOT / page).read_text(encoding="utf-8"))
+        stem = re.sub(r"\W", "_", page)
+        for number, group in enumerate(standalone_snippets(blocks)):
+            name = f"docs_alone_{stem}_{number}"
+            run_blocks(group, page, name)

@@ -1,9 +1,12 @@
 import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from heygen_pipeline import HeyGenClient, RateLimitError, default_stack
 from heygen_pipeline.testing import FakeHeyGen, Fault
+from heygen_pipeline.testing.pytest_plugin import fake_client
 
 pytest_plugins = ["pytester"]
 
@@ -38,6 +41,23 @@ def test_client_talks_to_the_fake(heygen_client, fake_heygen):
 def test_logs_are_captured(heygen_client, captured_logs):
     heygen_client.get("/v2/avatars")
     assert [e["event"] for e in captured_logs] == ["http_request"]
+"""
+
+GIVEN_TESTS = """
+from hypothesis import given, settings, strategies as st
+
+
+@settings(max_examples=3, deadline=None)
+@given(st.integers(0, 2))
+def test_with_the_factory(fake_client_factory, retries):
+    with fake_client_factory() as (fake, client):
+        assert client.get("/v2/avatars")["avatars"]
+
+
+@settings(max_examples=3, deadline=None)
+@given(st.integers(0, 2))
+def test_with_the_function_scoped_fixture(fake_heygen, retries):
+    pass
 """
 
 
@@ -122,6 +142,43 @@ class TestCapturedLogs:
         assert captured_logs == []
 
 
+class TestFakeClient:
+    """``fake_client`` and its session-scoped fixture ``fake_client_factory``."""
+
+    def test_gives_a_fresh_fake_and_its_client_closed_after(self):
+        """Each use starts its own fake, with a client of it; both are closed on exit."""
+        with fake_client() as (fake, client), fake_client() as (other, _):
+            assert fake is not other
+            assert client.base_url == fake.base_url
+            assert client.get(QUOTA)["remaining_quota"] == 3600
+        assert fake.closed
+        assert other.closed
+
+    def test_backoff_does_not_sleep(self):
+        """A 429 asking for 5 s is retried at once, as with ``heygen_client``."""
+        with fake_client() as (fake, client):
+            fake.inject("GET", QUOTA, Fault.rate_limited("5"))
+            started = time.monotonic()
+            assert client.get(QUOTA)["remaining_quota"] == 3600
+            assert time.monotonic() - started < 2.0
+            assert len(fake.requests_for("GET", QUOTA)) == 2
+
+    def test_fixture_is_the_factory(self, fake_client_factory):
+        """The fixture hands out ``fake_client`` itself."""
+        assert fake_client_factory is fake_client
+
+    @settings(max_examples=5, deadline=None)
+    @given(retries=st.integers(min_value=0, max_value=2))
+    def test_usable_inside_given(self, fake_client_factory, retries):
+        """A @given test takes the session-scoped fixture without tripping a health check."""
+        with fake_client_factory() as (fake, client):
+            faults = [Fault.rate_limited("5")] * retries
+            if faults:
+                fake.inject("GET", QUOTA, *faults)
+            assert client.get(QUOTA)["remaining_quota"] == 3600
+            assert len(fake.requests) == retries + 1
+
+
 class TestAsAUsersPlugin:
     """A user's test file using the fixtures, run by pytest with the plugin loaded."""
 
@@ -159,3 +216,10 @@ class TestAsAUsersPlugin:
             pytester.makeconftest(f"pytest_plugins = [{PLUGIN!r}]")
         result = pytester.runpytest(*args)
         result.assert_outcomes(passed=4)
+
+    def test_given_takes_the_factory_and_refuses_function_fixtures(self, pytester):
+        """In a user's @given test the factory passes; ``fake_heygen`` trips the health check."""
+        pytester.makepyfile(test_given=GIVEN_TESTS)
+        result = pytester.runpytest("-p", "no:cacheprovider")
+        result.assert_outcomes(passed=1, failed=1)
+        result.stdout.fnmatch_lines(["*function_scoped_fixture*"])

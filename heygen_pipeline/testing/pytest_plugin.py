@@ -1,4 +1,6 @@
-"""pytest fixtures for code that uses heygen_pipeline (the ``heygen_pipeline`` pytest plugin).
+"""pytest fixtures for code that uses heygen_pipeline: the pytest plugin.
+
+Its name, as entry point and as module, is ``heygen_pipeline.testing.pytest_plugin``.
 
 - ``fake_heygen``: a running [FakeHeyGen][heygen_pipeline.testing.FakeHeyGen], strict (requests
   that break HeyGen's spec are refused as HeyGen refuses them), closed afterwards; a reply of
@@ -6,12 +8,15 @@
 - ``heygen_client``: a [HeyGenClient][heygen_pipeline.HeyGenClient] wired to ``fake_heygen``
   with the default stack, whose backoff never sleeps for real.
 - ``captured_logs``: the structlog events the library emitted during the test.
+- ``fake_client_factory`` (session-scoped, so usable in hypothesis ``@given`` tests): the
+  ``fake_client`` context manager, a fresh fake and client per example.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
@@ -36,6 +41,32 @@ def checked_fake(**options: Any) -> Iterator[FakeHeyGen]:
         pytest.fail(f"FakeHeyGen gave replies that break HeyGen's spec:\n{lines}", pytrace=False)
 
 
+@contextlib.contextmanager
+def _never_sleeping_client(fake: FakeHeyGen) -> Iterator[HeyGenClient]:
+    from heygen_pipeline.middleware import BackoffMiddleware  # noqa: PLC0415 - keep import light
+
+    stack = default_stack().replace("backoff", BackoffMiddleware(sleep=lambda _seconds: None))
+    with HeyGenClient(
+        fake.api_key, base_url=fake.base_url, upload_url=fake.upload_url, stack=stack
+    ) as client:
+        yield client
+
+
+@contextlib.contextmanager
+def fake_client(**options: Any) -> Iterator[tuple[FakeHeyGen, HeyGenClient]]:
+    """A fresh checked FakeHeyGen and a client of it whose backoff never sleeps, both closed after.
+
+    The fixtures' pair for places fixtures cannot go: the body of a hypothesis ``@given`` test
+    (which refuses function-scoped fixtures), each example getting its own server. ``options``
+    are FakeHeyGen's.
+    """
+    with checked_fake(**options) as fake, _never_sleeping_client(fake) as client:
+        yield fake, client
+
+
+FakeClientFactory = Callable[..., AbstractContextManager[tuple[FakeHeyGen, HeyGenClient]]]
+
+
 @pytest.fixture
 def fake_heygen() -> Iterator[FakeHeyGen]:
     """A strict FakeHeyGen on 127.0.0.1 (OS-assigned ports), its replies checked, then closed."""
@@ -46,16 +77,14 @@ def fake_heygen() -> Iterator[FakeHeyGen]:
 @pytest.fixture
 def heygen_client(fake_heygen: FakeHeyGen) -> Iterator[HeyGenClient]:
     """A client of ``fake_heygen`` with the default stack; backoff waits are not slept."""
-    from heygen_pipeline.middleware import BackoffMiddleware  # noqa: PLC0415 - keep import light
-
-    stack = default_stack().replace("backoff", BackoffMiddleware(sleep=lambda _seconds: None))
-    with HeyGenClient(
-        fake_heygen.api_key,
-        base_url=fake_heygen.base_url,
-        upload_url=fake_heygen.upload_url,
-        stack=stack,
-    ) as client:
+    with _never_sleeping_client(fake_heygen) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def fake_client_factory() -> FakeClientFactory:
+    """``fake_client``, session-scoped: hypothesis accepts it in ``@given`` tests."""
+    return fake_client
 
 
 @pytest.fixture
