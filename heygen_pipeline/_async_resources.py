@@ -24,7 +24,7 @@ from heygen_pipeline.errors import (
     TransportError,
     WaitTimeoutError,
 )
-from heygen_pipeline.resources import Resource, Video, Videos, poll_delay
+from heygen_pipeline.resources import RawResponses, Resource, Video, Videos, poll_delay
 
 __all__ = ["AsyncResource", "AsyncVideos", "Runner"]
 
@@ -34,6 +34,8 @@ Runner = Callable[..., Awaitable[Any]]
 _TRANSIENT: Final = (TransportError, ServerError, RateLimitError, CircuitOpenError)
 _JITTER: Final = 0.25
 _DONE: Final = object()
+Wrapped = Resource | RawResponses[Any]
+"""What gets an async view: a resource helper, or its ``with_raw_response`` view."""
 
 
 def _returns_iterator(method: object) -> bool:
@@ -73,13 +75,13 @@ class AsyncResource:
 
     __slots__ = ("_run", "_sync")
 
-    def __init__(self, sync: Resource, run: Runner) -> None:
+    def __init__(self, sync: Wrapped, run: Runner) -> None:
         """Wrap ``sync``; its calls go through ``run`` (the client's pool)."""
         self._sync = sync
         self._run = run
 
     @property
-    def sync(self) -> Resource:
+    def sync(self) -> Wrapped:
         """The sync helper underneath."""
         return self._sync
 
@@ -88,7 +90,7 @@ class AsyncResource:
         if name.startswith("_"):
             raise AttributeError(name)
         value = getattr(self._sync, name)
-        if isinstance(value, Resource):
+        if isinstance(value, (Resource, RawResponses)):
             return wrap(value, self._run)
         if not callable(value):
             return value
@@ -105,7 +107,8 @@ class AsyncResource:
     def _coroutine(self, method: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
         async def call(*args: Any, **kwargs: Any) -> Any:
             result = await self._run(method, *args, **kwargs)
-            return wrap(result, self._run) if isinstance(result, Resource) else result
+            wrapped = isinstance(result, (Resource, RawResponses))
+            return wrap(result, self._run) if wrapped else result
 
         return call
 
@@ -243,7 +246,7 @@ async def _ended(run: Runner, sync: Videos, job: str, video: Video) -> Video:
     return video
 
 
-def wrap(sync: Resource, run: Runner) -> AsyncResource:
+def wrap(sync: Wrapped, run: Runner) -> AsyncResource:
     """The async view of ``sync`` (`AsyncVideos` for the videos helper)."""
     cls = AsyncVideos if isinstance(sync, Videos) else AsyncResource
     return cls(sync, run)

@@ -2,11 +2,13 @@
 
 import asyncio
 import contextvars
+import threading
 import time
 
 import pytest
 
 from heygen_pipeline import AsyncHeyGenClient, HeyGenClient, default_stack
+from heygen_pipeline._async_cancel import CANCEL, CallCancelledError
 from heygen_pipeline.errors import JobFailedError, NotFoundError
 from heygen_pipeline.middleware import BackoffMiddleware
 from heygen_pipeline.resources import Video
@@ -228,3 +230,34 @@ class TestResources:
             done = await client.videos.wait(video, timeout=30, poll=0.01)
             result = await client.videos.download(done, tmp_path / "v.mp4")
         assert (tmp_path / "v.mp4").stat().st_size == result.size
+
+
+class TestMoreResources:
+    """Raw responses, uploads and the cancellation check of the sync side."""
+
+    async def test_with_raw_response_is_async(self, fake_heygen):
+        """with_raw_response methods are awaited and carry the request id."""
+        async with client_of(fake_heygen) as client:
+            video = await client.videos.create(avatar_id=LOOK, script="x")
+            raw = await client.videos.with_raw_response.get(video.id)
+        assert raw.parse().id == video.id
+        assert raw.request_id
+
+    async def test_upload_runs_in_the_pool(self, fake_heygen, tmp_path):
+        """assets.upload streams a file from a worker thread."""
+        source = tmp_path / "a.png"
+        source.write_bytes(b"\x89PNG\r\n\x1a\n" + b"x" * 1000)
+        async with client_of(fake_heygen) as client:
+            asset = await client.assets.upload(source)
+        assert asset.id
+
+    def test_a_set_flag_refuses_the_attempt(self, fake_heygen):
+        """A request whose cancellation flag is set is refused before it is sent."""
+        flag = threading.Event()
+        flag.set()
+        client = client_of(fake_heygen)
+        options = client.options.with_extension(CANCEL, flag)
+        with pytest.raises(CallCancelledError, match="cancelled"):
+            client.sync.request("GET", "/v2/avatars", options=options)
+        assert fake_heygen.requests_for("GET", "/v2/avatars") == []
+        client.sync.close()
