@@ -2,8 +2,8 @@
 
 `AsyncResource` wraps any `Resource`: a method becomes a coroutine function run in the pool;
 one whose return annotation is an ``Iterator`` (the paged lists) becomes an async iterator
-that fetches each page in the pool. `AsyncVideos.wait` polls in the pool and sleeps on the
-event loop between polls, so no thread is held while a render runs.
+that fetches each page in the pool. Every ``wait`` polls in the pool and sleeps on the event
+loop between polls (`_async_wait`), so no thread is held while a job runs.
 """
 
 from __future__ import annotations
@@ -11,28 +11,17 @@ from __future__ import annotations
 import asyncio
 import inspect
 import random as _random
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
-from heygen_pipeline.errors import (
-    CircuitOpenError,
-    HeyGenError,
-    JobFailedError,
-    RateLimitError,
-    ServerError,
-    TransportError,
-    WaitTimeoutError,
-)
-from heygen_pipeline.resources import RawResponses, Resource, Video, Videos, poll_delay
+from heygen_pipeline._async_wait import captured, wait_job
+from heygen_pipeline.errors import JobFailedError
+from heygen_pipeline.resources import JobResource, RawResponses, Resource, Video, Videos
 
 __all__ = ["AsyncResource", "AsyncVideos", "Runner"]
 
-T = TypeVar("T")
 Runner = Callable[..., Awaitable[Any]]
 """``await runner(fn, *args, **kwargs)``: ``fn`` called in the pool, cancellably."""
-_TRANSIENT: Final = (TransportError, ServerError, RateLimitError, CircuitOpenError)
-_JITTER: Final = 0.25
 _DONE: Final = object()
 Wrapped = Resource | RawResponses[Any]
 """What gets an async view: a resource helper, or its ``with_raw_response`` view."""
@@ -96,7 +85,22 @@ class AsyncResource:
             return value
         if _returns_iterator(value):
             return self._pages(value)
+        if name.startswith("wait") and isinstance(self._sync, JobResource):
+            return self._wait(name)
         return self._coroutine(value)
+
+    def _wait(self, name: str) -> Callable[..., Awaitable[Any]]:
+        async def wait(
+            *args: Any,
+            sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+            random: Callable[[], float] = _random.random,
+            **kwargs: Any,
+        ) -> Any:
+            sync: JobResource = self._sync  # type: ignore[assignment]
+            found = await self._run(captured, sync, name, *args, **kwargs)
+            return await wait_job(self._run, sync, found, sleep=sleep, random=random)
+
+        return wait
 
     def _pages(self, method: Callable[..., Iterator[Any]]) -> Callable[..., _AsyncPages]:
         def pages(*args: Any, **kwargs: Any) -> _AsyncPages:
@@ -118,132 +122,33 @@ class AsyncResource:
 
 
 class AsyncVideos(AsyncResource):
-    """``client.videos`` for asyncio; ``wait`` sleeps on the loop between polls."""
+    """``client.videos`` for asyncio; ``wait`` also keeps and frees the job slot."""
 
     __slots__ = ()
 
     async def wait(
         self,
-        video: Video | str,
-        *,
-        timeout: float = 1800.0,
-        poll: float = 5.0,
-        max_poll: float = 30.0,
-        on_progress: Callable[[Video], None] | None = None,
+        *args: Any,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         random: Callable[[], float] = _random.random,
+        **kwargs: Any,
     ) -> Video:
-        """Poll (in the pool) until the video completes; sleep on the loop between polls.
+        """``videos.wait`` (same arguments), polling in the pool and sleeping on the loop.
 
-        As the sync ``videos.wait``: jittered, growing waits from ``poll`` to ``max_poll``,
-        passing poll failures tolerated, a `JobFailedError` or `WaitTimeoutError` by
-        ``timeout``. Cancelling the task stops at once: no further poll is made.
-        ``sleep`` and ``random`` are injectable (tests wait without waiting).
+        The job slot (``job_slots``) is kept while polling and given back when the job ends.
         """
         sync: Videos = self._sync  # type: ignore[assignment]
-        job = video.id if isinstance(video, Video) else video
-        if not isinstance(job, str) or not job:
-            msg = "video must be a Video with an id or a video id"
-            raise TypeError(msg)
-        return await _wait_video(
-            self._run,
-            sync,
-            job,
-            timeout=timeout,
-            poll=poll,
-            max_poll=max_poll,
-            on_progress=on_progress,
-            sleep=sleep,
-            random=random,
-        )
-
-
-def _failure(video: Video, job_id: str) -> JobFailedError | None:
-    """The error of a failed video, as the sync wait raises it."""
-    if not video.is_failed:
-        return None
-    reason = video.failure_message
-    message = (
-        f"the video {job_id} failed: {reason}"
-        if reason
-        else f"the video {job_id} failed, and HeyGen gave no reason"
-    )
-    return JobFailedError(
-        message,
-        code=video.failure_code,
-        request_id=None,
-        job_id=job_id,
-        job_status=video.status,
-        failure_message=reason,
-    )
-
-
-async def _poll(run: Runner, sync: Videos, job: str, left: float) -> Video | HeyGenError:
-    """One status poll in the pool (keeping the job slot): the video, or a passing error."""
-    slots = sync.client.job_slots
-    try:
+        found = await self._run(captured, sync, "wait", *args, **kwargs)
+        slots = sync.client.job_slots
+        try:
+            video: Video = await wait_job(self._run, sync, found, sleep=sleep, random=random)
+        except JobFailedError:
+            if slots is not None:
+                await self._run(slots.job_ended, found.settings["job_id"])
+            raise
         if slots is not None:
-            await run(slots.job_running, job)
-        video: Video = await run(sync.with_options(total_timeout=left).get, job)
-    except _TRANSIENT as exc:
-        return exc
-    return video
-
-
-async def _wait_video(
-    run: Runner,
-    sync: Videos,
-    job: str,
-    *,
-    timeout: float,
-    poll: float,
-    max_poll: float,
-    on_progress: Callable[[Video], None] | None,
-    sleep: Callable[[float], Awaitable[None]],
-    random: Callable[[], float],
-) -> Video:
-    """The polling loop of `AsyncVideos.wait` (bounded by ``timeout`` and a poll count)."""
-    if not (0 < poll <= max_poll) or not timeout >= 0:
-        msg = "need timeout >= 0 and 0 < poll <= max_poll"
-        raise ValueError(msg)
-    deadline = time.monotonic() + timeout
-    last: Video | None = None
-    last_error: HeyGenError | None = None
-    for number in range(1, int(timeout / (poll * (1 - _JITTER))) + 3):
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        outcome = await _poll(run, sync, job, left)
-        server_wait = 0.0
-        if isinstance(outcome, HeyGenError):
-            last_error, server_wait = outcome, getattr(outcome, "retry_after", None) or 0.0
-        else:
-            last, last_error = outcome, None
-            if on_progress is not None:
-                on_progress(outcome)
-            if outcome.is_failed or outcome.is_completed:
-                return await _ended(run, sync, job, outcome)
-        delay = poll_delay(number, poll=poll, max_poll=max_poll, jitter=random())
-        left = deadline - time.monotonic()
-        if left <= 0:
-            break
-        await sleep(min(max(server_wait, delay), left))
-    seen = f"last status: {last.status}" if last is not None else "no successful poll"
-    message = f"the video {job} did not finish within {timeout:g} s ({seen})"
-    raise WaitTimeoutError(
-        message, job_id=job, last_status=last.status if last else None, timeout=timeout
-    ) from last_error
-
-
-async def _ended(run: Runner, sync: Videos, job: str, video: Video) -> Video:
-    """Give the job slot back; the completed video, or its failure raised."""
-    slots = sync.client.job_slots
-    if slots is not None:
-        await run(slots.job_ended, job)
-    error = _failure(video, job)
-    if error is not None:
-        raise error
-    return video
+            await self._run(slots.job_ended, found.settings["job_id"])
+        return video
 
 
 def wrap(sync: Wrapped, run: Runner) -> AsyncResource:

@@ -9,7 +9,7 @@ import pytest
 
 from heygen_pipeline import AsyncHeyGenClient, HeyGenClient, default_stack
 from heygen_pipeline._async_cancel import CANCEL, CallCancelledError
-from heygen_pipeline.errors import JobFailedError, NotFoundError
+from heygen_pipeline.errors import JobFailedError, NotFoundError, WaitTimeoutError
 from heygen_pipeline.middleware import BackoffMiddleware
 from heygen_pipeline.resources import Video
 from heygen_pipeline.testing import FakeHeyGen, Fault
@@ -261,3 +261,48 @@ class TestMoreResources:
             client.sync.request("GET", "/v2/avatars", options=options)
         assert fake_heygen.requests_for("GET", "/v2/avatars") == []
         client.sync.close()
+
+
+class TestEveryWait:
+    """Every resource's wait polls in the pool and sleeps on the loop."""
+
+    async def test_translation_wait_completes(self, fake_heygen):
+        """translations.wait reuses the sync wait's decisions and polls until done."""
+        slept: list[float] = []
+
+        async def no_sleep(seconds: float) -> None:
+            slept.append(seconds)
+
+        async with client_of(fake_heygen) as client:
+            [job] = await client.translations.create(
+                video_url="https://example.com/source.mp4", output_languages=["es"]
+            )
+            done = await client.translations.wait(job.id, timeout=30, sleep=no_sleep)
+        assert done.is_completed
+        assert len(slept) == 2
+
+    async def test_translation_failure_carries_the_request_id(self, fake_heygen):
+        """A failed job is the sync wait's JobFailedError, with the poll's request id."""
+        fake_heygen.fail_translation(message="Audio track missing")
+        async with client_of(fake_heygen) as client:
+            [job] = await client.translations.create(
+                video_url="https://example.com/source.mp4", output_languages=["es"]
+            )
+            with pytest.raises(JobFailedError, match="Audio track missing") as info:
+                await client.translations.wait(job.id, timeout=30, poll=0.01)
+        assert info.value.job_id == job.id
+
+    async def test_wait_times_out_by_the_deadline(self):
+        """A job that never ends is a WaitTimeoutError after ``timeout``."""
+        with FakeHeyGen(render_polls=10_000) as fake:
+            async with client_of(fake) as client:
+                video = await client.videos.create(avatar_id=LOOK, script="x")
+                with pytest.raises(WaitTimeoutError, match="did not finish"):
+                    await client.videos.wait(video, timeout=0.3, poll=0.05)
+
+    async def test_bad_wait_settings_are_refused(self, fake_heygen):
+        """A poll longer than max_poll is refused before any poll."""
+        async with client_of(fake_heygen) as client:
+            with pytest.raises(ValueError, match="poll"):
+                await client.videos.wait("v1", poll=10, max_poll=1)
+        assert fake_heygen.requests_for("GET", "/v3/videos/v1") == []
