@@ -4,6 +4,7 @@ import asyncio
 import contextvars
 import threading
 import time
+from collections.abc import AsyncIterator
 
 import pytest
 
@@ -306,3 +307,30 @@ class TestEveryWait:
             with pytest.raises(ValueError, match="poll"):
                 await client.videos.wait("v1", poll=10, max_poll=1)
         assert fake_heygen.requests_for("GET", "/v3/videos/v1") == []
+
+
+class TestWrapping:
+    """The generic wrapping covers every resource of the client."""
+
+    async def test_every_paged_list_is_an_async_iterator(self, fake_heygen):
+        """Each method annotated to return an Iterator answers an async iterator (no I/O yet)."""
+        found = []
+        async with client_of(fake_heygen) as client:
+            for name in ("videos", "avatars", "voices", "templates", "assets", "translations"):
+                resource = getattr(client, name)
+                for attr in ("list", "list_groups", "search", "list_v1"):
+                    if hasattr(resource.sync, attr):
+                        pages = getattr(resource, attr)()
+                        assert isinstance(pages, AsyncIterator), f"{name}.{attr}"
+                        found.append(f"{name}.{attr}")
+            assert isinstance(client.avatars.looks.list(), AsyncIterator)
+        assert fake_heygen.requests == []
+        assert len(found) >= 8
+
+    async def test_plain_attributes_pass_through(self, fake_heygen):
+        """Non-callable attributes are the sync helper's; private ones are not exposed."""
+        async with client_of(fake_heygen) as client:
+            assert client.videos.client is client.sync.videos.client
+            with pytest.raises(AttributeError):
+                _ = client.videos._client
+            assert "max_workers=8" in repr(client)
