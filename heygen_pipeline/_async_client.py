@@ -9,6 +9,7 @@ and no further attempt, redirect hop or poll starts (see `_async_cancel`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import threading
@@ -30,6 +31,8 @@ __all__ = ["DEFAULT_MAX_WORKERS", "AsyncHeyGenClient", "CallCancelledError"]
 
 DEFAULT_MAX_WORKERS: Final = 8
 """Worker threads per client: calls beyond this many wait their turn, on the loop."""
+_START_TIMEOUT: Final = 5.0
+"""Seconds the workers wait for each other when the pool starts."""
 _RESOURCES: Final = (
     "videos",
     "avatars",
@@ -49,6 +52,12 @@ _RESOURCES: Final = (
 )
 
 
+def _meet(meeting: threading.Barrier) -> None:
+    """Wait for the other workers (bounded: a broken meeting only means a later start)."""
+    with contextlib.suppress(threading.BrokenBarrierError):
+        meeting.wait(timeout=_START_TIMEOUT)
+
+
 class _Pool:
     """The worker threads shared by a client and the clients derived from it."""
 
@@ -58,9 +67,27 @@ class _Pool:
             raise ValueError(msg)
         self.executor = ThreadPoolExecutor(max_workers, thread_name_prefix="heygen-async")
         self.max_workers = max_workers
+        self._started = False
+        self._starting: asyncio.Future[None] | None = None
+
+    async def _start(self) -> None:
+        """Start every worker once, off the loop (a burst of thread starts would stall it)."""
+        loop = asyncio.get_running_loop()
+        if self._starting is None or self._starting.get_loop() is not loop:
+            self._starting = asyncio.ensure_future(loop.run_in_executor(None, self._start_all))
+        await asyncio.shield(self._starting)
+
+    def _start_all(self) -> None:
+        meeting = threading.Barrier(self.max_workers + 1)
+        for _ in range(self.max_workers):  # each waits at the barrier: each submit starts a thread
+            self.executor.submit(_meet, meeting)
+        _meet(meeting)
+        self._started = True
 
     async def run(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)`` in a worker, with this task's contextvars; cancellable."""
+        if not self._started:
+            await self._start()
         flag = threading.Event()
         context = contextvars.copy_context()
 
