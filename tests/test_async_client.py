@@ -16,6 +16,7 @@ from heygen_pipeline.resources import Video
 from heygen_pipeline.testing import FakeHeyGen, Fault
 
 pytestmark = pytest.mark.anyio
+pytest_plugins = ["redis_fixtures"]
 
 LOOK = "Daisy-inskirt-20220818"
 TENANT: contextvars.ContextVar[str] = contextvars.ContextVar("tenant", default="none")
@@ -334,3 +335,26 @@ class TestWrapping:
             with pytest.raises(AttributeError):
                 _ = client.videos._client
             assert "max_workers=8" in repr(client)
+
+
+class TestJobSlots:
+    """The video job slot follows the job through the async wait."""
+
+    async def test_create_holds_and_wait_releases(self, redis_client, namespace):
+        """A created video holds its slot until the async wait sees it completed."""
+        from heygen_pipeline.shared import JobSlots, key_id  # noqa: PLC0415 - needs redis
+
+        slots = JobSlots(
+            redis_client,
+            api_key_id=key_id("test-key"),
+            limit=1,
+            lease_seconds=60,
+            namespace=namespace,
+            poll_interval=0.01,
+        )
+        with FakeHeyGen(render_polls=1) as fake:
+            async with client_of(fake, job_slots=slots, slot_timeout=0.2) as client:
+                video = await client.videos.create(script="hi", avatar_id=LOOK)
+                assert slots.in_use() == 1
+                await client.videos.wait(video, timeout=10, poll=0.01)
+                assert slots.in_use() == 0
