@@ -134,7 +134,8 @@ class AsyncHeyGenClient:
         owner = HeyGenClient(*args, **kwargs)
         self._pool = _Pool(max_workers)
         self._owner: HeyGenClient | None = owner
-        self._attach(owner.with_stack(cancellable(owner.stack)))
+        # The unbound stack, so ClientAuth stays a placeholder (with_options(api_key=) rebinds it).
+        self._attach(owner.with_stack(cancellable(owner._unbound_stack)))
 
     def _attach(self, sync: HeyGenClient) -> None:
         self._sync = sync

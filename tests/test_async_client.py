@@ -10,7 +10,12 @@ import pytest
 
 from heygen_pipeline import AsyncHeyGenClient, HeyGenClient, default_stack
 from heygen_pipeline._async_cancel import CANCEL, CallCancelledError
-from heygen_pipeline.errors import JobFailedError, NotFoundError, WaitTimeoutError
+from heygen_pipeline.errors import (
+    AuthenticationError,
+    JobFailedError,
+    NotFoundError,
+    WaitTimeoutError,
+)
 from heygen_pipeline.middleware import BackoffMiddleware
 from heygen_pipeline.resources import Video
 from heygen_pipeline.testing import FakeHeyGen, Fault
@@ -358,3 +363,22 @@ class TestJobSlots:
                 assert slots.in_use() == 1
                 await client.videos.wait(video, timeout=10, poll=0.01)
                 assert slots.in_use() == 0
+
+
+class TestDerivedOptions:
+    """with_options keeps the sync client's abilities."""
+
+    async def test_with_options_api_key_rebinds_the_key(self, fake_heygen):
+        """with_options(api_key=...) sends the other key (the fake refuses it)."""
+        async with client_of(fake_heygen) as client:
+            other = client.with_options(api_key="another-key-1234")
+            with pytest.raises(AuthenticationError):
+                await other.get("/v2/avatars")
+            assert await client.get("/v2/avatars")
+
+    async def test_with_options_headers_reach_the_server(self, fake_heygen):
+        """with_options(headers=...) adds default headers to every request."""
+        async with client_of(fake_heygen) as client:
+            await client.with_options(headers={"X-Trace": "t1"}).get("/v2/avatars")
+        [sent] = fake_heygen.requests_for("GET", "/v2/avatars")
+        assert sent.headers["x-trace"] == "t1"
