@@ -5,6 +5,7 @@ Requests pass through a `Stack` of small middlewares down to a
 """
 
 from heygen_pipeline import errors
+from heygen_pipeline._async_client import AsyncHeyGenClient
 from heygen_pipeline._defaults import DEFAULT_NAMES, ClientAuth, default_stack
 from heygen_pipeline._headers import Headers
 from heygen_pipeline._models import ExtensionKey, Request, RequestOptions, Response, Timeout
@@ -52,6 +53,7 @@ from heygen_pipeline.errors import (
 __all__ = [
     "DEFAULT_NAMES",
     "APIError",
+    "AsyncHeyGenClient",
     "AuthenticationError",
     "BadRequestError",
     "CircuitOpenError",

@@ -12,6 +12,7 @@ EXPECTED_ALL = {
     "heygen_pipeline": [
         "DEFAULT_NAMES",
         "APIError",
+        "AsyncHeyGenClient",
         "AuthenticationError",
         "BadRequestError",
         "CircuitOpenError",
