@@ -43,6 +43,7 @@ from heygen_pipeline.resources import (
     BackgroundRemovals,
     BrandGlossaries,
     BrandKits,
+    DataVerbs,
     Lipsyncs,
     Templates,
     Translations,
@@ -183,7 +184,7 @@ def _transport(
     return given
 
 
-class HeyGenClient:
+class HeyGenClient(DataVerbs):
     """A HeyGen API client: the default stack (or yours) over one urllib3 connection pool.
 
     The key comes from ``api_key`` or the ``HEYGEN_API_KEY`` environment variable; without
@@ -494,26 +495,6 @@ class HeyGenClient:
         ``options``, ``total_timeout`` and any `RequestOptions` field.
         """
         return self._pipeline(self.build_request(method, url, **kwargs))
-
-    def get(self, url: str, **kwargs: Any) -> Any:
-        """GET and return the unwrapped ``data``."""
-        return self.request("GET", url, **kwargs).data
-
-    def post(self, url: str, **kwargs: Any) -> Any:
-        """POST and return the unwrapped ``data``."""
-        return self.request("POST", url, **kwargs).data
-
-    def put(self, url: str, **kwargs: Any) -> Any:
-        """PUT and return the unwrapped ``data``."""
-        return self.request("PUT", url, **kwargs).data
-
-    def patch(self, url: str, **kwargs: Any) -> Any:
-        """PATCH and return the unwrapped ``data``."""
-        return self.request("PATCH", url, **kwargs).data
-
-    def delete(self, url: str, **kwargs: Any) -> Any:
-        """DELETE and return the unwrapped ``data``."""
-        return self.request("DELETE", url, **kwargs).data
 
     def close(self) -> None:
         """Close the connection pool (if this client created it)."""

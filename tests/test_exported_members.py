@@ -223,6 +223,7 @@ EXPECTED_ALL = {
         "BrandKits",
         "CallOptions",
         "CreditPool",
+        "DataVerbs",
         "Deletion",
         "DirectUpload",
         "DirectUploadBatch",

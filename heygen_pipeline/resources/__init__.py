@@ -23,7 +23,7 @@ from heygen_pipeline.resources._library import Audio, BrandGlossaries, BrandKits
 from heygen_pipeline.resources._lipsyncs import Lipsyncs
 from heygen_pipeline.resources._lipsyncs_request import LipsyncRequest
 from heygen_pipeline.resources._paging import MAX_PAGE_SIZE, paginate
-from heygen_pipeline.resources._requester import Requester
+from heygen_pipeline.resources._requester import DataVerbs, Requester
 from heygen_pipeline.resources._results import (
     Avatar,
     Quota,
@@ -147,6 +147,7 @@ __all__ = [
     "BrandKits",
     "CallOptions",
     "CreditPool",
+    "DataVerbs",
     "Deletion",
     "DirectUpload",
     "DirectUploadBatch",

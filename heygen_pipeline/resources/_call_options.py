@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from heygen_pipeline._headers import to_headers
+from heygen_pipeline.resources._requester import DataVerbs
 
 if TYPE_CHECKING:
     from heygen_pipeline._models import Response, Timeout
@@ -102,7 +103,7 @@ def _first(value: T | None, fallback: T | None) -> T | None:
     return value if value is not None else fallback
 
 
-class _Wrapper:
+class _Wrapper(DataVerbs):
     """A requester over another: the verbs go through ``request``; the rest is the inner's."""
 
     __slots__ = ("inner",)
@@ -128,26 +129,6 @@ class _Wrapper:
     def request(self, method: str, url: str, **kwargs: Any) -> Response:
         """Send through the inner requester."""
         return self.inner.request(method, url, **kwargs)
-
-    def get(self, url: str, **kwargs: Any) -> Any:
-        """``GET`` through `request`; the unwrapped data."""
-        return self.request("GET", url, **kwargs).data
-
-    def post(self, url: str, **kwargs: Any) -> Any:
-        """``POST`` through `request`; the unwrapped data."""
-        return self.request("POST", url, **kwargs).data
-
-    def put(self, url: str, **kwargs: Any) -> Any:
-        """``PUT`` through `request`; the unwrapped data."""
-        return self.request("PUT", url, **kwargs).data
-
-    def patch(self, url: str, **kwargs: Any) -> Any:
-        """``PATCH`` through `request`; the unwrapped data."""
-        return self.request("PATCH", url, **kwargs).data
-
-    def delete(self, url: str, **kwargs: Any) -> Any:
-        """``DELETE`` through `request`; the unwrapped data."""
-        return self.request("DELETE", url, **kwargs).data
 
     def __repr__(self) -> str:
         """The inner requester's repr (never a key)."""

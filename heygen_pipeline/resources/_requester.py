@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from heygen_pipeline._models import Response
 from heygen_pipeline.typing import JobSlotProvider
 
-__all__ = ["Requester"]
+__all__ = ["DataVerbs", "Requester"]
 
 
 class Requester(Protocol):
@@ -57,3 +57,37 @@ class Requester(Protocol):
     def delete(self, url: str, **kwargs: Any) -> Any:
         """``DELETE`` ``url``; the unwrapped data."""
         ...
+
+
+class DataVerbs:
+    """``get``/``post``/``put``/``patch``/``delete`` on top of a ``request`` method.
+
+    Each sends through ``self.request`` and answers the response's unwrapped ``data``: the one
+    definition `HeyGenClient` and the resources' wrapping requesters share.
+    """
+
+    __slots__ = ()
+
+    def request(self, method: str, url: str, **kwargs: Any) -> Response:
+        """Send one request; the class that mixes this in provides it."""
+        raise NotImplementedError
+
+    def get(self, url: str, **kwargs: Any) -> Any:
+        """GET and return the unwrapped ``data``."""
+        return self.request("GET", url, **kwargs).data
+
+    def post(self, url: str, **kwargs: Any) -> Any:
+        """POST and return the unwrapped ``data``."""
+        return self.request("POST", url, **kwargs).data
+
+    def put(self, url: str, **kwargs: Any) -> Any:
+        """PUT and return the unwrapped ``data``."""
+        return self.request("PUT", url, **kwargs).data
+
+    def patch(self, url: str, **kwargs: Any) -> Any:
+        """PATCH and return the unwrapped ``data``."""
+        return self.request("PATCH", url, **kwargs).data
+
+    def delete(self, url: str, **kwargs: Any) -> Any:
+        """DELETE and return the unwrapped ``data``."""
+        return self.request("DELETE", url, **kwargs).data
