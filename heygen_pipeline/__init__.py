@@ -5,6 +5,7 @@ Requests pass through a `Stack` of small middlewares down to a
 """
 
 from heygen_pipeline import errors
+from heygen_pipeline._async_cancel import CallCancelledError
 from heygen_pipeline._async_client import AsyncHeyGenClient
 from heygen_pipeline._defaults import DEFAULT_NAMES, ClientAuth, default_stack
 from heygen_pipeline._headers import Headers
@@ -56,6 +57,7 @@ __all__ = [
     "AsyncHeyGenClient",
     "AuthenticationError",
     "BadRequestError",
+    "CallCancelledError",
     "CircuitOpenError",
     "ClientAuth",
     "ConfigurationError",

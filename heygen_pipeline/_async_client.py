@@ -16,16 +16,37 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, Final
 
+from heygen_pipeline._async_api_catalogue import (
+    AsyncAudio,
+    AsyncAvatars,
+    AsyncBrandGlossaries,
+    AsyncBrandKits,
+    AsyncUserResource,
+    AsyncVoices,
+    AsyncWebhookEndpoints,
+)
+from heygen_pipeline._async_api_media import AsyncAssets, AsyncLipsyncs, AsyncTranslations
+from heygen_pipeline._async_api_videos import (
+    AsyncAiClippings,
+    AsyncBackgroundRemovals,
+    AsyncTemplates,
+    AsyncVideoAgents,
+    AsyncVideos,
+)
 from heygen_pipeline._async_cancel import CallCancelledError, cancellable, current
-from heygen_pipeline._async_resources import AsyncResource, AsyncVideos, wrap
-from heygen_pipeline.client import HeyGenClient
+from heygen_pipeline._defaults import DEFAULT_UPLOAD_URL
+from heygen_pipeline.client import USER_AGENT, WRITE_TIMEOUT, HeyGenClient
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    import os
+    import ssl
+    from collections.abc import Callable, Mapping
     from types import TracebackType
 
-    from heygen_pipeline._models import Request, RequestOptions, Response
+    from heygen_pipeline._models import Request, RequestOptions, Response, Timeout
+    from heygen_pipeline._redact import Secret
     from heygen_pipeline._stack import Stack
+    from heygen_pipeline.typing import Handler, JobSlotProvider
 
 __all__ = ["DEFAULT_MAX_WORKERS", "AsyncHeyGenClient", "CallCancelledError"]
 
@@ -33,23 +54,6 @@ DEFAULT_MAX_WORKERS: Final = 8
 """Worker threads per client: calls beyond this many wait their turn, on the loop."""
 _START_TIMEOUT: Final = 5.0
 """Seconds the workers wait for each other when the pool starts."""
-_RESOURCES: Final = (
-    "videos",
-    "avatars",
-    "voices",
-    "templates",
-    "user",
-    "assets",
-    "translations",
-    "lipsyncs",
-    "video_agents",
-    "ai_clipping",
-    "background_removals",
-    "audio",
-    "brand_kits",
-    "brand_glossaries",
-    "webhook_endpoints",
-)
 
 
 def _meet(meeting: threading.Barrier) -> None:
@@ -122,16 +126,98 @@ class AsyncHeyGenClient:
 
     videos: AsyncVideos
     """Video jobs; ``await videos.wait(...)`` sleeps on the loop between polls."""
+    avatars: AsyncAvatars
+    """Avatars and talking photos (``avatars.looks`` too)."""
+    voices: AsyncVoices
+    """Voices."""
+    templates: AsyncTemplates
+    """Templates, and videos generated from them."""
+    user: AsyncUserResource
+    """The account and its remaining quota."""
+    assets: AsyncAssets
+    """Uploads (streamed from disk, in the pool) and the asset list."""
+    translations: AsyncTranslations
+    """Video translation jobs."""
+    lipsyncs: AsyncLipsyncs
+    """Lipsync jobs."""
+    video_agents: AsyncVideoAgents
+    """Video agent sessions."""
+    ai_clipping: AsyncAiClippings
+    """AI clipping jobs."""
+    background_removals: AsyncBackgroundRemovals
+    """Background removal jobs."""
+    audio: AsyncAudio
+    """HeyGen's sound library."""
+    brand_kits: AsyncBrandKits
+    """The account's brand kits."""
+    brand_glossaries: AsyncBrandGlossaries
+    """The account's brand glossaries."""
+    webhook_endpoints: AsyncWebhookEndpoints
+    """Webhook endpoints."""
 
-    def __init__(self, *args: Any, max_workers: int = DEFAULT_MAX_WORKERS, **kwargs: Any) -> None:
-        """Build the sync client from the same arguments as `HeyGenClient`.
+    def __init__(
+        self,
+        api_key: str | Secret | None = None,
+        *,
+        base_url: str | None = None,
+        upload_url: str = DEFAULT_UPLOAD_URL,
+        stack: Stack | None = None,
+        transport: Handler | None = None,
+        timeout: Timeout | float | None = None,
+        options: RequestOptions | None = None,
+        auto_idempotency: bool | Callable[[Request], bool] = True,
+        user_agent: str = USER_AGENT,
+        write_timeout: Timeout | float | None = WRITE_TIMEOUT,
+        job_slots: JobSlotProvider | None = None,
+        slot_timeout: float = 300.0,
+        default_headers: Mapping[str, str] | None = None,
+        proxy: str | None = None,
+        trust_env: bool = True,
+        ca_certs: str | os.PathLike[str] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+        max_workers: int = DEFAULT_MAX_WORKERS,
+    ) -> None:
+        """Build the sync client from the same arguments as `HeyGenClient` (see there).
 
         Args:
-            args: passed to `HeyGenClient`.
+            api_key: passed to `HeyGenClient`, as are all the other arguments but one.
+            base_url: see `HeyGenClient`.
+            upload_url: see `HeyGenClient`.
+            stack: see `HeyGenClient` (the async cancellation checks are added to it).
+            transport: see `HeyGenClient`.
+            timeout: see `HeyGenClient`.
+            options: see `HeyGenClient`.
+            auto_idempotency: see `HeyGenClient`.
+            user_agent: see `HeyGenClient`.
+            write_timeout: see `HeyGenClient`.
+            job_slots: see `HeyGenClient`.
+            slot_timeout: see `HeyGenClient`.
+            default_headers: see `HeyGenClient`.
+            proxy: see `HeyGenClient`.
+            trust_env: see `HeyGenClient`.
+            ca_certs: see `HeyGenClient`.
+            ssl_context: see `HeyGenClient`.
             max_workers: the most calls running at once (the rest wait, on the loop).
-            kwargs: passed to `HeyGenClient`.
         """
-        owner = HeyGenClient(*args, **kwargs)
+        owner = HeyGenClient(
+            api_key,
+            base_url=base_url,
+            upload_url=upload_url,
+            stack=stack,
+            transport=transport,
+            timeout=timeout,
+            options=options,
+            auto_idempotency=auto_idempotency,
+            user_agent=user_agent,
+            write_timeout=write_timeout,
+            job_slots=job_slots,
+            slot_timeout=slot_timeout,
+            default_headers=default_headers,
+            proxy=proxy,
+            trust_env=trust_env,
+            ca_certs=ca_certs,
+            ssl_context=ssl_context,
+        )
         self._pool = _Pool(max_workers)
         self._owner: HeyGenClient | None = owner
         # The unbound stack, so ClientAuth stays a placeholder (with_options(api_key=) rebinds it).
@@ -139,8 +225,22 @@ class AsyncHeyGenClient:
 
     def _attach(self, sync: HeyGenClient) -> None:
         self._sync = sync
-        for name in _RESOURCES:
-            setattr(self, name, wrap(getattr(sync, name), self._pool.run))
+        run = self._pool.run
+        self.videos = AsyncVideos(sync.videos, run)
+        self.avatars = AsyncAvatars(sync.avatars, run)
+        self.voices = AsyncVoices(sync.voices, run)
+        self.templates = AsyncTemplates(sync.templates, run)
+        self.user = AsyncUserResource(sync.user, run)
+        self.assets = AsyncAssets(sync.assets, run)
+        self.translations = AsyncTranslations(sync.translations, run)
+        self.lipsyncs = AsyncLipsyncs(sync.lipsyncs, run)
+        self.video_agents = AsyncVideoAgents(sync.video_agents, run)
+        self.ai_clipping = AsyncAiClippings(sync.ai_clipping, run)
+        self.background_removals = AsyncBackgroundRemovals(sync.background_removals, run)
+        self.audio = AsyncAudio(sync.audio, run)
+        self.brand_kits = AsyncBrandKits(sync.brand_kits, run)
+        self.brand_glossaries = AsyncBrandGlossaries(sync.brand_glossaries, run)
+        self.webhook_endpoints = AsyncWebhookEndpoints(sync.webhook_endpoints, run)
 
     def _derive(self, sync: HeyGenClient) -> AsyncHeyGenClient:
         new = object.__new__(AsyncHeyGenClient)
@@ -148,10 +248,6 @@ class AsyncHeyGenClient:
         new._owner = None  # derived clients share the pools and never close them
         new._attach(sync)
         return new
-
-    def __getattr__(self, name: str) -> AsyncResource:
-        """Resources attached at construction (declared for type checkers)."""
-        raise AttributeError(name)
 
     @property
     def sync(self) -> HeyGenClient:

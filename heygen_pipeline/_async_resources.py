@@ -1,9 +1,11 @@
 """Async views of the sync resource helpers: each method runs in the client's worker pool.
 
-`AsyncResource` wraps any `Resource`: a method becomes a coroutine function run in the pool;
-one whose return annotation is an ``Iterator`` (the paged lists) becomes an async iterator
-that fetches each page in the pool. Every ``wait`` polls in the pool and sleeps on the event
-loop between polls (`_async_wait`), so no thread is held while a job runs.
+`AsyncResource` is the base of the typed views generated from the sync classes
+(`_async_gen`, into the ``_async_api_*`` modules, each class `register`-ed for `wrap`): a
+method is a coroutine function run in the pool; a paged list (``Iterator``) is an async
+iterator that fetches each page in the pool. Every ``wait`` polls in the pool and sleeps on
+the event loop between polls (`_async_wait`), so no thread is held while a job runs.
+`AsyncRawResponses` is the dynamic view of ``with_raw_response`` (as untyped as the sync one).
 """
 
 from __future__ import annotations
@@ -12,19 +14,29 @@ import asyncio
 import inspect
 import random as _random
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from heygen_pipeline._async_wait import captured, wait_job
 from heygen_pipeline.errors import JobFailedError
-from heygen_pipeline.resources import JobResource, RawResponses, Resource, Video, Videos
+from heygen_pipeline.resources import (
+    JobResource,
+    RawResponses,
+    Requester,
+    Resource,
+    Video,
+    Videos,
+)
 
-__all__ = ["AsyncResource", "AsyncVideos", "Runner"]
+__all__ = ["AsyncRawResponses", "AsyncResource", "AsyncVideos", "Runner", "register", "wrap"]
 
 Runner = Callable[..., Awaitable[Any]]
 """``await runner(fn, *args, **kwargs)``: ``fn`` called in the pool, cancellably."""
 _DONE: Final = object()
+View = TypeVar("View", bound="AsyncResource")
 Wrapped = Resource | RawResponses[Any]
 """What gets an async view: a resource helper, or its ``with_raw_response`` view."""
+_VIEWS: Final[dict[type[Resource], type[AsyncResource]]] = {}
+"""The typed async view of each sync resource class (filled by `register`)."""
 
 
 def _returns_iterator(method: object) -> bool:
@@ -74,20 +86,16 @@ class AsyncResource:
         """The sync helper underneath."""
         return self._sync
 
-    def __getattr__(self, name: str) -> Any:
-        """The sync attribute, as an async method, async iterator or wrapped sub-helper."""
-        if name.startswith("_"):
-            raise AttributeError(name)
-        value = getattr(self._sync, name)
-        if isinstance(value, (Resource, RawResponses)):
-            return wrap(value, self._run)
-        if not callable(value):
-            return value
-        if _returns_iterator(value):
-            return self._pages(value)
-        if name.startswith("wait") and isinstance(self._sync, JobResource):
-            return self._wait(name)
-        return self._coroutine(value)
+    @property
+    def client(self) -> Requester:
+        """The client the sync helper sends through."""
+        return self._sync.client
+
+    @property
+    def with_raw_response(self) -> AsyncRawResponses:
+        """The same calls answering the whole `Response` (dynamically typed, as the sync one)."""
+        sync: Resource = self._sync  # type: ignore[assignment]
+        return AsyncRawResponses(sync.with_raw_response, self._run)
 
     def _wait(self, name: str) -> Callable[..., Awaitable[Any]]:
         async def wait(
@@ -121,6 +129,27 @@ class AsyncResource:
         return f"Async{self._sync!r}"
 
 
+class AsyncRawResponses(AsyncResource):
+    """``helper.with_raw_response`` for asyncio: each sync attribute seen through the pool."""
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> Any:
+        """The sync attribute, as an async method, async iterator or wrapped sub-helper."""
+        if name.startswith("_"):
+            raise AttributeError(name)
+        value = getattr(self._sync, name)
+        if isinstance(value, (Resource, RawResponses)):
+            return wrap(value, self._run)
+        if not callable(value):
+            return value
+        if _returns_iterator(value):
+            return self._pages(value)
+        if name.startswith("wait") and isinstance(self._sync, JobResource):
+            return self._wait(name)
+        return self._coroutine(value)
+
+
 class AsyncVideos(AsyncResource):
     """``client.videos`` for asyncio; ``wait`` also keeps and frees the job slot."""
 
@@ -151,7 +180,20 @@ class AsyncVideos(AsyncResource):
         return video
 
 
+def register(sync: type[Resource]) -> Callable[[type[View]], type[View]]:
+    """Class decorator: the decorated class is the async view `wrap` gives of ``sync``."""
+
+    def record(view: type[View]) -> type[View]:
+        _VIEWS[sync] = view
+        return view
+
+    return record
+
+
 def wrap(sync: Wrapped, run: Runner) -> AsyncResource:
-    """The async view of ``sync`` (`AsyncVideos` for the videos helper)."""
-    cls = AsyncVideos if isinstance(sync, Videos) else AsyncResource
-    return cls(sync, run)
+    """The typed async view of ``sync`` (the dynamic one for a ``with_raw_response`` view)."""
+    for cls in type(sync).__mro__:
+        view = _VIEWS.get(cls)
+        if view is not None:
+            return view(sync, run)
+    return AsyncRawResponses(sync, run)

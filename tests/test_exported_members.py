@@ -15,6 +15,7 @@ EXPECTED_ALL = {
         "AsyncHeyGenClient",
         "AuthenticationError",
         "BadRequestError",
+        "CallCancelledError",
         "CircuitOpenError",
         "ClientAuth",
         "ConfigurationError",

@@ -1,7 +1,7 @@
 import pytest
 import typed_usage
 
-from heygen_pipeline import HeyGenClient, Request, RequestOptions
+from heygen_pipeline import CallCancelledError, HeyGenClient, Request, RequestOptions
 from heygen_pipeline.testing import Fault, MockTransport
 from heygen_pipeline.testing.pytest_plugin import checked_fake
 
@@ -118,3 +118,27 @@ class TestTypedUsage:
         response = typed_usage.tagging_middleware(Request("GET", "https://x.test/a"), transport)
         assert transport.requests[-1].headers["X-Tag"] == "typed"
         assert response.data["spelled"]["x-tag"] == "X-Tag"
+
+
+@pytest.fixture
+def anyio_backend():
+    """The async usage runs on asyncio (the backend the client is built for)."""
+    return "asyncio"
+
+
+class TestAsyncTypedUsage:
+    """The async part of tests/typed_usage.py runs against the fake and does what it says."""
+
+    @pytest.mark.anyio
+    async def test_async_usage(self, fake):
+        """Listed looks, a video created through with_options, waited on and fetched again."""
+        done, looks, status = await typed_usage.async_usage(fake, "Hello async")
+        assert "Abigail_expressive_2024112501" in looks
+        assert done.is_completed
+        assert status == "completed"
+        assert done.id in fake.video_ids
+
+    def test_cancelled_message(self):
+        """CallCancelledError, imported from the top level, is described as any HeyGenError."""
+        error = CallCancelledError("GET /v3/videos: the awaiting task was cancelled")
+        assert typed_usage.cancelled_message(error).startswith("GET /v3/videos")

@@ -16,7 +16,9 @@ import structlog
 
 from heygen_pipeline import (
     APIError,
+    AsyncHeyGenClient,
     AuthenticationError,
+    CallCancelledError,
     CircuitOpenError,
     ExtensionKey,
     HeyGenClient,
@@ -37,7 +39,15 @@ from heygen_pipeline.middleware import (
     BackoffPolicy,
     LoggingMiddleware,
 )
-from heygen_pipeline.resources import AvatarGroup, AvatarLook, Requester, Speech, Voice, Voices
+from heygen_pipeline.resources import (
+    AvatarGroup,
+    AvatarLook,
+    Requester,
+    Speech,
+    Video,
+    Voice,
+    Voices,
+)
 from heygen_pipeline.testing import FakeHeyGen, Fault, MockTransport, RecordedRequest, make_response
 from heygen_pipeline.typing import Handler, Middleware, Outcome, Sleep
 
@@ -240,3 +250,32 @@ def tagging_middleware(request: Request, call_next: Handler) -> Response:
     outcome: Outcome = call_next(tagged)
     assert isinstance(outcome, Response)
     return outcome.evolve(data={"spelled": spelled, "was": outcome.data})
+
+
+async def no_async_sleep(_seconds: float) -> None:
+    """An async sleep that returns at once (``videos.wait`` polls without waiting)."""
+
+
+async def async_usage(fake: FakeHeyGen, script: str) -> tuple[Video, list[str], str | None]:
+    """AsyncHeyGenClient as a user writes it: each call awaited, lists with ``async for``."""
+    async with AsyncHeyGenClient(
+        fake.api_key,
+        base_url=fake.base_url,
+        upload_url=fake.upload_url,
+        timeout=Timeout(connect=2.0, read=10.0),
+        max_workers=4,
+    ) as client:
+        looks: list[str] = [look.id async for look in client.avatars.list(page_size=50) if look.id]
+        # The async helper classes are not public names: with_options' result is inferred.
+        videos = await client.videos.with_options(timeout=5.0, max_attempts=2)
+        created: Video = await videos.create(avatar_id=looks[0], script=script)
+        done: Video = await client.videos.wait(
+            created, timeout=60.0, poll=0.01, sleep=no_async_sleep
+        )
+        again: Video = await client.videos.get(done)
+        return done, looks, again.status
+
+
+def cancelled_message(error: CallCancelledError) -> str:
+    """`CallCancelledError` is a `HeyGenError`, importable from the top level."""
+    return describe_error(error)
