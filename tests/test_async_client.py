@@ -321,12 +321,17 @@ class TestWrapping:
     async def test_every_paged_list_is_an_async_iterator(self, fake_heygen):
         """Each method annotated to return an Iterator answers an async iterator (no I/O yet)."""
         found = []
+        required: dict[str, tuple[tuple[object, ...], dict[str, object]]] = {
+            "assets.list": (("me",), {}),
+            "assets.search": (("logo",), {"kind": "image"}),
+        }
         async with client_of(fake_heygen) as client:
             for name in ("videos", "avatars", "voices", "templates", "assets", "translations"):
                 resource = getattr(client, name)
                 for attr in ("list", "list_groups", "search", "list_v1"):
                     if hasattr(resource.sync, attr):
-                        pages = getattr(resource, attr)()
+                        args, kwargs = required.get(f"{name}.{attr}", ((), {}))
+                        pages = getattr(resource, attr)(*args, **kwargs)
                         assert isinstance(pages, AsyncIterator), f"{name}.{attr}"
                         found.append(f"{name}.{attr}")
             assert isinstance(client.avatars.looks.list(), AsyncIterator)
