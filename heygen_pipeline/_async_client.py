@@ -221,7 +221,7 @@ class AsyncHeyGenClient:
         self._pool = _Pool(max_workers)
         self._owner: HeyGenClient | None = owner
         # The unbound stack, so ClientAuth stays a placeholder (with_options(api_key=) rebinds it).
-        self._attach(owner.with_stack(cancellable(owner._unbound_stack)))
+        self._attach(owner._with_wrapped_stack(cancellable))
 
     def _attach(self, sync: HeyGenClient) -> None:
         self._sync = sync

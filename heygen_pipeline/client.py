@@ -5,24 +5,30 @@ from __future__ import annotations
 import os
 import re
 import ssl
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Final
 
 import attrs
 
+from heygen_pipeline import _client_settings as settings
+from heygen_pipeline._client_binding import (
+    bind_stack,
+    check_rekeyable,
+    secret_key,
+    with_options_changes,
+)
+from heygen_pipeline._client_settings import (
+    ENV_BASE_URL,  # noqa: F401 - its home, as before
+    WRITES,
+)
 from heygen_pipeline._defaults import (
-    DEFAULT_BASE_URL,
     DEFAULT_UPLOAD_URL,
-    ClientAuth,
     auth_hosts,
     default_stack,
 )
-from heygen_pipeline._headers import Headers
 from heygen_pipeline._models import (
     DEFAULT_OPTIONS,
-    MAX_SECONDS,
     Request,
     RequestBody,
     RequestOptions,
@@ -31,10 +37,9 @@ from heygen_pipeline._models import (
 )
 from heygen_pipeline._redact import Secret, redact_url
 from heygen_pipeline._stack import Stack
-from heygen_pipeline._transport import Urllib3Transport
+from heygen_pipeline._transport import Urllib3Transport  # noqa: F401 - importable here, as before
 from heygen_pipeline._version import __version__
-from heygen_pipeline.errors import ConfigurationError
-from heygen_pipeline.middleware import ApiKeyAuth, CircuitBreakerMiddleware
+from heygen_pipeline.middleware import ApiKeyAuth
 from heygen_pipeline.resources import (
     AiClippings,
     Assets,
@@ -65,123 +70,11 @@ _V3_CREATES: Final = re.compile(
 USER_AGENT: Final = f"heygen-pipeline/{__version__}"
 WRITE_TIMEOUT: Final = Timeout(connect=10.0, read=120.0)
 """Per-attempt timeouts of requests that change state, unless the request sets its own."""
-_WRITES: Final = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-_OPTION_FIELDS: Final = frozenset(attrs.fields_dict(RequestOptions))
-_REQUEST_ARGS: Final = "params, json, content, headers, options, total_timeout"
-_NOT_DEFAULT: Final = frozenset({"x-api-key", "authorization", "proxy-authorization"})
-"""Headers refused in ``default_headers``: the key goes through ``api_key`` and the stack."""
-
-
-def _default_headers(given: Mapping[str, str] | None) -> Headers:
-    """``given`` as checked headers, refusing credentials (they belong to ``api_key``)."""
-    headers = Headers(given)
-    refused = sorted(name for name in headers if name.lower() in _NOT_DEFAULT)
-    if refused:
-        msg = (
-            f"default_headers must not set {', '.join(refused)}: pass the key as api_key= "
-            "(or put an auth middleware in the stack)"
-        )
-        raise ConfigurationError(msg)
-    return headers
-
-
-def _evolve_options(
-    options: RequestOptions, changes: Mapping[str, Any], takes: str
-) -> RequestOptions:
-    """``options`` with ``changes``, naming what is accepted when a keyword is misspelt."""
-    unknown = sorted(set(changes) - _OPTION_FIELDS)
-    if unknown:
-        msg = (
-            f"unexpected keyword argument(s) {', '.join(map(repr, unknown))}; {takes} "
-            f"the RequestOptions fields: {', '.join(sorted(_OPTION_FIELDS))}"
-        )
-        raise TypeError(msg)
-    return attrs.evolve(options, **changes)
-
-
-def _deadline_in(total_timeout: object) -> float:
-    """The instant on the monotonic clock ``total_timeout`` seconds from now."""
-    if isinstance(total_timeout, bool) or not isinstance(total_timeout, (int, float)):
-        msg = f"total_timeout must be a number of seconds, not {type(total_timeout).__name__}"
-        raise TypeError(msg)
-    if not 0 <= total_timeout <= MAX_SECONDS:  # also rejects NaN and infinities
-        msg = (
-            f"total_timeout must be >= 0 seconds and at most {MAX_SECONDS:.0f} (a year), "
-            f"not {total_timeout!r}"
-        )
-        raise ValueError(msg)
-    return time.monotonic() + total_timeout
-
-
-def _user_agent_headers(user_agent: str) -> Headers | None:
-    """``User-Agent: user_agent`` as checked headers, or None if `Headers` refuses it."""
-    try:
-        return Headers({"User-Agent": user_agent})
-    except (TypeError, ValueError):
-        return None
-
-
-def _check_types(method: object, url: object, options: object) -> None:
-    """Refuse, with a clear message, a method or URL that is not a str, or odd options."""
-    if not isinstance(method, str):
-        msg = f"the method must be a str such as 'GET', not {type(method).__name__}"
-        raise TypeError(msg)
-    if not isinstance(url, str):
-        msg = f"url must be a str path or URL, not {type(url).__name__}"
-        raise TypeError(msg)
-    if not isinstance(options, RequestOptions):
-        msg = f"options must be RequestOptions, not {type(options).__name__}"
-        raise TypeError(msg)
 
 
 def is_v3_create(request: Request) -> bool:
     """Whether ``request`` is a POST to a v3 create endpoint (safe to key for idempotency)."""
     return request.method == "POST" and _V3_CREATES.match(request.path) is not None
-
-
-ENV_BASE_URL: Final = "HEYGEN_BASE_URL"
-"""The environment variable a client's base URL comes from when none is passed."""
-
-
-def _base_url(given: str | None) -> str:
-    """``given``, else ``$HEYGEN_BASE_URL`` (checked now, naming the variable), else HeyGen's."""
-    if given is not None:
-        return given
-    value = os.environ.get(ENV_BASE_URL, "").strip()
-    if not value:
-        return DEFAULT_BASE_URL
-    try:
-        Request("GET", value)
-    except (ValueError, TypeError) as exc:
-        msg = f"{ENV_BASE_URL} must be an absolute http(s) URL such as {DEFAULT_BASE_URL!r}"
-        raise ConfigurationError(msg) from exc
-    return value
-
-
-def _transport(
-    given: Handler | None,
-    *,
-    proxy: str | None,
-    trust_env: bool,
-    ca_certs: str | os.PathLike[str] | None,
-    ssl_context: ssl.SSLContext | None,
-) -> Handler:
-    """``given``, else a `Urllib3Transport` with these settings (refused alongside ``given``)."""
-    if given is None:
-        return Urllib3Transport(
-            proxy=proxy, trust_env=trust_env, ca_certs=ca_certs, ssl_context=ssl_context
-        )
-    named = {"proxy": proxy, "ca_certs": ca_certs, "ssl_context": ssl_context}
-    clashing = [name for name, value in named.items() if value is not None]
-    if trust_env is not True:
-        clashing.append("trust_env")
-    if clashing:
-        msg = (
-            f"{', '.join(clashing)} configure the default transport; with transport= given, "
-            "pass them to that transport (Urllib3Transport(...)) instead"
-        )
-        raise ConfigurationError(msg)
-    return given
 
 
 class HeyGenClient(DataVerbs):
@@ -284,23 +177,16 @@ class HeyGenClient(DataVerbs):
         ``proxy``, ``trust_env``, ``ca_certs`` and ``ssl_context`` configure the default
         `Urllib3Transport`; with your own ``transport``, configure that one instead.
         """
-        base_url = _base_url(base_url)
-        for url in (base_url, upload_url):
-            Request("GET", url)  # an absolute http(s) URL, or a clear error now
-        if stack is not None and not isinstance(stack, Stack):
-            msg = f"stack must be a Stack, not {type(stack).__name__}"
-            raise TypeError(msg)
-        if not (isinstance(auto_idempotency, bool) or callable(auto_idempotency)):
-            msg = "auto_idempotency must be a bool or a function of the request"
-            raise TypeError(msg)
+        base_url = settings.base_url(base_url)
+        settings.check_client_args((base_url, upload_url), stack, auto_idempotency)
         self.base_url = base_url.rstrip("/")
         self.upload_url = upload_url.rstrip("/")
         # The key is resolved (and checked) only when a stack needs it: a stack that brings its
         # own auth, such as BearerAuth, works without one.
-        self._api_key = Secret(api_key) if isinstance(api_key, str) else api_key
+        self._api_key = secret_key(api_key)
         self._auth: ApiKeyAuth | None = None
         self._owns_transport = transport is None
-        self._transport: Handler = _transport(
+        self._transport: Handler = settings.transport(
             transport, proxy=proxy, trust_env=trust_env, ca_certs=ca_certs, ssl_context=ssl_context
         )
         opts = options if options is not None else DEFAULT_OPTIONS
@@ -312,9 +198,9 @@ class HeyGenClient(DataVerbs):
         self.job_slots = job_slots
         self.slot_timeout = slot_timeout
         # Checked once: a valid one is then set without checks (an invalid one fails per request).
-        self._user_agent_headers = _user_agent_headers(user_agent)
+        self._user_agent_headers = settings.user_agent_headers(user_agent)
         self._write_timeout = RequestOptions(timeout=write_timeout).timeout
-        self._default_headers = _default_headers(default_headers)
+        self._default_headers = settings.default_headers(default_headers)
         if stack is None:
             stack = default_stack(base_url=self.base_url, upload_url=self.upload_url)
         self._unbound_stack = stack
@@ -343,19 +229,12 @@ class HeyGenClient(DataVerbs):
     def _bind(self, stack: Stack) -> Stack:
         """Bind a stack's placeholders to this client, the same way whoever built the stack.
 
-        Two placeholders, bound independently: a ``ClientAuth`` gets this client's key, and a
-        breaker that guards every host is scoped to this client's API and upload hosts, as in
-        the stack the client builds itself (so a failing CDN never opens the API breaker,
-        whatever the stack's ``auth``). The given stack is left as it is.
+        A ``ClientAuth`` gets this client's key, and a breaker that guards every host is scoped
+        to this client's API and upload hosts, as in the stack the client builds itself (see
+        `bind_stack`).
         """
         hosts = auth_hosts(self.base_url, self.upload_url)
-        bound = stack
-        for name, middleware in stack:
-            if isinstance(middleware, ClientAuth):
-                bound = bound.replace(name, self._client_auth(hosts))
-            elif isinstance(middleware, CircuitBreakerMiddleware) and middleware.hosts is None:
-                bound = bound.replace(name, middleware.scoped_to(hosts))
-        return bound
+        return bind_stack(stack, hosts, lambda: self._client_auth(hosts))
 
     def _client_auth(self, hosts: tuple[str, ...]) -> ApiKeyAuth:
         """This client's key auth, made (and the key resolved) the first time a stack needs it."""
@@ -376,13 +255,17 @@ class HeyGenClient(DataVerbs):
 
     def _rekeyed(self) -> Stack:
         """The stack bound again, to this client's (new) key; refused if it has no placeholder."""
-        if not any(isinstance(m, ClientAuth) for _name, m in self._unbound_stack):
-            msg = (
-                "with_options(api_key=...) needs a stack whose auth is the ClientAuth "
-                "placeholder; this stack brings its own auth (use with_stack instead)"
-            )
-            raise ConfigurationError(msg)
+        check_rekeyable(self._unbound_stack)
         return self._bind(self._unbound_stack)
+
+    def _with_wrapped_stack(self, wrap: Callable[[Stack], Stack]) -> HeyGenClient:
+        """Package-internal: a client like `with_stack` gives, its stack ``wrap`` of this one's.
+
+        ``wrap`` gets the stack as given (unbound), so a ``ClientAuth`` in it stays the
+        placeholder and ``with_options(api_key=...)`` on the result still binds another key;
+        the async client adds its cancellation checks this way.
+        """
+        return self.with_stack(wrap(self._unbound_stack))
 
     @property
     def stack(self) -> Stack:
@@ -396,9 +279,7 @@ class HeyGenClient(DataVerbs):
 
     def with_stack(self, stack: Stack) -> HeyGenClient:
         """A client with ``stack`` (placeholders bound to this key) sharing this pool."""
-        if not isinstance(stack, Stack):
-            msg = f"stack must be a Stack, not {type(stack).__name__}"
-            raise TypeError(msg)
+        settings.check_stack(stack)
         return self._derive(_stack=self._bind(stack), _unbound_stack=stack)
 
     def with_options(
@@ -413,16 +294,13 @@ class HeyGenClient(DataVerbs):
         ``headers`` are added to the default headers (see ``default_headers``); ``api_key``
         binds the stack's ``ClientAuth`` placeholder to another key.
         """
-        derived: dict[str, Any] = {
-            "_options": _evolve_options(self._options, changes, "with_options() takes only")
-        }
-        if headers is not None:
-            derived["_default_headers"] = self._default_headers.with_headers(
-                _default_headers(headers)
-            )
-        if api_key is not None:
-            key = Secret(api_key) if isinstance(api_key, str) else api_key
-            derived.update(_api_key=key, _auth=None)
+        derived = with_options_changes(
+            self._options,
+            self._default_headers,
+            headers=headers,
+            api_key=api_key,
+            changes=changes,
+        )
         return self._derive(**derived)
 
     def build_request(
@@ -440,17 +318,12 @@ class HeyGenClient(DataVerbs):
     ) -> Request:
         """The request `request` would send: URL resolved, options merged, key added."""
         opts = options if options is not None else self._options
-        _check_types(method, url, opts)
+        settings.check_types(method, url, opts)
         if url.startswith("/"):
             url = self.base_url + url
-        if total_timeout is not None:
-            if "deadline" in option_changes:
-                msg = "pass either total_timeout= or deadline=, not both"
-                raise TypeError(msg)
-            option_changes["deadline"] = _deadline_in(total_timeout)
-        if option_changes:
-            opts = _evolve_options(opts, option_changes, f"a request takes {_REQUEST_ARGS} and")
-        if opts.timeout is None and self._write_timeout is not None and method.upper() in _WRITES:
+        if option_changes or total_timeout is not None:
+            opts = settings.request_options(opts, option_changes, total_timeout)
+        if opts.timeout is None and self._write_timeout is not None and method.upper() in WRITES:
             opts = attrs.evolve(opts, timeout=self._write_timeout)
         headers = self._with_defaults(headers)
         request = Request.build(

@@ -76,7 +76,7 @@ ROOMS: tuple[Room, ...] = (
     _room(
         7,
         "client",
-        ("heygen_pipeline.client", "heygen_pipeline._async_*"),
+        ("heygen_pipeline.client", "heygen_pipeline._client_*", "heygen_pipeline._async_*"),
         "core",
         "transport",
         "middleware",

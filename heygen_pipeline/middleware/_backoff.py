@@ -12,7 +12,7 @@ from __future__ import annotations
 import random as _random
 import time
 from collections.abc import Iterable
-from typing import Any, Final, NoReturn
+from typing import Any, Final, NoReturn, TypeVar
 
 import attrs
 
@@ -42,30 +42,32 @@ from heygen_pipeline.typing import Clock, Handler, Random, Sleep
 
 __all__ = ["RETRY_EVENT", "BackoffMiddleware"]
 
+_T = TypeVar("_T")
+
 RETRY_EVENT: Final = "http_retry"
 """The name of the backoff's own event: WARNING when it retries, ERROR when it gives up."""
 
 
-def _policy(value: object) -> BackoffPolicy:
+def _instance_or_default(name: str, kind: type[_T], value: object) -> _T:
+    """``value`` if it is a ``kind``, a default ``kind()`` for None; a ``TypeError`` else."""
     if value is None:
-        return BackoffPolicy()
-    if not isinstance(value, BackoffPolicy):
-        msg = f"policy must be a BackoffPolicy, not {type(value).__name__}"
+        return kind()
+    if not isinstance(value, kind):
+        msg = f"{name} must be a {kind.__name__}, not {type(value).__name__}"
         raise TypeError(msg)
     return value
+
+
+def _policy(value: object) -> BackoffPolicy:
+    return _instance_or_default("policy", BackoffPolicy, value)
+
+
+def _timeout(value: object) -> Timeout:
+    return _instance_or_default("default_timeout", Timeout, value)
 
 
 def _callable(_inst: object, attribute: attrs.Attribute[Any], value: object) -> None:
     _checks.callable_(attribute.name, value)
-
-
-def _timeout(value: object) -> Timeout:
-    if value is None:
-        return Timeout()
-    if not isinstance(value, Timeout):
-        msg = f"default_timeout must be a Timeout, not {type(value).__name__}"
-        raise TypeError(msg)
-    return value
 
 
 def _logger(value: object) -> EventLogger:

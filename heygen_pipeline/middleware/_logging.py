@@ -170,17 +170,17 @@ class LoggingMiddleware:
         """Emit the event for one attempt, building its fields only if it will be logged."""
         attempt = request.options.extension(ATTEMPT)
         if isinstance(outcome, Response) and outcome.status < _FAILED_STATUS:
-            level, name = _events.INFO, "info"
+            level = _events.INFO
         elif attempt is not None and not attempt.is_last:
-            level, name = _events.WARNING, "warning"
+            level = _events.WARNING
         else:
-            level, name = _events.ERROR, "error"
+            level = _events.ERROR
         logger = _events.bound(self.logger, self._concrete)
-        check = getattr(logger, "is_enabled_for", None)
-        if check is not None and not check(level):
+        if not _events.enabled(logger, level):
             return
-        debug = self.log_headers and (check is None or check(_events.DEBUG))
-        getattr(logger, name)(self.event, **self._fields(request, outcome, elapsed, debug))
+        debug = self.log_headers and _events.enabled(logger, _events.DEBUG)
+        fields = self._fields(request, outcome, elapsed, debug)
+        getattr(logger, _events.LEVEL_NAMES[level])(self.event, **fields)
 
     def _fields(
         self,
