@@ -116,12 +116,13 @@ class AsyncHeyGenClient:
     threads owned by the client, with the calling task's contextvars. ``async with`` (or
     ``await aclose()``) closes the pool and the connection pool.
 
-    Example::
-
+    Example:
+        ```python
         async with AsyncHeyGenClient() as client:
             video = await client.videos.get(video_id)
             async for avatar in client.avatars.list_looks():
                 ...
+        ```
     """
 
     videos: AsyncVideos

@@ -85,10 +85,11 @@ class HeyGenClient(DataVerbs):
     ``with_options`` return clients that share this one's pool (closing those does not close
     the pool; closing this one does).
 
-    Example::
-
+    Example:
+        ```python
         with HeyGenClient() as client:
             avatars = client.get("/v2/avatars")["avatars"]
+        ```
     """
 
     videos: Videos

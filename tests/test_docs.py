@@ -1,3 +1,4 @@
+import ast
 import html
 import os
 import re
@@ -306,3 +307,68 @@ class TestStandalone:
         for number, group in enumerate(standalone_snippets(blocks)):
             name = f"docs_alone_{stem}_{number}"
             run_blocks(group, page, name)
+
+
+_LITERAL_BLOCK = re.compile(r"::[ \t]*$", re.MULTILINE)
+# Literal blocks in docstrings this branch may not edit (others change those files); each is
+# listed until converted, so the list only shrinks. Entries: "<file>:<qualified name>".
+LITERAL_BLOCKS_TO_CONVERT = {
+    "heygen_pipeline/_models.py:ExtensionKey",
+    "heygen_pipeline/middleware/_logging.py:RedactSecrets",
+    "heygen_pipeline/middleware/_logging.py:RedactSecrets.logging_filter",
+    "heygen_pipeline/shared/_cooldown.py:SharedCooldown",
+}
+
+
+def literal_block_docstrings(source: str) -> list[str]:
+    """The qualified names of the module, classes and functions whose docstring has ``::``."""
+    found = []
+    pending: list[tuple[str, ast.AST]] = [("", ast.parse(source))]
+    documented = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    while pending:
+        prefix, node = pending.pop()
+        if isinstance(node, documented):
+            docstring = ast.get_docstring(node, clean=False)
+            if docstring is not None and _LITERAL_BLOCK.search(docstring):
+                found.append(prefix or "<module>")
+        for child in ast.iter_child_nodes(node):
+            name = prefix
+            if isinstance(child, documented) and not isinstance(child, ast.Module):
+                name = f"{prefix}.{child.name}" if prefix else child.name
+            pending.append((name, child))
+    return sorted(found)
+
+
+class TestDocstringMarkup:
+    """Docstrings use Markdown code fences: a reST ``Example::`` block renders as plain text."""
+
+    def test_finder_sees_literal_blocks_at_every_level(self):
+        """A ``::`` ending a docstring line is found in modules, classes and methods alike."""
+        source = textwrap.dedent(
+            '''\
+            """Module. Example::"""
+            class A:
+                """Fine: ``a::b`` in the middle of a line."""
+                def f(self):
+                    """Run it::
+
+                        f()
+                    """
+            async def g():
+                """Example:
+                    ```python
+                    await g()
+                    ```
+                """
+            '''
+        )
+        assert literal_block_docstrings(source) == ["<module>", "A.f"]
+
+    def test_no_docstring_uses_a_literal_block(self):
+        """Every docstring of the package shows code in fences, except those listed to convert."""
+        found = {
+            f"{path.relative_to(ROOT).as_posix()}:{name}"
+            for path in sorted((ROOT / "heygen_pipeline").glob("**/*.py"))
+            for name in literal_block_docstrings(path.read_text(encoding="utf-8"))
+        }
+        assert found == LITERAL_BLOCKS_TO_CONVERT

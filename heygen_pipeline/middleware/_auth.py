@@ -189,11 +189,12 @@ class _CredentialAuth:
 class ApiKeyAuth(_CredentialAuth):  # type: ignore[override]  # its __attrs_init__ adds fields
     """Send the HeyGen API key as ``X-Api-Key``, to allowlisted hosts only.
 
-    Example::
-
+    Example:
+        ```python
         auth = ApiKeyAuth()  # reads HEYGEN_API_KEY
         auth = ApiKeyAuth("sk-...", hosts=["api.heygen.com", "127.0.0.1:8080"])
         staging = attrs.evolve(auth, base_url="https://staging.example.com")
+        ```
     """
 
     api_key: Secret = attrs.field(repr=False)

@@ -118,9 +118,12 @@ def _logger(value: object) -> EventLogger:
 class LoggingMiddleware:
     """Log one structlog event per attempt; re-raise whatever the inner stack raised, unchanged.
 
-    A frozen value: derive variants with ``attrs.evolve``. Example::
+    A frozen value: derive variants with ``attrs.evolve``.
 
+    Example:
+        ```python
         stack = Stack([("logging", LoggingMiddleware(structlog.get_logger("my.service")))])
+        ```
 
     Constructor arguments:
 

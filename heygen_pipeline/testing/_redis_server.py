@@ -46,10 +46,11 @@ def _free_port() -> int:
 class RedisServer:
     """A ``redis-server`` process owned by a test: started, ready, and stopped for sure.
 
-    Example::
-
+    Example:
+        ```python
         with RedisServer() as server:
             client = redis.Redis.from_url(server.url)
+        ```
     """
 
     def __init__(
