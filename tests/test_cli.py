@@ -59,6 +59,13 @@ def cli(*argv, env=None, out=None, err=None):
     return Run(status, out.getvalue(), err.getvalue())
 
 
+def without_status_lines(run: Run, video_id: str) -> Run:
+    """``run`` with the piped wait's ``video ID: status`` lines taken out of stderr."""
+    prefix = f"video {video_id}: "
+    kept = [line for line in run.err.splitlines(keepends=True) if not line.startswith(prefix)]
+    return Run(run.status, run.out, "".join(kept))
+
+
 def listed_names(text: str) -> list[str]:
     """The names in ``heygen-pipeline stack`` output, in order."""
     return [line.split()[1] for line in text.splitlines() if line.strip()]
@@ -412,7 +419,9 @@ class TestVideos:
         assert f"saved 65536 bytes to {saved}" in run.out
         assert [p.name for p in tmp_path.iterdir()] == [saved.name]  # no partial file left
         assert fake.cdn_saw_key is False
-        assert run.err == ""  # not a terminal: no progress
+        # Not a terminal: each status once, as plain lines (no redraws).
+        assert run.err.splitlines()[-1] == f"video {video_id}: completed"
+        assert "\r" not in run.err
 
     def test_wait_json_with_download_to_a_file(self, api, tmp_path):
         """--json: the final video object and where it was saved."""
@@ -438,7 +447,8 @@ class TestVideos:
         video_id = create_video(api)
         run = api("videos", "wait", video_id, "--poll", "0.01")
         assert run.status == 1
-        line = one_error_line(run)
+        assert run.err.startswith(f"video {video_id}: pending\n")
+        line = one_error_line(without_status_lines(run, video_id))
         assert video_id in line
         assert "AVATAR_NOT_READY" in line
         assert "The avatar is still training" in line
@@ -453,7 +463,7 @@ class TestVideos:
         run = api("videos", "wait", video_id, "--timeout", "0.3", "--poll", "5")
         assert time.monotonic() - started < 3
         assert run.status == 1
-        line = one_error_line(run)
+        line = one_error_line(without_status_lines(run, video_id))
         assert line.startswith("error: WaitTimeoutError: ")
         assert video_id in line
         assert "last status: pending" in line

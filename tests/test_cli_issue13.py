@@ -406,3 +406,28 @@ class TestRetryLinesBesideProgress:
         assert retry, run.err
         assert retry[0].lstrip().startswith("retrying in ")
         assert "(attempt 1 of 3): HTTP 503\n" in retry[0]
+
+
+class TestPipedWaitProgress:
+    """Piped (a CI log), a wait prints each new status once as a plain line on stderr."""
+
+    def test_each_status_once_without_redraws(self, fake):
+        """Each status the polls saw is one line, no carriage return; stdout is the result."""
+        env = {"HEYGEN_API_KEY": fake.api_key}
+        created = cli(
+            "--base-url", fake.base_url, "videos", "create", "--avatar-id", LOOK,
+            "--script", "hi", "--json", env=env,
+        )  # fmt: skip
+        video_id = json.loads(created.out)["video_id"]
+        fake.inject("GET", f"/v3/videos/{video_id}", Fault.server_error(503))
+        argv = ["--base-url", fake.base_url, "videos", "wait", video_id, "--poll", "0.01"]
+        run = cli(*argv, env=env)
+        assert run.status == 0, run.err
+        assert "\r" not in run.err
+        lines = run.err.splitlines()
+        statuses = [line for line in lines if line.startswith(f"video {video_id}: ")]
+        assert statuses, run.err
+        assert statuses[-1] == f"video {video_id}: completed"
+        assert len(statuses) == len(set(statuses))  # each change once, never a repeat
+        assert any(line.startswith("retrying in ") for line in lines), run.err
+        assert f"video {video_id} completed" in run.out

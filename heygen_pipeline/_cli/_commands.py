@@ -267,8 +267,9 @@ def videos_wait(args: argparse.Namespace, ctx: Context) -> int:
 
 
 def _wait(client: HeyGenClient, args: argparse.Namespace, ctx: Context) -> Video:
-    """``client.videos.wait``, with a live status line on a terminal."""
-    progress = ctx.console.progress = Progress(ctx.console.err, live=is_tty(ctx.console.err))
+    """``client.videos.wait``: a live status line on a terminal, one line per status piped."""
+    err = ctx.console.err
+    progress = ctx.console.progress = Progress(err, live=is_tty(err), lines=True)
     started = time.monotonic()
 
     def show(video: Video) -> None:
