@@ -101,7 +101,18 @@ class TestFakeServer:
         from heygen_pipeline._cli._commands import Context  # noqa: PLC0415
         from heygen_pipeline._cli._console import Console  # noqa: PLC0415
 
-        out, err = io.StringIO(), io.StringIO()
+        class Lines(io.StringIO):
+            """Output that signals once the server has printed its three lines."""
+
+            printed = threading.Event()
+
+            def write(self, text: str) -> int:
+                written = super().write(text)
+                if self.getvalue().count("\n") >= 3:
+                    self.printed.set()
+                return written
+
+        out, err = Lines(), io.StringIO()
         ctx = Context(Console(out, err), {})
         args = type("Args", (), {"host": "localhost", "port": 0, "json": False})()
         halt = threading.Event()
@@ -110,9 +121,7 @@ class TestFakeServer:
             target=lambda: result.append(_fake_server.fake_server(args, ctx, halt))
         )
         thread.start()
-        deadline = time.monotonic() + 10
-        while out.getvalue().count("\n") < 3 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        assert out.printed.wait(timeout=10), out.getvalue()
         halt.set()
         thread.join(timeout=10)
         assert result == [0]
