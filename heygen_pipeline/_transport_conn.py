@@ -288,6 +288,8 @@ class _PhasedMixin:
     sock: socket.socket | None
     auto_open: int
     _buffer: list[bytes]
+    _connecting = False
+    """True inside `connect`: a proxy's CONNECT written there is not the request being sent."""
 
     def _new_conn(self) -> socket.socket:
         """Resolve and connect, every address sharing the connect timeout and the time left."""
@@ -335,7 +337,11 @@ class _PhasedMixin:
         call = current()
         if call is not None:
             call.phase = "connect"
-        super().connect()  # type: ignore[misc]
+        self._connecting = True
+        try:
+            super().connect()  # type: ignore[misc]
+        finally:
+            self._connecting = False
         if call is not None and self.sock is not None:
             call.attach(self.sock)
 
@@ -344,7 +350,7 @@ class _PhasedMixin:
         if self.sock is None and self.auto_open:
             self.connect()
         call = current()
-        if call is not None:
+        if call is not None and not self._connecting:  # a tunnel's CONNECT is still connecting
             if self.sock is not None:
                 call.attach(self.sock)
             call.phase = "send"

@@ -46,7 +46,7 @@ class _Handler(socketserver.BaseRequestHandler):
         port = int(target.rpartition(":")[2])
         upstream = socket.create_connection(("127.0.0.1", port))
         self.request.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        _pipe(self.request, upstream)
+        _pipe(self.request, upstream, self.server.tunnel)  # type: ignore[attr-defined]
 
     def _forward(self, method: str, target: str, headers: dict[str, str], reader: Any) -> None:
         parts = urlsplit(target)
@@ -78,10 +78,11 @@ def _read_head(reader: Any) -> tuple[str, dict[str, str]] | None:
     return line, headers
 
 
-def _pipe(a: socket.socket, b: socket.socket) -> None:
+def _pipe(a: socket.socket, b: socket.socket, record: Any) -> None:
     def copy(src: socket.socket, dst: socket.socket) -> None:
         with contextlib.suppress(OSError):
             while chunk := src.recv(65536):
+                record(chunk)  # before it is passed on: seen by the time the peer has it
                 dst.sendall(chunk)
         with contextlib.suppress(OSError):
             dst.shutdown(socket.SHUT_WR)
@@ -104,6 +105,8 @@ class ProxyServer(socketserver.ThreadingTCPServer):
         super().__init__(("127.0.0.1", 0), _Handler)
         self.credentials = credentials
         self.seen: list[tuple[str, str, dict[str, str]]] = []
+        self.tunnelled = bytearray()
+        """Every byte that crossed a CONNECT tunnel, both ways (TLS records, if all is well)."""
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self.serve_forever, daemon=True)
 
@@ -111,6 +114,11 @@ class ProxyServer(socketserver.ThreadingTCPServer):
         """Remember one request head."""
         with self._lock:
             self.seen.append((method, target, headers))
+
+    def tunnel(self, chunk: bytes) -> None:
+        """Remember bytes that crossed a tunnel."""
+        with self._lock:
+            self.tunnelled += chunk
 
     @property
     def url(self) -> str:

@@ -20,6 +20,7 @@ from heygen_pipeline import (
     HeyGenClient,
     Request,
     Timeout,
+    TLSError,
     Urllib3Transport,
 )
 from heygen_pipeline._transport_proxy import ProxyRoutes, parse_no_proxy, parse_proxy
@@ -137,6 +138,55 @@ class TestExplicitProxy:
         assert response.status == 200
         assert response.content == b"hello"
         assert proxy.seen[0][:2] == ("CONNECT", f"api.example.test:{server.server_port}")
+
+
+class TestKeyThroughTheProxy:
+    """Through an HTTPS proxy the proxy relays TLS only: it never sees the key or the path."""
+
+    KEY = "hg-proxy-test-key-0123456789abcdef"
+
+    def _tls(self, tmp_path, name="ca.pem"):
+        ca = trustme.CA()
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ca.issue_cert("api.example.test").configure_cert(context)
+        ca_path = tmp_path / name
+        ca.cert_pem.write_to_path(str(ca_path))
+        return context, ca_path
+
+    def test_key_and_path_never_cross_in_clear(self, proxy, monkeypatch, tmp_path):
+        """The server gets the key; every byte the proxy relayed or read lacks it and the path."""
+        context, ca_path = self._tls(tmp_path)
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        with _TLSServer(context) as server:
+            base = f"https://api.example.test:{server.server_port}"
+            with HeyGenClient(self.KEY, base_url=base, ca_certs=ca_path) as client:
+                assert client.get("/hello") == {"hello": "world"}
+        assert server.heads[0]["x-api-key"] == self.KEY  # it did travel, inside the tunnel
+        assert len(proxy.tunnelled) > 0
+        relayed = bytes(proxy.tunnelled)
+        for secret in (self.KEY, base64.b64encode(self.KEY.encode()).decode(), "/hello"):
+            assert secret.encode() not in relayed
+        heads = repr(proxy.seen)
+        assert self.KEY not in heads
+        assert "/hello" not in heads
+        assert [method for method, _, _ in proxy.seen] == ["CONNECT"]
+
+    def test_wrong_ca_is_a_tls_error(self, tmp_path):
+        """Another CA's certificate through the tunnel: TLSError, not sent, nothing secret shown."""
+        context, _ = self._tls(tmp_path)
+        _, other_ca = self._tls(tmp_path, "other.pem")
+        token = base64.b64encode(b"user:tunnel-pass").decode()
+        with ProxyServer(credentials=f"Basic {token}") as proxy, _TLSServer(context) as server:
+            url = proxy.url.replace("://", "://user:tunnel-pass@")
+            base = f"https://api.example.test:{server.server_port}"
+            client = HeyGenClient(self.KEY, base_url=base, ca_certs=other_ca, proxy=url)
+            with client, pytest.raises(TLSError) as info:
+                client.get("/hello", max_attempts=1)
+        assert info.value.sent is False  # the CONNECT went out, the request never did
+        assert server.heads == []
+        shown = f"{info.value} {info.value!r} {client!r}"
+        for secret in (self.KEY, "tunnel-pass", token):
+            assert secret not in shown
 
 
 class TestEnvironment:
