@@ -120,7 +120,7 @@ class AsyncHeyGenClient:
         ```python
         async with AsyncHeyGenClient() as client:
             video = await client.videos.get(video_id)
-            async for avatar in client.avatars.list_looks():
+            async for look in client.avatars.looks.list():
                 ...
         ```
     """

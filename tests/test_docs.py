@@ -372,3 +372,39 @@ class TestDocstringMarkup:
             for name in literal_block_docstrings(path.read_text(encoding="utf-8"))
         }
         assert found == LITERAL_BLOCKS_TO_CONVERT
+
+
+class TestResourcesReferencePages:
+    """The resources reference is split per area, each public name on exactly one page."""
+
+    PAGES = ROOT / "docs" / "reference" / "resources"
+
+    def _documented(self) -> list[str]:
+        names = []
+        for page in sorted(self.PAGES.glob("*.md")):
+            text = page.read_text(encoding="utf-8")
+            block = r"^::: heygen_pipeline\.resources\.(\w+)$"
+            names += re.findall(block, text, flags=re.MULTILINE)
+        return names
+
+    def test_every_public_name_on_exactly_one_page(self):
+        """The pages' ``:::`` blocks name each of ``resources.__all__`` once, and nothing else."""
+        from heygen_pipeline import resources  # noqa: PLC0415 - only here
+
+        names = self._documented()
+        twice = sorted({name for name in names if names.count(name) > 1})
+        assert twice == []
+        assert sorted(names) == sorted(resources.__all__)
+
+    def test_every_page_is_in_the_nav(self):
+        """mkdocs.yml lists each area page (strict builds warn, this names the page)."""
+        nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+        for page in self.PAGES.glob("*.md"):
+            assert f"reference/resources/{page.name}" in nav, page.name
+
+    def test_built_pages_stay_small(self, built_site):
+        """No area page grows back into the single 600 KB page it replaced."""
+        built = sorted((built_site / "reference" / "resources").glob("*/index.html"))
+        assert len(built) == len(list(self.PAGES.glob("*.md")))
+        for page in built:
+            assert page.stat().st_size < 250_000, page
