@@ -408,3 +408,20 @@ class TestResourcesReferencePages:
         assert len(built) == len(list(self.PAGES.glob("*.md")))
         for page in built:
             assert page.stat().st_size < 250_000, page
+
+
+class TestAttrsDefaults:
+    """An attrs constructor's long default reads as its constant's name, never as ``...``."""
+
+    def test_no_default_is_elided(self, built_site):
+        """No parameter of any reference page shows ``= ...``; named constants show instead."""
+        pages = sorted((built_site / "reference").rglob("index.html"))
+        elided = []
+        for page in pages:
+            text = html.unescape(re.sub(r"<[^>]+>", "", page.read_text(encoding="utf-8")))
+            elided += [f"{page.parent.name}: {line.strip()}" for line in text.splitlines()
+                       if re.search(r"\w: .+ = \.\.\.,?$", line)]  # fmt: skip
+        assert elided == []
+        middleware = built_site / "reference" / "middleware" / "index.html"
+        text = re.sub(r"<[^>]+>", "", middleware.read_text(encoding="utf-8"))
+        assert "idempotent_methods: Iterable[str] = DEFAULT_IDEMPOTENT_METHODS" in text

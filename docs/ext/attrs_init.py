@@ -24,9 +24,16 @@ _KINDS = {
 _LONGEST_DEFAULT = 60  # characters; a longer repr is shown as "..."
 
 
-def _default(value: Any) -> str | None:
+def _default(value: Any, namespace: dict[str, Any] | None = None) -> str | None:
+    """The default as it reads best: a constant's name, ``Type()``, a short repr or "..."."""
     if value is inspect.Parameter.empty:
         return None
+    named = _constant_name(value, namespace or {})
+    if named is not None:
+        return named
+    plain = _plain_instance(value)
+    if plain is not None:
+        return plain
     owner = getattr(value, "__self__", None)
     if callable(value) and hasattr(value, "__qualname__"):
         if owner is not None and not inspect.ismodule(owner):
@@ -34,6 +41,28 @@ def _default(value: Any) -> str | None:
         return f"{getattr(value, '__module__', None) or 'builtins'}.{value.__qualname__}"
     text = repr(value)
     return "..." if " at 0x" in text or len(text) > _LONGEST_DEFAULT else text
+
+
+def _constant_name(value: Any, namespace: dict[str, Any]) -> str | None:
+    """The upper-case module constant that is this very default, if there is one."""
+    if isinstance(value, (bool, int, float, str, type(None))):
+        return None  # the literal is as clear as any name
+    for name, candidate in namespace.items():
+        if candidate is value and name.lstrip("_").isupper():
+            return name.lstrip("_") if not name.startswith("__") else None
+    return None
+
+
+def _plain_instance(value: Any) -> str | None:
+    """``Type()`` when the default equals its class built with no arguments."""
+    cls = type(value)
+    if not attrs.has(cls):
+        return None
+    try:
+        same = cls() == value
+    except Exception:  # noqa: BLE001 - a class that needs arguments is simply not this case
+        return None
+    return f"{cls.__name__}()" if same else None
 
 
 def _annotation(value: Any) -> str | None:
@@ -56,12 +85,13 @@ class AttrsInit(griffe.Extension):
         if not (inspect.isclass(runtime) and attrs.has(runtime)) or "__init__" not in vars(runtime):
             return
         signature = inspect.signature(runtime.__init__)
+        namespace = vars(importlib.import_module(runtime.__module__))
         parameters = [
             griffe.Parameter(
                 name,
                 annotation=_annotation(parameter.annotation),
                 kind=_KINDS[parameter.kind],
-                default=_default(parameter.default),
+                default=_default(parameter.default, namespace),
             )
             for name, parameter in signature.parameters.items()
         ]
