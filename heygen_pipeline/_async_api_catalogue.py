@@ -4,7 +4,7 @@ Regenerate with ``python -m heygen_pipeline._async_gen``; tests/test_async_typed
 when this file and the sync resources drift apart. The parameters are the sync ones.
 """
 
-# ruff: noqa: A002, E501
+# ruff: noqa: A002
 
 from __future__ import annotations
 
@@ -12,13 +12,10 @@ import asyncio
 import builtins
 import os
 import random as _random
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from typing import Any, Literal, cast
-
-from typing_extensions import Self
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Literal, cast
 
 from heygen_pipeline._async_resources import AsyncResource, register
-from heygen_pipeline._models import Timeout
 from heygen_pipeline.resources import (
     Audio,
     Avatar,
@@ -63,15 +60,10 @@ __all__ = [
 
 
 @register(Avatars)
-class AsyncAvatars(AsyncResource):
+class AsyncAvatars(AsyncResource[Avatars]):
     """``Avatars`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> Avatars:
-        """The sync helper underneath."""
-        return cast("Avatars", self._sync)
 
     @property
     def looks(self) -> AsyncAvatarLooks:
@@ -264,40 +256,12 @@ class AsyncAvatars(AsyncResource):
             ),
         )
 
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`Avatars.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
-        )
-
 
 @register(AvatarLooks)
-class AsyncAvatarLooks(AsyncResource):
+class AsyncAvatarLooks(AsyncResource[AvatarLooks]):
     """``AvatarLooks`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> AvatarLooks:
-        """The sync helper underneath."""
-        return cast("AvatarLooks", self._sync)
 
     async def delete(self, look_id: str) -> Deletion:
         """`AvatarLooks.delete`, awaited: the call runs in the pool."""
@@ -329,40 +293,12 @@ class AsyncAvatarLooks(AsyncResource):
         """`AvatarLooks.update`, awaited: the call runs in the pool."""
         return cast("AvatarLook", await self._run(self.sync.update, look_id, name=name))
 
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`AvatarLooks.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
-        )
-
 
 @register(Voices)
-class AsyncVoices(AsyncResource):
+class AsyncVoices(AsyncResource[Voices]):
     """``Voices`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> Voices:
-        """The sync helper underneath."""
-        return cast("Voices", self._sync)
 
     async def clone(
         self,
@@ -485,40 +421,12 @@ class AsyncVoices(AsyncResource):
             ),
         )
 
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`Voices.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
-        )
-
 
 @register(UserResource)
-class AsyncUserResource(AsyncResource):
+class AsyncUserResource(AsyncResource[UserResource]):
     """``UserResource`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> UserResource:
-        """The sync helper underneath."""
-        return cast("UserResource", self._sync)
 
     async def me(self) -> User:
         """`UserResource.me`, awaited: the call runs in the pool."""
@@ -528,40 +436,12 @@ class AsyncUserResource(AsyncResource):
         """`UserResource.remaining_quota`, awaited: the call runs in the pool."""
         return cast("Quota", await self._run(self.sync.remaining_quota))
 
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`UserResource.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
-        )
-
 
 @register(Audio)
-class AsyncAudio(AsyncResource):
+class AsyncAudio(AsyncResource[Audio]):
     """``Audio`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> Audio:
-        """The sync helper underneath."""
-        return cast("Audio", self._sync)
 
     def sounds(
         self,
@@ -577,40 +457,12 @@ class AsyncAudio(AsyncResource):
             query, type=type, min_score=min_score, page_size=page_size, max_pages=max_pages
         )
 
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`Audio.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
-        )
-
 
 @register(BrandKits)
-class AsyncBrandKits(AsyncResource):
+class AsyncBrandKits(AsyncResource[BrandKits]):
     """``BrandKits`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> BrandKits:
-        """The sync helper underneath."""
-        return cast("BrandKits", self._sync)
 
     def list(
         self, *, page_size: int | None = None, max_pages: int | None = None
@@ -618,40 +470,12 @@ class AsyncBrandKits(AsyncResource):
         """`BrandKits.list`: ``async for``, each page fetched in the pool."""
         return self._pages(self.sync.list)(page_size=page_size, max_pages=max_pages)
 
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`BrandKits.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
-        )
-
 
 @register(BrandGlossaries)
-class AsyncBrandGlossaries(AsyncResource):
+class AsyncBrandGlossaries(AsyncResource[BrandGlossaries]):
     """``BrandGlossaries`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> BrandGlossaries:
-        """The sync helper underneath."""
-        return cast("BrandGlossaries", self._sync)
 
     def list(
         self, *, page_size: int | None = None, max_pages: int | None = None
@@ -659,40 +483,12 @@ class AsyncBrandGlossaries(AsyncResource):
         """`BrandGlossaries.list`: ``async for``, each page fetched in the pool."""
         return self._pages(self.sync.list)(page_size=page_size, max_pages=max_pages)
 
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`BrandGlossaries.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
-        )
-
 
 @register(WebhookEndpoints)
-class AsyncWebhookEndpoints(AsyncResource):
+class AsyncWebhookEndpoints(AsyncResource[WebhookEndpoints]):
     """``WebhookEndpoints`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> WebhookEndpoints:
-        """The sync helper underneath."""
-        return cast("WebhookEndpoints", self._sync)
 
     async def add(
         self,
@@ -789,27 +585,4 @@ class AsyncWebhookEndpoints(AsyncResource):
         return cast(
             "WebhookEndpoint",
             await self._run(self.sync.update, endpoint_id, url=url, events=events),
-        )
-
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`WebhookEndpoints.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
         )

@@ -12,10 +12,8 @@ import asyncio
 import builtins
 import os
 import random as _random
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Literal, cast
-
-from typing_extensions import Self
 
 from heygen_pipeline._async_resources import AsyncResource, register
 from heygen_pipeline._models import Timeout
@@ -45,15 +43,10 @@ __all__ = ["AsyncAssets", "AsyncLipsyncs", "AsyncTranslations"]
 
 
 @register(Translations)
-class AsyncTranslations(AsyncResource):
+class AsyncTranslations(AsyncResource[Translations]):
     """``Translations`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> Translations:
-        """The sync helper underneath."""
-        return cast("Translations", self._sync)
 
     async def create(
         self, *, idempotency_key: str | None = None, **fields: Any
@@ -290,40 +283,12 @@ class AsyncTranslations(AsyncResource):
             ),
         )
 
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`Translations.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
-        )
-
 
 @register(Lipsyncs)
-class AsyncLipsyncs(AsyncResource):
+class AsyncLipsyncs(AsyncResource[Lipsyncs]):
     """``Lipsyncs`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> Lipsyncs:
-        """The sync helper underneath."""
-        return cast("Lipsyncs", self._sync)
 
     async def create(self, *, idempotency_key: str | None = None, **fields: Any) -> Lipsync:
         """`Lipsyncs.create`, awaited: the call runs in the pool."""
@@ -407,40 +372,12 @@ class AsyncLipsyncs(AsyncResource):
             ),
         )
 
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`Lipsyncs.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
-        )
-
 
 @register(Assets)
-class AsyncAssets(AsyncResource):
+class AsyncAssets(AsyncResource[Assets]):
     """``Assets`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> Assets:
-        """The sync helper underneath."""
-        return cast("Assets", self._sync)
 
     async def complete_batch(self, batch_id: str) -> AssetBatch:
         """`Assets.complete_batch`, awaited: the call runs in the pool."""
@@ -667,27 +604,4 @@ class AsyncAssets(AsyncResource):
                 chunk_size=chunk_size,
                 timeout=timeout,
             ),
-        )
-
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`Assets.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
         )

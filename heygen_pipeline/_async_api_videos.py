@@ -4,8 +4,6 @@ Regenerate with ``python -m heygen_pipeline._async_gen``; tests/test_async_typed
 when this file and the sync resources drift apart. The parameters are the sync ones.
 """
 
-# ruff: noqa: E501
-
 from __future__ import annotations
 
 import asyncio
@@ -14,8 +12,6 @@ import os
 import random as _random
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, Literal, cast
-
-from typing_extensions import Self
 
 from heygen_pipeline._async_resources import AsyncResource, register
 from heygen_pipeline._async_resources import AsyncVideos as _AsyncVideosWait
@@ -53,15 +49,10 @@ __all__ = [
 
 
 @register(Videos)
-class AsyncVideos(AsyncResource):
+class AsyncVideos(AsyncResource[Videos]):
     """``Videos`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> Videos:
-        """The sync helper underneath."""
-        return cast("Videos", self._sync)
 
     async def create(
         self,
@@ -255,7 +246,7 @@ class AsyncVideos(AsyncResource):
         random: Callable[[], float] = _random.random,
     ) -> Video:
         """`Videos.wait`: polls in the pool, sleeps on the loop."""
-        return await _AsyncVideosWait(self._sync, self._run).wait(
+        return await _AsyncVideosWait(self.sync, self._run).wait(
             video,
             timeout=timeout,
             poll=poll,
@@ -266,40 +257,12 @@ class AsyncVideos(AsyncResource):
             random=random,
         )
 
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`Videos.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
-        )
-
 
 @register(Templates)
-class AsyncTemplates(AsyncResource):
+class AsyncTemplates(AsyncResource[Templates]):
     """``Templates`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> Templates:
-        """The sync helper underneath."""
-        return cast("Templates", self._sync)
 
     async def generate(
         self,
@@ -395,40 +358,12 @@ class AsyncTemplates(AsyncResource):
         """`Templates.list_v2`, awaited: the call runs in the pool."""
         return cast("builtins.list[Template]", await self._run(self.sync.list_v2))
 
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`Templates.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
-        )
-
 
 @register(VideoAgents)
-class AsyncVideoAgents(AsyncResource):
+class AsyncVideoAgents(AsyncResource[VideoAgents]):
     """``VideoAgents`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> VideoAgents:
-        """The sync helper underneath."""
-        return cast("VideoAgents", self._sync)
 
     async def create(
         self,
@@ -543,40 +478,12 @@ class AsyncVideoAgents(AsyncResource):
             ),
         )
 
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`VideoAgents.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
-        )
-
 
 @register(AiClippings)
-class AsyncAiClippings(AsyncResource):
+class AsyncAiClippings(AsyncResource[AiClippings]):
     """``AiClippings`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> AiClippings:
-        """The sync helper underneath."""
-        return cast("AiClippings", self._sync)
 
     async def create(
         self,
@@ -651,40 +558,12 @@ class AsyncAiClippings(AsyncResource):
             ),
         )
 
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`AiClippings.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
-        )
-
 
 @register(BackgroundRemovals)
-class AsyncBackgroundRemovals(AsyncResource):
+class AsyncBackgroundRemovals(AsyncResource[BackgroundRemovals]):
     """``BackgroundRemovals`` for asyncio: each call awaited, run in the pool."""
 
     __slots__ = ()
-
-    @property
-    def sync(self) -> BackgroundRemovals:
-        """The sync helper underneath."""
-        return cast("BackgroundRemovals", self._sync)
 
     async def create(
         self,
@@ -749,27 +628,4 @@ class AsyncBackgroundRemovals(AsyncResource):
                 sleep=sleep,
                 random=random,
             ),
-        )
-
-    async def with_options(
-        self,
-        *,
-        timeout: Timeout | float | None = None,
-        total_timeout: float | None = None,
-        idempotency_key: str | None = None,
-        max_attempts: int | None = None,
-        extra_headers: Mapping[str, str] | None = None,
-        extra_query: Mapping[str, Any] | None = None,
-    ) -> Self:
-        """`BackgroundRemovals.with_options`: a view of the same kind (awaited as every call; no I/O)."""
-        return type(self)(
-            self.sync.with_options(
-                timeout=timeout,
-                total_timeout=total_timeout,
-                idempotency_key=idempotency_key,
-                max_attempts=max_attempts,
-                extra_headers=extra_headers,
-                extra_query=extra_query,
-            ),
-            self._run,
         )

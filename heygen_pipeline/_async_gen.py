@@ -2,7 +2,8 @@
 
 Each public method of a sync resource becomes an ``async def`` with the same parameters and
 annotation text, run in the client's pool; a method returning ``Iterator[X]`` becomes a plain
-method returning ``AsyncIterator[X]``; ``with_options`` re-wraps; every ``wait*`` of a job
+method returning ``AsyncIterator[X]``; what `Resource` gives every helper (``with_options``)
+is `AsyncResource`'s, written once; every ``wait*`` of a job
 helper polls on the loop (`AsyncResource._wait`, `AsyncVideos.wait`) with ``sleep=`` and
 ``random=`` added. Names the resources package does not export (type aliases) are written out.
 tests/test_async_typed.py regenerates the modules and fails if the committed ones differ.
@@ -79,14 +80,20 @@ from typing import cast
 
 def resource_types() -> dict[str, type[Resource]]:
     """Every resource class of `HeyGenClient` and its sub-resources, by class name."""
+    return {name: cls for name, (cls, _) in _walk().items()}
+
+
+def _walk() -> dict[str, tuple[type[Resource], dict[str, str]]]:
+    """Each resource class by name, with its sub-resources (attribute -> class name)."""
     client = HeyGenClient("generator-key")
     try:
-        found: dict[str, type[Resource]] = {}
+        found: dict[str, tuple[type[Resource], dict[str, str]]] = {}
         todo: list[Resource] = [getattr(client, name) for name in _client_resources()]
         while todo:
             helper = todo.pop()
-            found[type(helper).__name__] = type(helper)
-            todo.extend(sub for _, sub in _sub_resources(helper))
+            subs = _sub_resources(helper)
+            found[type(helper).__name__] = (type(helper), {n: type(s).__name__ for n, s in subs})
+            todo.extend(sub for _, sub in subs)
         return found
     finally:
         client.close()
@@ -219,11 +226,7 @@ def _method(cls: type[Resource], name: str, imports: _Imports) -> str:
     forward = ", ".join(args)
     doc = f'"""`{cls.__name__}.{name}`'
     pages = _ITERATOR.match(returns)
-    if returns == "Self":
-        head = f"async def {name}(self, {', '.join(params)}) -> Self:"
-        body = f"return type(self)(self.sync.{name}({forward}), self._run)"
-        doc += ': a view of the same kind (awaited as every call; no I/O)."""'
-    elif pages:
+    if pages:
         head = f"def {name}(self, {', '.join(params)}) -> AsyncIterator[{pages[1]}]:"
         body = f"return self._pages(self.sync.{name})({forward})"
         doc += ': ``async for``, each page fetched in the pool."""'
@@ -233,7 +236,7 @@ def _method(cls: type[Resource], name: str, imports: _Imports) -> str:
         imports.froms.setdefault("collections.abc", set()).add("Callable")
         call = "sleep=sleep, random=random"
         if cls.__name__ == "Videos":
-            waiter = f"_AsyncVideosWait(self._sync, self._run).wait({forward}, {call})"
+            waiter = f"_AsyncVideosWait(self.sync, self._run).wait({forward}, {call})"
         else:
             waiter = f'self._wait("{name}")({forward}, {call})'
         head = f"async def {name}(self, {', '.join(params)}) -> {returns}:"
@@ -255,20 +258,20 @@ def public_methods(cls: type[Resource]) -> list[str]:
     return [n for n in names if inspect.isfunction(inspect.getattr_static(cls, n))]
 
 
+def _own_methods(cls: type[Resource]) -> list[str]:
+    """`public_methods` less those `Resource` gives unchanged (`AsyncResource` has those)."""
+    shared = inspect.getattr_static
+    return [n for n in public_methods(cls) if shared(cls, n) is not shared(Resource, n, None)]
+
+
 def _class(cls: type[Resource], subs: dict[str, str], imports: _Imports) -> str:
     imports.froms.setdefault("heygen_pipeline.resources", set()).add(cls.__name__)
-    base = "AsyncResource"
     lines = [
         f"@register({cls.__name__})",
-        f"class Async{cls.__name__}({base}):",
+        f"class Async{cls.__name__}(AsyncResource[{cls.__name__}]):",
         f'    """``{cls.__name__}`` for asyncio: each call awaited, run in the pool."""',
         "",
         "    __slots__ = ()",
-        "",
-        "    @property",
-        f"    def sync(self) -> {cls.__name__}:",
-        '        """The sync helper underneath."""',
-        f'        return cast("{cls.__name__}", self._sync)',
         "",
     ]
     for name, sub in subs.items():
@@ -279,25 +282,15 @@ def _class(cls: type[Resource], subs: dict[str, str], imports: _Imports) -> str:
             f"        return Async{sub}(self.sync.{name}, self._run)",
             "",
         ]
-    lines += [_method(cls, name, imports) for name in public_methods(cls)]
+    lines += [_method(cls, name, imports) for name in _own_methods(cls)]
     return "\n".join(lines)
 
 
 def generate() -> dict[str, str]:
     """The text of each generated module (formatted by ruff), by module name."""
-    types = resource_types()
-    client = HeyGenClient("generator-key")
-    try:
-        subs: dict[str, dict[str, str]] = {}
-        for name in _client_resources():
-            todo = [getattr(client, name)]
-            while todo:
-                helper = todo.pop()
-                found = _sub_resources(helper)
-                subs[type(helper).__name__] = {n: type(s).__name__ for n, s in found}
-                todo.extend(s for _, s in found)
-    finally:
-        client.close()
+    walked = _walk()
+    types = {name: cls for name, (cls, _) in walked.items()}
+    subs = {name: sub for name, (_, sub) in walked.items()}
     texts: dict[str, str] = {}
     owners = {cls: module for module, classes in MODULES.items() for cls in classes}
     for module, classes in MODULES.items():

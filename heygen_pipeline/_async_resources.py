@@ -13,8 +13,8 @@ from __future__ import annotations
 import asyncio
 import inspect
 import random as _random
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Any, Final, TypeVar
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Final, Generic, TypeVar, cast
 
 from heygen_pipeline._async_wait import captured, wait_job
 from heygen_pipeline.errors import JobFailedError
@@ -27,15 +27,21 @@ from heygen_pipeline.resources import (
     Videos,
 )
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from heygen_pipeline._models import Timeout
+
 __all__ = ["AsyncRawResponses", "AsyncResource", "AsyncVideos", "Runner", "register", "wrap"]
 
 Runner = Callable[..., Awaitable[Any]]
 """``await runner(fn, *args, **kwargs)``: ``fn`` called in the pool, cancellably."""
 _DONE: Final = object()
-View = TypeVar("View", bound="AsyncResource")
+View = TypeVar("View", bound="AsyncResource[Any]")
+S = TypeVar("S", bound="Resource | RawResponses[Any]")
 Wrapped = Resource | RawResponses[Any]
 """What gets an async view: a resource helper, or its ``with_raw_response`` view."""
-_VIEWS: Final[dict[type[Resource], type[AsyncResource]]] = {}
+_VIEWS: Final[dict[type[Resource], type[AsyncResource[Any]]]] = {}
 """The typed async view of each sync resource class (filled by `register`)."""
 
 
@@ -71,20 +77,46 @@ class _AsyncPages(AsyncIterator[Any]):
         return item
 
 
-class AsyncResource:
-    """A sync resource helper seen from asyncio: ``await helper.get(...)``, ``async for``."""
+class AsyncResource(Generic[S]):
+    """A sync resource helper seen from asyncio: ``await helper.get(...)``, ``async for``.
+
+    What every helper shares (``sync``, ``client``, ``with_options``, ``with_raw_response``)
+    is here once; the generated views add the helper's own methods.
+    """
 
     __slots__ = ("_run", "_sync")
 
-    def __init__(self, sync: Wrapped, run: Runner) -> None:
+    def __init__(self, sync: S, run: Runner) -> None:
         """Wrap ``sync``; its calls go through ``run`` (the client's pool)."""
-        self._sync = sync
+        self._sync: Wrapped = sync
         self._run = run
 
     @property
-    def sync(self) -> Wrapped:
+    def sync(self) -> S:
         """The sync helper underneath."""
-        return self._sync
+        return cast("S", self._sync)
+
+    async def with_options(
+        self,
+        *,
+        timeout: Timeout | float | None = None,
+        total_timeout: float | None = None,
+        idempotency_key: str | None = None,
+        max_attempts: int | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+        extra_query: Mapping[str, Any] | None = None,
+    ) -> Self:
+        """`Resource.with_options`: a view of the same kind (awaited as every call; no I/O)."""
+        sync: Resource = self._sync  # type: ignore[assignment]
+        changed = sync.with_options(
+            timeout=timeout,
+            total_timeout=total_timeout,
+            idempotency_key=idempotency_key,
+            max_attempts=max_attempts,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
+        )
+        return type(self)(cast("S", changed), self._run)
 
     @property
     def client(self) -> Requester:
@@ -129,7 +161,7 @@ class AsyncResource:
         return f"Async{self._sync!r}"
 
 
-class AsyncRawResponses(AsyncResource):
+class AsyncRawResponses(AsyncResource[Any]):
     """``helper.with_raw_response`` for asyncio: each sync attribute seen through the pool."""
 
     __slots__ = ()
@@ -150,7 +182,7 @@ class AsyncRawResponses(AsyncResource):
         return self._coroutine(value)
 
 
-class AsyncVideos(AsyncResource):
+class AsyncVideos(AsyncResource[Videos]):
     """``client.videos`` for asyncio; ``wait`` also keeps and frees the job slot."""
 
     __slots__ = ()
@@ -190,7 +222,7 @@ def register(sync: type[Resource]) -> Callable[[type[View]], type[View]]:
     return record
 
 
-def wrap(sync: Wrapped, run: Runner) -> AsyncResource:
+def wrap(sync: Wrapped, run: Runner) -> AsyncResource[Any]:
     """The typed async view of ``sync`` (the dynamic one for a ``with_raw_response`` view)."""
     for cls in type(sync).__mro__:
         view = _VIEWS.get(cls)
